@@ -1,0 +1,39 @@
+# Two doors for a new user: `make run` (set up, run the main job on corpus/) and `make test`.
+# Each step runs only when what it makes is missing or older than what it is made from.
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+UV     := $(VENV)/bin/uv
+MODEL  := .models/pkuseg/default/weights.npz
+
+.PHONY: setup run test extract evaluate clean
+setup: $(VENV)/.installed $(MODEL)
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+
+$(UV): | $(PY)
+	$(PY) -m pip install -q uv==0.13.9
+
+$(VENV)/.installed: requirements.lock pyproject.toml | $(UV)
+	$(UV) pip install -q --python $(PY) -r requirements.lock
+	$(UV) pip install -q --python $(PY) --no-deps -e .
+	touch $@
+
+$(MODEL): | $(VENV)/.installed
+	$(VENV)/bin/reform-facts fetch-model
+
+run: setup
+	$(VENV)/bin/reform-facts run corpus/
+
+test: setup
+	$(PY) -m pytest -q
+
+extract: setup
+	$(VENV)/bin/reform-facts extract corpus/
+
+evaluate: setup
+	$(VENV)/bin/reform-facts evaluate
+
+clean:
+	rm -rf $(VENV) .models build *.egg-info

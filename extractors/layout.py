@@ -1,0 +1,96 @@
+"""A document's layout: paragraphs, headings, sentences and clauses as offset ranges.
+
+Computed once per document; every claim of the document looks its context up here.
+"""
+from __future__ import annotations
+
+import bisect
+from dataclasses import dataclass
+
+import regex
+
+from extractors.rulebook import Rulebook
+
+
+@dataclass(frozen=True, slots=True)
+class Segment:
+    start: int
+    end: int
+
+
+class Layout:
+    """Offsets of paragraphs (non-empty lines), headings, sentences and clauses of a text."""
+
+    def __init__(self, text: str, book: Rulebook, patterns: LayoutPatterns) -> None:
+        self.text = text
+        self.paragraphs: list[Segment] = []
+        self.headings: list[Segment] = []
+        for match in regex.finditer(r"[^\n]+", text):
+            line = match.group()
+            if not line.strip():
+                continue
+            segment = Segment(match.start(), match.end())
+            bare = line.strip().strip("#*\t 　").strip()
+            if patterns.speaker.search(line) or (bare and patterns.heading.fullmatch(bare)):
+                self.headings.append(segment)
+            else:
+                self.paragraphs.append(segment)
+        self.sentence_ends = [m.end() for m in patterns.sentence_end.finditer(text)]
+        self.clause_ends = [m.end() for m in patterns.clause_end.finditer(text)]
+        self._paragraph_starts = [p.start for p in self.paragraphs]
+        self._heading_starts = [h.start for h in self.headings]
+
+    @staticmethod
+    def _between(ends: list[int], start: int, end: int, text_len: int) -> Segment:
+        """The segment between two boundaries that holds [start, end)."""
+        i = bisect.bisect_right(ends, start)
+        left = ends[i - 1] if i else 0
+        j = bisect.bisect_left(ends, end)
+        right = ends[j] if j < len(ends) else text_len
+        return Segment(left, right)
+
+    def clause(self, start: int, end: int) -> Segment:
+        return self._between(self.clause_ends, start, end, len(self.text))
+
+    def sentence(self, start: int, end: int) -> Segment:
+        return self._between(self.sentence_ends, start, end, len(self.text))
+
+    def paragraph(self, start: int) -> Segment | None:
+        i = bisect.bisect_right(self._paragraph_starts, start) - 1
+        if i >= 0 and self.paragraphs[i].end >= start:
+            return self.paragraphs[i]
+        return None
+
+    def paragraph_opening(self, start: int) -> Segment | None:
+        """The first sentence of the paragraph holding `start`, when `start` is not in it."""
+        paragraph = self.paragraph(start)
+        if paragraph is None:
+            return None
+        first = self.sentence(paragraph.start, paragraph.start + 1)
+        if first.end > start:
+            return None
+        return Segment(paragraph.start, min(first.end, paragraph.end))
+
+    def heading(self, start: int) -> Segment | None:
+        """The nearest heading or speaker line before `start`."""
+        i = bisect.bisect_right(self._heading_starts, start) - 1
+        return self.headings[i] if i >= 0 else None
+
+    def headings_before(self, start: int) -> list[Segment]:
+        """Every heading before `start`, nearest first."""
+        i = bisect.bisect_right(self._heading_starts, start)
+        return self.headings[:i][::-1]
+
+
+@dataclass(frozen=True, slots=True)
+class LayoutPatterns:
+    sentence_end: regex.Pattern[str]
+    clause_end: regex.Pattern[str]
+    heading: regex.Pattern[str]
+    speaker: regex.Pattern[str]
+
+    @classmethod
+    def from_book(cls, book: Rulebook) -> LayoutPatterns:
+        context = book.context
+        return cls(*(book.compile(getattr(context, key), where=f"context.yaml: {key}")
+                     for key in ("sentence_end", "clause_end", "heading", "speaker")))

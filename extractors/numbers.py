@@ -1,0 +1,39 @@
+"""Read the numbers of a quantity span: Arabic, full-width, Chinese numerals, with scales."""
+from __future__ import annotations
+
+import unicodedata
+
+import cn2an
+
+_CN_LEADING_UNIT = ("十", "百", "千")
+
+
+def is_chinese_numeral(text: str) -> bool:
+    """True when the number is written in Chinese numerals.
+
+    >>> is_chinese_numeral("九"), is_chinese_numeral("96\\n.5")
+    (True, False)
+    """
+    return bool(text) and not any(unicodedata.digit(ch, None) is not None for ch in text)
+
+
+def parse_number(text: str, scale: float = 1.0) -> float:
+    """The value of a written number, times its scale factor.
+
+    Line breaks left inside a number by conversion are ignored, as are thousands commas.
+
+    >>> parse_number("1.5", 10000)
+    15000.0
+    >>> parse_number("９６\\n.５")
+    96.5
+    >>> parse_number("百", 10000)
+    1000000.0
+    """
+    cleaned = unicodedata.normalize("NFKC", text).replace("\n", "").replace(",", "")
+    if is_chinese_numeral(cleaned):
+        if cleaned.startswith(_CN_LEADING_UNIT):
+            cleaned = "一" + cleaned  # cn2an reads 一百 but not 百
+        number = float(cn2an.cn2an(cleaned, "normal"))
+    else:
+        number = float(cleaned)
+    return number * scale

@@ -1,0 +1,159 @@
+"""Find quantity spans and resolve them: value, unit, quantity type, comparator, exclusions.
+
+Finding is one pass of the compiled quantity pattern of rules/numbers.yaml; resolving reads the
+match's named groups against units, scales, comparators and exclusions. Nothing here knows
+about region, year or kind (context.py) or the indicator (indicators.py).
+"""
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import regex
+
+from extractors.numbers import is_chinese_numeral, parse_number
+from extractors.rulebook import ExclusionRule, Rulebook, UnitRule
+from reform_facts.claim import Comparator, QuantityType
+
+LOOK = 12  # characters of context that exclusions and comparators look at
+
+
+@dataclass(frozen=True, slots=True)
+class Quantity:
+    """A resolved quantity span, before context is added."""
+
+    start: int
+    end: int
+    value: float | None
+    value_max: float | None
+    unit: str
+    quantity_type: QuantityType
+    comparator: Comparator
+    rule_id: str
+    confidence: float
+
+
+@dataclass(frozen=True, slots=True)
+class Rejection:
+    start: int
+    end: int
+    rule_id: str
+    reason: str
+
+
+class QuantityFinder:
+    """Compiled from a rulebook once; `find(text)` yields quantities and rejections."""
+
+    def __init__(self, book: Rulebook) -> None:
+        self.book = book
+        self.quantity = book.compile(book.numbers.quantity, where="numbers.yaml: quantity")
+        self.ratio = book.compile(book.numbers.ratio, where="numbers.yaml: ratio")
+        self.bare_scale = book.compile(book.numbers.bare_scale, where="numbers.yaml: bare_scale")
+        self.units: dict[str, UnitRule] = {s: u for u in book.units.units for s in u.surfaces}
+        self.scales = {s.surface: s.factor for s in book.numbers.scales}
+        self.rates = book.units.rates
+        self.exclusions = [(rule, self._compile_exclusion(rule)) for rule in book.exclusions.exclusions]
+        gap = book.comparators.gap
+        before = [(s, c) for c in book.comparators.comparators if c.position == "before" for s in c.surfaces]
+        after = [(s, c) for c in book.comparators.comparators if c.position == "after" for s in c.surfaces]
+        self.cmp_before = self._word_table(before, f"(?:{{words}}) {gap} $")
+        self.cmp_after = self._word_table(after, f"^ {gap} (?:{{words}})")
+        self.cmp_inside = {s: c.comparator for c in book.comparators.comparators
+                           if c.position == "inside" for s in c.surfaces}
+
+    def _compile_exclusion(self, rule: ExclusionRule) -> dict[str, regex.Pattern[str]]:
+        return {key: self.book.compile(getattr(rule, key), where=f"exclusions.yaml: {rule.id}.{key}")
+                for key in ("before", "after", "span") if getattr(rule, key)}
+
+    @staticmethod
+    def _word_table(pairs, template: str):
+        words = sorted(pairs, key=lambda p: len(p[0]), reverse=True)
+        alternation = "|".join(f"(?P<w{i}>{regex.escape(s)})" for i, (s, _c) in enumerate(words))
+        pattern = regex.compile(template.replace("{words}", alternation), regex.VERBOSE)
+        return pattern, [c.comparator for _s, c in words]
+
+    # --- finding ----------------------------------------------------------------------
+    def find(self, text: str) -> Iterator[Quantity | Rejection]:
+        taken: list[tuple[int, int]] = []
+        for match in self.ratio.finditer(text):
+            # ∶ is a ratio; an ASCII colon only with three parts (8:30 is a time of day)
+            if "∶" in match.group() or match.group().count(":") >= 2:
+                taken.append((match.start(), match.end()))
+                yield Quantity(match.start(), match.end(), None, None, "ratio", QuantityType.RATIO,
+                               self._comparator(text, match.start(), match.end(), ""),
+                               "unit.ratio", 0.9)
+        for match in self.quantity.finditer(text):
+            if any(s < match.end() and match.start() < e for s, e in taken):
+                continue
+            yield self._resolve(text, match)
+        for match in self.bare_scale.finditer(text):
+            yield Quantity(match.start(), match.end(), parse_number(match.group("n1")), None, "个",
+                           QuantityType.COUNT, self._comparator(text, match.start(), match.end(), ""),
+                           "numbers.bare_scale", 0.6)
+
+    def _resolve(self, text: str, match: regex.Match[str]) -> Quantity | Rejection:
+        start, end = match.span()
+        unit_rule = self.units[match.group("unit")]
+        chinese = is_chinese_numeral(match.group("n1"))
+        if (unit_rule.numerals == "arabic" and chinese) or (unit_rule.numerals == "chinese" and not chinese):
+            return Rejection(start, end, unit_rule.id, "numeral form not used with this unit")
+        excluded = self._excluded(text, start, end, match)
+        if excluded is not None:
+            return excluded
+        if unit_rule.requires_context:
+            window = text[max(0, start - 30):start]
+            if not any(word in window for word in unit_rule.requires_context):
+                return Rejection(start, end, unit_rule.id, "unit used without its context")
+        factor = unit_rule.factor
+        value = parse_number(match.group("n1"), self.scales.get(match.group("s1") or "", 1.0)) * factor
+        value_max = None
+        if match.group("n2"):
+            scale = match.group("s2") or match.group("s1") or ""
+            value_max = parse_number(match.group("n2"), self.scales.get(scale, 1.0)) * factor
+            if match.group("s2") and not match.group("s1"):  # 1-2万人: the scale applies to both ends
+                value *= self.scales[match.group("s2")]
+        unit, quantity_type = self._unit(text, start, unit_rule)
+        comparator = self._comparator(text, start, end, match.group("tail") or "")
+        return Quantity(start, end, value, value_max, unit, quantity_type, comparator,
+                        unit_rule.id, unit_rule.confidence)
+
+    def _unit(self, text: str, start: int, unit_rule: UnitRule) -> tuple[str, QuantityType]:
+        """A count becomes a rate when a per-population cue stands earlier in the clause."""
+        if unit_rule.quantity_type is QuantityType.COUNT:
+            window = regex.split(r"[，。；;,\n]", text[max(0, start - 40):start])[-1]
+            for rate in self.rates:
+                if any(cue in window for cue in rate.cues):
+                    unit = unit_rule.unit + rate.suffix
+                    if unit in rate.units:
+                        return unit, QuantityType.RATE
+        return unit_rule.unit, unit_rule.quantity_type
+
+    def _comparator(self, text: str, start: int, end: int, tail: str) -> Comparator:
+        if tail:
+            return self.cmp_inside[tail]
+        pattern, comparators = self.cmp_after
+        found = pattern.search(text, end, min(len(text), end + LOOK))
+        if found:
+            return comparators[int(found.lastgroup[1:])]
+        pattern, comparators = self.cmp_before
+        found = pattern.search(text, max(0, start - LOOK), start)
+        if found:
+            return comparators[int(found.lastgroup[1:])]
+        return Comparator.EQ
+
+    def _excluded(self, text: str, start: int, end: int, match) -> Rejection | None:
+        span = text[start:end]
+        for rule, patterns in self.exclusions:
+            if rule.chinese_below is not None:
+                if match is None or not is_chinese_numeral(match.group("n1")) or match.group("s1"):
+                    continue
+                if parse_number(match.group("n1")) >= rule.chinese_below:
+                    continue
+            elif not patterns:
+                continue
+            checks = (("before", text, max(0, start - LOOK), start),
+                      ("after", text, end, min(len(text), end + LOOK)),
+                      ("span", span, 0, len(span)))
+            if all(patterns[key].search(source, lo, hi) for key, source, lo, hi in checks if key in patterns):
+                return Rejection(start, end, rule.id, rule.reason)
+        return None

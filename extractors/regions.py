@@ -1,0 +1,136 @@
+"""The gazetteer: administrative divisions with their GB/T 2260 codes.
+
+Built from jionlp's china_location dictionary (provinces, prefectures, counties with codes),
+which is read as data without importing jionlp itself, plus the additions of rules/regions.yaml.
+"""
+from __future__ import annotations
+
+import importlib.util
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+import regex
+
+from extractors.rulebook import RegionsFile
+
+LEVELS = ("country", "province", "prefecture", "county")
+COUNTRY_CODE = "100000"
+
+
+@dataclass(frozen=True, slots=True)
+class Region:
+    name: str
+    code: str
+    level: str
+    parent: str | None
+
+
+def dictionary_path() -> Path:
+    spec = importlib.util.find_spec("jionlp")
+    if spec is None or not spec.submodule_search_locations:
+        raise ModuleNotFoundError("jionlp is not installed: run the setup (make setup)")
+    return Path(list(spec.submodule_search_locations)[0]) / "dictionary" / "china_location.txt"
+
+
+@cache
+def dataset_regions() -> tuple[tuple[Region, str], ...]:
+    """Every division of the dataset with its short alias, in the dataset's order."""
+    rows: list[tuple[Region, str]] = []
+    parents: list[str] = []
+    for line in dictionary_path().read_text(encoding="utf-8").splitlines():
+        depth = len(line) - len(line.lstrip("\t"))
+        parts = line.strip().split("\t")
+        if depth > 2 or len(parts) < 2 or not parts[1].isdigit():
+            continue
+        parents = parents[:depth]
+        parent = parents[-1] if parents else COUNTRY_CODE
+        # Municipalities repeat themselves as their own prefecture (上海市 > 上海市): keep one.
+        if depth == 1 and parts[1] == parent:
+            parents.append(parts[1])
+            continue
+        region = Region(parts[0], parts[1], LEVELS[depth + 1], parent)
+        rows.append((region, parts[2] if len(parts) > 2 else ""))
+        parents.append(parts[1])
+    return tuple(rows)
+
+
+class Gazetteer:
+    """Finds region mentions in text and resolves names to official names and codes."""
+
+    def __init__(self, rules: RegionsFile) -> None:
+        self.by_code: dict[str, Region] = {}
+        self.by_surface: dict[str, list[Region]] = {}
+        for addition in rules.additions:
+            region = Region(addition.name, addition.code, addition.level, addition.parent)
+            self._add(region, [addition.name, *addition.surfaces])
+        for region, alias in dataset_regions():
+            surfaces = [region.name]
+            # Short forms of provinces and prefectures (山东, 宜昌) are safe; of counties they are not.
+            if alias and len(alias) >= 2 and region.level in ("province", "prefecture") and alias not in rules.ignore:
+                surfaces.append(alias)
+            self._add(region, surfaces)
+        for short, official in rules.aliases.items():
+            self.by_surface.setdefault(short, []).extend(self.by_surface.get(official, []))
+        self.deictic = {s: rule.level for rule in rules.deictic for s in rule.surfaces}
+        self.pattern = _trie_pattern([*self.by_surface, *self.deictic])
+
+    def _add(self, region: Region, surfaces: Iterable[str]) -> None:
+        self.by_code.setdefault(region.code, region)
+        for surface in dict.fromkeys(surfaces):
+            self.by_surface.setdefault(surface, []).append(region)
+
+    def finditer(self, text: str, start: int = 0, end: int | None = None) -> Iterator[regex.Match[str]]:
+        return self.pattern.finditer(text, start, len(text) if end is None else end)
+
+    def resolve(self, surface: str, *, near: Region | None = None) -> Region | None:
+        """The region a surface names, preferring one inside `near` when the name is shared.
+
+        >>> from extractors.rulebook import load_rulebook
+        >>> Gazetteer(load_rulebook().regions).resolve("洪山区").code
+        '420111'
+        """
+        candidates = self.by_surface.get(surface)
+        if not candidates:
+            return None
+        if near is not None and len(candidates) > 1:
+            for candidate in candidates:
+                if near.code in self.ancestors(candidate):
+                    return candidate
+        return min(candidates, key=lambda r: LEVELS.index(r.level))
+
+    def ancestors(self, region: Region) -> list[str]:
+        """Codes from the region up to the country, the region's own first."""
+        chain = [region.code]
+        while (parent := self.by_code.get(chain[-1])) and parent.parent and parent.parent not in chain:
+            chain.append(parent.parent)
+        return chain
+
+    def at_level(self, region: Region, level: str) -> Region | None:
+        """The region itself or its ancestor at `level`."""
+        for code in self.ancestors(region):
+            candidate = self.by_code.get(code)
+            if candidate and candidate.level == level:
+                return candidate
+        return None
+
+
+def _trie_pattern(words: Iterable[str]) -> regex.Pattern[str]:
+    """One regex for many literal words, as a trie so matching stays linear and longest-first."""
+    trie: dict = {}
+    for word in words:
+        node = trie
+        for ch in word:
+            node = node.setdefault(ch, {})
+        node[""] = {}
+
+    def build(node: dict) -> str:
+        ends = "" in node
+        branches = [regex.escape(ch) + build(child) for ch, child in sorted(node.items()) if ch]
+        if not branches:
+            return ""
+        body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+        return f"(?:{body})?" if ends else body
+
+    return regex.compile(build(trie))

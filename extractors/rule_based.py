@@ -1,0 +1,67 @@
+"""The rule-based extractor: rules/ compiled into patterns, applied to one document at a time."""
+from __future__ import annotations
+
+import regex
+
+from extractors.context import ContextResolver, DocumentContext
+from extractors.indicators import IndicatorFinder
+from extractors.quantities import Quantity, QuantityFinder
+from extractors.regions import Gazetteer
+from extractors.rulebook import Rulebook, load_rulebook
+from reform_facts.claim import Claim, Document
+
+NAME = "rules"
+
+
+class RuleExtractor:
+    """Build once (loads and compiles rules/), then call per document: no I/O, no state."""
+
+    name = NAME
+
+    def __init__(self, book: Rulebook | None = None) -> None:
+        self.book = book or load_rulebook()
+        self.version = f"rules-{self.book.digest}"
+        self.quantities = QuantityFinder(self.book)
+        self.gazetteer = Gazetteer(self.book.regions)
+        self.context = ContextResolver(self.book, self.gazetteer)
+        years = self.book.context.years.pattern
+        cut = "|".join([f"(?:{years})", self.gazetteer.pattern.pattern, r"[0-9０-９]+[%％]?"])
+        self.indicators = IndicatorFinder(self.book, cut_before=regex.compile(cut, regex.VERBOSE | regex.V1))
+
+    def __call__(self, doc: Document) -> list[Claim]:
+        ctx = self.context.for_document(doc)
+        claims = []
+        for found in self.quantities.find(doc.text):
+            if isinstance(found, Quantity):
+                claims.append(self.claim(doc, ctx, found))
+        claims.sort(key=lambda c: (c.start, c.end))
+        return _without_overlaps(claims)
+
+    def claim(self, doc: Document, ctx: DocumentContext, q: Quantity) -> Claim:
+        """Turn a resolved quantity into a claim: context, indicator and provenance."""
+        region = ctx.region(q.start, q.end)
+        year = ctx.year(q.start, q.end)
+        kind, _cue = ctx.kind(q.start, q.end, year)
+        clause = ctx.layout.clause(q.start, q.end)
+        sentence = ctx.layout.sentence(q.start, q.end)
+        span = self.indicators.find(doc.text, clause.start, q.start, q.end, clause.end, q.quantity_type)
+        return Claim.at(
+            doc, q.start, q.end,
+            value=q.value, value_max=q.value_max, unit=q.unit, quantity_type=q.quantity_type,
+            comparator=q.comparator, indicator=doc.text[span[0]:span[1]] if span else None,
+            region=region.name if region else None, region_code=region.code if region else None,
+            year=year, kind=kind, extractor=self.name, confidence=q.confidence,
+            sentence=doc.text[sentence.start:sentence.end].strip(), rule_id=q.rule_id,
+        )
+
+
+def _without_overlaps(claims: list[Claim]) -> list[Claim]:
+    """Keep the longer of two overlapping spans (a bare scale inside a quantity, say)."""
+    kept: list[Claim] = []
+    for claim in claims:
+        if kept and claim.start < kept[-1].end:
+            if claim.end - claim.start > kept[-1].end - kept[-1].start:
+                kept[-1] = claim
+            continue
+        kept.append(claim)
+    return kept

@@ -1,0 +1,287 @@
+"""Load and validate rules/*.yaml into one immutable `Rulebook`.
+
+Every file is checked by a pydantic schema (unknown keys refused), fragments are substituted
+into patterns by name, every pattern compiles, ids are unique and every rule's `examples:` are
+matched by that rule. Errors name the file and the rule id.
+"""
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+import regex
+import yaml
+from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
+
+from reform_facts import ROOT
+from reform_facts.claim import Comparator, Kind, QuantityType
+from reform_facts.errors import RuleFileError
+
+RULES_DIR = ROOT / "rules"
+FLAGS = regex.VERBOSE | regex.V1
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class UnitRule(Strict):
+    id: str
+    unit: str
+    quantity_type: QuantityType
+    surfaces: list[str]
+    factor: float = 1.0
+    numerals: Literal["arabic", "chinese", "any"] = "any"
+    confidence: float = 0.9
+    requires_context: list[str] = []
+    examples: list[str] = []
+
+
+class RateRule(Strict):
+    id: str
+    cues: list[str]
+    suffix: str
+    units: list[str]
+    examples: list[str] = []
+
+
+class UnitsFile(Strict):
+    units: list[UnitRule]
+    rates: list[RateRule]
+
+
+class ScaleRule(Strict):
+    id: str
+    surface: str
+    factor: float
+
+
+class NumbersFile(Strict):
+    fragments: dict[str, str]
+    scales: list[ScaleRule]
+    quantity: str
+    ratio: str
+    bare_scale: str
+
+
+class JoinerRule(Strict):
+    id: str
+    surfaces: list[str]
+    examples: list[str] = []
+
+
+class RangesFile(Strict):
+    joiners: list[JoinerRule]
+
+
+class ComparatorRule(Strict):
+    id: str
+    comparator: Comparator
+    position: Literal["before", "after", "inside"]
+    surfaces: list[str]
+    examples: list[str] = []
+
+
+class ComparatorsFile(Strict):
+    comparators: list[ComparatorRule]
+    gap: str
+
+
+class ExclusionRule(Strict):
+    id: str
+    reason: str
+    before: str | None = None
+    after: str | None = None
+    span: str | None = None
+    chinese_below: float | None = None
+    examples: list[str] = []
+
+
+class ExclusionsFile(Strict):
+    exclusions: list[ExclusionRule]
+
+
+class KindCue(Strict):
+    id: str
+    kind: Kind
+    surfaces: list[str] = []
+    pattern: str | None = None
+    direction: Literal["backward", "forward"]
+    scope: Literal["clause", "sentence"]
+    examples: list[str] = []
+
+
+class KindFile(Strict):
+    cues: list[KindCue]
+    plan_titles: list[str]
+
+
+class YearsRule(Strict):
+    pattern: str
+    relative: list[str]
+    opening_chars: int
+
+
+class ContextFile(Strict):
+    scopes: list[Literal["clause", "sentence", "paragraph_opening", "heading", "document"]]
+    sentence_end: str
+    clause_end: str
+    heading: str
+    speaker: str
+    years: YearsRule
+
+
+class RegionAddition(Strict):
+    id: str
+    name: str
+    code: str
+    level: Literal["country", "province", "prefecture", "county"]
+    parent: str | None = None
+    surfaces: list[str]
+    examples: list[str] = []
+
+    @field_validator("code")
+    @classmethod
+    def six_digits(cls, code: str) -> str:
+        if not (len(code) == 6 and code.isdigit()):
+            raise ValueError(f"code {code!r} is not six digits")
+        return code
+
+
+class DeicticRule(Strict):
+    id: str
+    surfaces: list[str]
+    level: Literal["province", "prefecture", "county"]
+
+
+class RegionsFile(Strict):
+    additions: list[RegionAddition]
+    deictic: list[DeicticRule]
+    aliases: dict[str, str]
+    ignore: list[str]
+
+
+class IndicatorsFile(Strict):
+    strip_end: list[str]
+    strip_start: list[str]
+    max_chars: int
+    after_boundary: str
+    head_nouns: list[str]
+
+
+@dataclass(frozen=True, slots=True)
+class Rulebook:
+    """Every rule file, validated, plus the compiled patterns built from them."""
+
+    units: UnitsFile
+    numbers: NumbersFile
+    ranges: RangesFile
+    comparators: ComparatorsFile
+    exclusions: ExclusionsFile
+    kind: KindFile
+    context: ContextFile
+    regions: RegionsFile
+    indicators: IndicatorsFile
+    digest: str
+
+    def compile(self, template: str, *, where: str) -> regex.Pattern[str]:
+        """Substitute {FRAGMENT}s into a pattern and compile it verbosely."""
+        return compile_pattern(template, self.fragments(), where=where)
+
+    def fragments(self) -> dict[str, str]:
+        unit_surfaces = sorted({s for u in self.units.units for s in u.surfaces}, key=len, reverse=True)
+        joiners = sorted({s for j in self.ranges.joiners for s in j.surfaces}, key=len, reverse=True)
+        return {**self.numbers.fragments,
+                "UNIT": "(?:" + "|".join(regex.escape(s) for s in unit_surfaces) + ")",
+                "JOIN": "(?:" + "|".join(regex.escape(s) for s in joiners) + ")"}
+
+
+FILES = {
+    "units": UnitsFile, "numbers": NumbersFile, "ranges": RangesFile,
+    "comparators": ComparatorsFile, "exclusions": ExclusionsFile, "kind": KindFile,
+    "context": ContextFile, "regions": RegionsFile, "indicators": IndicatorsFile,
+}
+
+_REFERENCE = regex.compile(r"\{([A-Z_]+)\}")
+
+
+def compile_pattern(template: str, fragments: dict[str, str], *, where: str) -> regex.Pattern[str]:
+    """Expand {NAME} references (recursively) and compile; unknown names are an error.
+
+    >>> compile_pattern("{D}+", {"D": "[0-9]"}, where="doc").fullmatch("42") is not None
+    True
+    """
+    def expand(text: str, depth: int) -> str:
+        if depth > 10:
+            raise RuleFileError(f"{where}: fragments refer to each other in a loop")
+
+        def one(match: regex.Match[str]) -> str:
+            name = match.group(1)
+            if name not in fragments:
+                raise RuleFileError(f"{where}: unknown fragment {{{name}}}")
+            return "(?:" + expand(fragments[name], depth + 1) + ")"
+        return _REFERENCE.sub(one, text)
+
+    expanded = expand(template, 0)
+    try:
+        return regex.compile(expanded, FLAGS)
+    except regex.error as error:
+        raise RuleFileError(f"{where}: pattern does not compile: {error}") from error
+
+
+def load_rulebook(directory: Path = RULES_DIR) -> Rulebook:
+    """Read, validate and cross-check every rule file of `directory`."""
+    parsed = {}
+    digest = hashlib.sha256()
+    for name, schema in FILES.items():
+        path = directory / f"{name}.yaml"
+        try:
+            raw = path.read_bytes()
+        except OSError as error:
+            raise RuleFileError(f"{path}: cannot read: {error.strerror}") from error
+        digest.update(name.encode() + b"\0" + raw)
+        try:
+            parsed[name] = schema.model_validate(yaml.safe_load(raw) or {})
+        except yaml.YAMLError as error:
+            raise RuleFileError(f"{path}: not valid YAML: {error}") from error
+        except ValidationError as error:
+            first = error.errors()[0]
+            place = ".".join(str(p) for p in first["loc"])
+            raise RuleFileError(f"{path}: {place}: {first['msg']}") from error
+    book = Rulebook(**parsed, digest=digest.hexdigest()[:12])
+    _check_ids_unique(book, directory)
+    _check_patterns(book, directory)
+    return book
+
+
+def _check_ids_unique(book: Rulebook, directory: Path) -> None:
+    seen: dict[str, str] = {}
+    for name in FILES:
+        model = getattr(book, name)
+        for value in model.__dict__.values():
+            for item in value if isinstance(value, list) else []:
+                rule_id = getattr(item, "id", None)
+                if rule_id is None:
+                    continue
+                if rule_id in seen:
+                    raise RuleFileError(f"{directory / (name + '.yaml')}: rule id {rule_id!r} "
+                                        f"is also used in {seen[rule_id]}.yaml")
+                seen[rule_id] = name
+
+
+def _check_patterns(book: Rulebook, directory: Path) -> None:
+    fragments = book.fragments()
+    for key in ("quantity", "ratio", "bare_scale"):
+        compile_pattern(getattr(book.numbers, key), fragments, where=f"{directory / 'numbers.yaml'}: {key}")
+    for rule in book.exclusions.exclusions:
+        for key in ("before", "after", "span"):
+            if getattr(rule, key):
+                compile_pattern(getattr(rule, key), fragments, where=f"{directory / 'exclusions.yaml'}: {rule.id}.{key}")
+    for key in ("sentence_end", "clause_end", "heading", "speaker"):
+        compile_pattern(getattr(book.context, key), fragments, where=f"{directory / 'context.yaml'}: {key}")
+    compile_pattern(book.context.years.pattern, fragments, where=f"{directory / 'context.yaml'}: years")
+    for cue in book.kind.cues:
+        if cue.pattern:
+            compile_pattern(cue.pattern, fragments, where=f"{directory / 'kind.yaml'}: {cue.id}")

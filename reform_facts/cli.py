@@ -1,0 +1,122 @@
+"""The `reform-facts` command. The only module that prints."""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from reform_facts import ROOT
+from reform_facts.claim import CONTRACT_FIELDS, EXTRACTOR_FIELDS
+from reform_facts.errors import ReformFactsError
+from reform_facts.readers import MAX_BYTES, Failure, read_all
+
+PROGRESS_MIN_FILES = 5
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.command(args)
+    except ReformFactsError as error:
+        print(f"reform-facts: {error}", file=sys.stderr)
+        return 2
+    except BrokenPipeError:  # output piped into `head`: not an error of ours
+        sys.stderr.close()
+        return 0
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="reform-facts", description=__doc__)
+    sub = parser.add_subparsers(required=True, metavar="COMMAND")
+
+    extract = sub.add_parser("extract", help="print the numeric claims of files as JSON lines")
+    extract.add_argument("paths", nargs="+", type=Path, metavar="PATH")
+    extract.add_argument("--extractor", default="rules", help="extractor name (default: rules)")
+    extract.add_argument("--max-bytes", type=int, default=MAX_BYTES, help="refuse files larger than this")
+    extract.set_defaults(command=cmd_extract)
+
+    evaluate = sub.add_parser("evaluate", help="score extractors against the gold set")
+    evaluate.add_argument("--extractor", action="append", dest="extractors", metavar="NAME",
+                          help="extractor to score (repeatable; default: all)")
+    evaluate.add_argument("--gold", type=Path, default=ROOT / "gold")
+    evaluate.add_argument("--corpus", type=Path, default=ROOT / "corpus")
+    evaluate.add_argument("--errors", action="store_true", help="list every error with its sentence")
+    evaluate.add_argument("--json", action="store_true", help="print the results as JSON")
+    evaluate.add_argument("--bootstrap", type=int, default=1000, help="bootstrap resamples (0: none)")
+    evaluate.set_defaults(command=cmd_evaluate)
+
+    validate = sub.add_parser("validate-gold", help="check the gold set against the corpus")
+    validate.add_argument("--gold", type=Path, default=ROOT / "gold")
+    validate.add_argument("--corpus", type=Path, default=ROOT / "corpus")
+    validate.set_defaults(command=cmd_validate_gold)
+
+    fetch = sub.add_parser("fetch-model", help="obtain and verify the pkuseg segmentation model")
+    fetch.add_argument("--force", action="store_true")
+    fetch.set_defaults(command=cmd_fetch_model)
+    return parser
+
+
+def _progress(items: list, *, total: int):
+    if sys.stderr.isatty() and total >= PROGRESS_MIN_FILES:
+        from tqdm import tqdm
+        return tqdm(items, total=total, unit="file", file=sys.stderr)
+    return items
+
+
+def cmd_extract(args: argparse.Namespace) -> int:
+    from extractors import registry
+    from reform_facts.readers import expand_paths
+
+    extractor = registry.get(args.extractor)
+    keys = CONTRACT_FIELDS + EXTRACTOR_FIELDS
+    files = list(expand_paths(args.paths))
+    failures: list[Failure] = []
+    out = sys.stdout
+    for item in _progress(list(read_all(args.paths, max_bytes=args.max_bytes)), total=len(files)):
+        if isinstance(item, Failure):
+            failures.append(item)
+            continue
+        for claim in extractor(registry.describe(item)):
+            out.write(json.dumps(claim.to_record(keys=keys), ensure_ascii=False) + "\n")
+    out.flush()
+    for failure in failures:
+        print(f"reform-facts: {failure}", file=sys.stderr)
+    return 1 if failures else 0
+
+
+def cmd_evaluate(args: argparse.Namespace) -> int:
+    from reform_facts import evaluation
+
+    report = evaluation.run(extractors=args.extractors, gold_dir=args.gold, corpus_dir=args.corpus,
+                            resamples=args.bootstrap)
+    if args.json:
+        print(json.dumps(report.to_json(errors=args.errors), ensure_ascii=False, indent=2))
+    else:
+        print(report.table())
+        if args.errors:
+            print(report.error_listing())
+    return 0
+
+
+def cmd_validate_gold(args: argparse.Namespace) -> int:
+    from reform_facts.gold import validate_gold
+
+    problems = validate_gold(args.gold, args.corpus)
+    for problem in problems:
+        print(problem, file=sys.stderr)
+    print(f"{len(problems)} problems")
+    return 1 if problems else 0
+
+
+def cmd_fetch_model(args: argparse.Namespace) -> int:
+    from reform_facts.models import fetch_pkuseg
+
+    print(fetch_pkuseg(force=args.force))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

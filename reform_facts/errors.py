@@ -1,0 +1,36 @@
+"""The error catalogue: every error the project raises says what went wrong and where."""
+
+
+class ReformFactsError(Exception):
+    """Base of the project's errors; the CLI prints their message on one line."""
+
+
+class ClaimError(ReformFactsError, ValueError):
+    """A claim breaks the contract (span, unit, vocabulary)."""
+
+
+class RuleFileError(ReformFactsError):
+    """A file of rules/ is malformed; the message names the file and the rule id."""
+
+
+class DocumentError(ReformFactsError):
+    """A file could not be read as a document; the message names the file and the reason."""
+
+
+class GoldError(ReformFactsError):
+    """A gold file breaks the guideline's checks; the message names the file and the line."""
+
+
+class ModelMissingError(ReformFactsError):
+    """A model the setup obtains is not where the code looks for it."""
+
+
+class UnknownExtractorError(ReformFactsError, KeyError):
+    """An extractor name not in the registry."""
+
+    def __str__(self) -> str:  # KeyError would quote the message
+        return str(self.args[0])
+
+
+class WarehouseBusyError(ReformFactsError):
+    """The DuckDB file stayed locked by another process for longer than the wait allowed."""

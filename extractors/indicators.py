@@ -11,64 +11,99 @@ import regex
 from extractors.rulebook import Rulebook
 from reform_facts.claim import QuantityType
 
+Span = tuple[int, int]
+_AFTER_FIRST = (QuantityType.COUNT, QuantityType.MONEY)
+
 
 class IndicatorFinder:
     def __init__(self, book: Rulebook, *, cut_before: regex.Pattern[str]) -> None:
         rules = book.indicators
         self.max_chars = rules.max_chars
-        self.strip_end = _ending(rules.strip_end)
-        self.strip_start = _starting(rules.strip_start)
+        self.strip_end = _alternation(rules.strip_end, "$")
+        self.strip_start = _alternation(rules.strip_start, "")
         self.after_boundary = book.compile(rules.after_boundary, where="indicators.yaml: after_boundary")
-        self.head_nouns = regex.compile("|".join(regex.escape(w) for w in sorted(rules.head_nouns, key=len, reverse=True)))
+        self.head_nouns = _alternation(rules.head_nouns, "")
+        self.change_from = _alternation(rules.change_from, "")
+        self.distribute = _alternation(rules.distribute, "")
+        self.list_joiners = _alternation(rules.list_joiners, "")
         self.cut_before = cut_before  # years, regions, numbers: an indicator starts after them
 
     def find(self, text: str, clause_start: int, start: int, end: int, clause_end: int,
-             quantity_type: QuantityType) -> tuple[int, int] | None:
+             quantity_type: QuantityType, *, previous_clause: Span | None = None) -> Span | None:
         """Offsets of the indicator phrase, or None when nothing names the measure."""
-        if quantity_type in (QuantityType.COUNT,):
-            after = self._after(text, end, clause_end)
+        if quantity_type in _AFTER_FIRST or text.startswith("的", end):
+            after = self._after(text, end + (1 if text.startswith("的", end) else 0), clause_end)
             if after is not None:
                 return after
-        return self._before(text, clause_start, start)
+        found = self._distributed(text, clause_start, start) or self._before(text, clause_start, start)
+        if found is None:
+            found = self._before_change(text, clause_start, start)
+        if found is None and previous_clause is not None:
+            first_digit = regex.search(r"[0-9０-９]", text[previous_clause[0]:previous_clause[1]])
+            if first_digit:
+                found = self._before(text, previous_clause[0], previous_clause[0] + first_digit.start())
+        return found
 
-    def _before(self, text: str, lo: int, hi: int) -> tuple[int, int] | None:
-        # start after the last year, region or number before the figure
-        for match in self.cut_before.finditer(text, lo, hi):
+    def _before(self, text: str, lo: int, hi: int) -> Span | None:
+        for match in self.cut_before.finditer(text, lo, hi):  # start after the last year, region, number
             lo = max(lo, match.end())
+        return self._trim(text, lo, hi)
+
+    def _trim(self, text: str, lo: int, hi: int) -> Span | None:
         changed = True
         while changed and lo < hi:
             changed = False
             found = self.strip_end.search(text, lo, hi)
-            if found and found.start() > lo:
+            if found and found.start() >= lo and found.end() == hi and found.start() < hi:
                 hi, changed = found.start(), True
             found = self.strip_start.match(text, lo, hi)
-            if found and found.end() < hi:
+            if found and found.end() <= hi and found.end() > lo:
                 lo, changed = found.end(), True
         if hi - lo > self.max_chars:
             phrase = text[lo:hi]
-            cut = max(phrase.rfind("的"), phrase.rfind("，"))
+            cut = phrase.rfind("的")
             lo = lo + cut + 1 if cut >= 0 else hi - self.max_chars
-        if hi - lo < 2:
-            return None
-        return lo, hi
+        return (lo, hi) if hi - lo >= 2 else None
 
-    def _after(self, text: str, end: int, clause_end: int) -> tuple[int, int] | None:
+    def _before_change(self, text: str, lo: int, hi: int) -> Span | None:
+        """医生平均年薪由2011年的5.65万元增加到…: the measure stands before 由/从."""
+        last = None
+        for match in self.change_from.finditer(text, lo, hi):
+            last = match
+        return self._before(text, lo, last.start()) if last else None
+
+    def _distributed(self, text: str, lo: int, hi: int) -> Span | None:
+        """基层就诊率和县域就诊率分别提高到71.1%和91.5%: the i-th name goes with the i-th figure."""
+        marker = self.distribute.search(text, lo, hi)
+        if marker is None:
+            return None
+        names = self._split(text, lo, marker.start())
+        figures = len(regex.findall(r"[0-9０-９]+(?:\.[0-9]+)?", text[marker.end():hi])) + 1
+        if len(names) < 2 or figures > len(names):
+            return None
+        name = names[figures - 1]
+        return self._before(text, name[0], name[1])
+
+    def _split(self, text: str, lo: int, hi: int) -> list[Span]:
+        parts, cursor = [], lo
+        for joiner in self.list_joiners.finditer(text, lo, hi):
+            parts.append((cursor, joiner.start()))
+            cursor = joiner.end()
+        parts.append((cursor, hi))
+        return [p for p in parts if p[1] > p[0]]
+
+    def _after(self, text: str, end: int, clause_end: int) -> Span | None:
         boundary = self.after_boundary.search(text, end, clause_end)
-        hi = boundary.start() if boundary else clause_end
-        hi = min(hi, end + self.max_chars)
+        hi = min(boundary.start() if boundary else clause_end, end + self.max_chars + 4)
         last = None
         for match in self.head_nouns.finditer(text, end, hi):
             last = match
         if last is None:
             return None
-        return end, last.end()
+        close = regex.match(r"[（(][^）)]{1,8}[）)]", text[last.end():last.end() + 10])
+        return end, last.end() + (close.end() if close else 0)
 
 
-def _ending(words: list[str]) -> regex.Pattern[str]:
+def _alternation(words: list[str], suffix: str) -> regex.Pattern[str]:
     ordered = sorted(words, key=len, reverse=True)
-    return regex.compile("(?:" + "|".join(regex.escape(w) for w in ordered) + ")$")
-
-
-def _starting(words: list[str]) -> regex.Pattern[str]:
-    ordered = sorted(words, key=len, reverse=True)
-    return regex.compile("(?:" + "|".join(regex.escape(w) for w in ordered) + ")")
+    return regex.compile("(?:" + "|".join(regex.escape(w) for w in ordered) + ")" + suffix)

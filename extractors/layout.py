@@ -61,15 +61,29 @@ class Layout:
             return self.paragraphs[i]
         return None
 
-    def paragraph_opening(self, start: int) -> Segment | None:
-        """The first sentence of the paragraph holding `start`, when `start` is not in it."""
+    def paragraph_before(self, start: int) -> Segment | None:
+        """The paragraph's text before the sentence holding `start` (None in its first sentence)."""
         paragraph = self.paragraph(start)
         if paragraph is None:
             return None
-        first = self.sentence(paragraph.start, paragraph.start + 1)
-        if first.end > start:
+        sentence = self.sentence(start, start + 1)
+        if sentence.start <= paragraph.start:
             return None
-        return Segment(paragraph.start, min(first.end, paragraph.end))
+        return Segment(paragraph.start, sentence.start)
+
+    def previous_openings(self, start: int) -> list[Segment]:
+        """First sentences of the paragraphs before the one holding `start`, back to the
+        nearest heading, nearest first."""
+        i = bisect.bisect_right(self._paragraph_starts, start) - 1
+        heading = self.heading(start)
+        floor = heading.end if heading else 0
+        out = []
+        for paragraph in reversed(self.paragraphs[:max(i, 0)]):
+            if paragraph.start < floor:
+                break
+            first = self.sentence(paragraph.start, paragraph.start + 1)
+            out.append(Segment(paragraph.start, min(first.end, paragraph.end)))
+        return out
 
     def heading(self, start: int) -> Segment | None:
         """The nearest heading or speaker line before `start`."""

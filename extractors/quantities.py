@@ -57,7 +57,7 @@ class QuantityFinder:
         before = [(s, c) for c in book.comparators.comparators if c.position == "before" for s in c.surfaces]
         after = [(s, c) for c in book.comparators.comparators if c.position == "after" for s in c.surfaces]
         self.cmp_before = self._word_table(before, f"(?:{{words}}) {gap} $")
-        self.cmp_after = self._word_table(after, f"^ {gap} (?:{{words}})")
+        self.cmp_after = self._word_table(after, f"{gap} (?:{{words}})")
         self.cmp_inside = {s: c.comparator for c in book.comparators.comparators
                            if c.position == "inside" for s in c.surfaces}
 
@@ -132,7 +132,7 @@ class QuantityFinder:
         if tail:
             return self.cmp_inside[tail]
         pattern, comparators = self.cmp_after
-        found = pattern.search(text, end, min(len(text), end + LOOK))
+        found = pattern.match(text, end, min(len(text), end + LOOK))
         if found:
             return comparators[int(found.lastgroup[1:])]
         pattern, comparators = self.cmp_before
@@ -151,9 +151,9 @@ class QuantityFinder:
                     continue
             elif not patterns:
                 continue
-            checks = (("before", text, max(0, start - LOOK), start),
-                      ("after", text, end, min(len(text), end + LOOK)),
-                      ("span", span, 0, len(span)))
-            if all(patterns[key].search(source, lo, hi) for key, source, lo, hi in checks if key in patterns):
+            checks = (("before", patterns.get("before") and patterns["before"].search, text, max(0, start - LOOK), start),
+                      ("after", patterns.get("after") and patterns["after"].match, text, end, min(len(text), end + LOOK)),
+                      ("span", patterns.get("span") and patterns["span"].search, span, 0, len(span)))
+            if all(test(source, lo, hi) for key, test, source, lo, hi in checks if key in patterns):
                 return Rejection(start, end, rule.id, rule.reason)
         return None

@@ -61,6 +61,7 @@ class Gazetteer:
 
     def __init__(self, rules: RegionsFile) -> None:
         self.by_code: dict[str, Region] = {}
+        self.aliases: set[str] = set()  # short forms, as opposed to official names
         self.by_surface: dict[str, list[Region]] = {}
         for addition in rules.additions:
             region = Region(addition.name, addition.code, addition.level, addition.parent)
@@ -70,6 +71,7 @@ class Gazetteer:
             # Short forms of provinces and prefectures (山东, 宜昌) are safe; of counties they are not.
             if alias and len(alias) >= 2 and region.level in ("province", "prefecture") and alias not in rules.ignore:
                 surfaces.append(alias)
+                self.aliases.add(alias)
             self._add(region, surfaces)
         for short, official in rules.aliases.items():
             self.by_surface.setdefault(short, []).extend(self.by_surface.get(official, []))

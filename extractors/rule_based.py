@@ -44,7 +44,9 @@ class RuleExtractor:
         kind, _cue = ctx.kind(q.start, q.end, year)
         clause = ctx.layout.clause(q.start, q.end)
         sentence = ctx.layout.sentence(q.start, q.end)
-        span = self.indicators.find(doc.text, clause.start, q.start, q.end, clause.end, q.quantity_type)
+        previous = ctx.layout.clause(clause.start - 1, clause.start - 1) if clause.start > sentence.start else None
+        span = self.indicators.find(doc.text, clause.start, q.start, q.end, clause.end, q.quantity_type,
+                                    previous_clause=(previous.start, previous.end) if previous else None)
         return Claim.at(
             doc, q.start, q.end,
             value=q.value, value_max=q.value_max, unit=q.unit, quantity_type=q.quantity_type,

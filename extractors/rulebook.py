@@ -120,12 +120,15 @@ class KindFile(Strict):
 
 class YearsRule(Strict):
     pattern: str
+    baseline_before: str
+    baseline_after: str
     relative: list[str]
     opening_chars: int
 
 
 class ContextFile(Strict):
-    scopes: list[Literal["clause", "sentence", "paragraph_opening", "heading", "document"]]
+    scopes: dict[Literal["region", "year"],
+                 list[Literal["clause", "sentence", "paragraph", "previous_paragraphs", "heading", "document"]]]
     sentence_end: str
     clause_end: str
     heading: str
@@ -159,6 +162,10 @@ class DeicticRule(Strict):
 class RegionsFile(Strict):
     additions: list[RegionAddition]
     deictic: list[DeicticRule]
+    not_subject_before: str
+    not_subject_after: str
+    enumeration_joiners: list[str]
+    alias_not_followed_by: list[str]
     aliases: dict[str, str]
     ignore: list[str]
 
@@ -167,6 +174,9 @@ class IndicatorsFile(Strict):
     strip_end: list[str]
     strip_start: list[str]
     max_chars: int
+    change_from: list[str]
+    distribute: list[str]
+    list_joiners: list[str]
     after_boundary: str
     head_nouns: list[str]
 
@@ -281,6 +291,8 @@ def _check_patterns(book: Rulebook, directory: Path) -> None:
                 compile_pattern(getattr(rule, key), fragments, where=f"{directory / 'exclusions.yaml'}: {rule.id}.{key}")
     for key in ("sentence_end", "clause_end", "heading", "speaker"):
         compile_pattern(getattr(book.context, key), fragments, where=f"{directory / 'context.yaml'}: {key}")
+    for key in ("not_subject_before", "not_subject_after"):
+        compile_pattern(getattr(book.regions, key), fragments, where=f"{directory / 'regions.yaml'}: {key}")
     compile_pattern(book.context.years.pattern, fragments, where=f"{directory / 'context.yaml'}: years")
     for cue in book.kind.cues:
         if cue.pattern:

@@ -1,0 +1,217 @@
+"""The gold set: gold/<doc_id>.jsonl files of claims, loaded, validated and written back.
+
+`validate_gold` runs the checks of gold/GUIDELINES.md that a program can make; every problem
+names the file and the line.
+"""
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Iterator
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from reform_facts.claim import CONTRACT_FIELDS, GOLD_FIELDS, Claim, QuantityType
+from reform_facts.errors import GoldError
+from reform_facts.scoring import values_equal
+
+GOLD_KEYS = CONTRACT_FIELDS + GOLD_FIELDS
+EXTRA_REGION_CODES = frozenset({"100000", "660000"})  # 全国, 新疆生产建设兵团
+# Longest first, so that 万亿 is not read as 亿 nor 百万 as 万.
+SCALES = (("万亿", 1e12), ("千万", 1e7), ("百万", 1e6), ("亿", 1e8), ("万", 1e4), ("千", 1e3))
+_NUMBER = re.compile(r"\d+(?:\.\d+)?")
+_FULL_WIDTH = str.maketrans("０１２３４５６７８９．，", "0123456789.,")
+_RATE_BASE = re.compile(r"/\s*10\s*万")
+
+Line = tuple[int, dict[str, Any]]
+
+
+def gold_files(directory: Path | str) -> list[Path]:
+    """The gold files directly in `directory` (subfolders such as gold/second are skipped)."""
+    return sorted(path for path in Path(directory).glob("*.jsonl") if path.is_file())
+
+
+def _lines(path: Path) -> Iterator[tuple[int, str]]:
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if line.strip():
+            yield number, line
+
+
+def _claim(path: Path, number: int, line: str) -> Claim:
+    """One line as a claim, or a GoldError naming the file and the line."""
+    where = f"{path}:{number}"
+    try:
+        record = json.loads(line)
+    except json.JSONDecodeError as error:
+        raise GoldError(f"{where}: not JSON: {error}") from error
+    if not isinstance(record, dict):
+        raise GoldError(f"{where}: not a JSON object")
+    unknown = sorted(set(record) - set(GOLD_KEYS))
+    if unknown:
+        raise GoldError(f"{where}: unknown fields {unknown}")
+    if record.get("doc_id") != path.stem:
+        raise GoldError(f"{where}: doc_id {record.get('doc_id')!r} is not the file's {path.stem!r}")
+    try:
+        return Claim.from_record(record)
+    except (ValueError, TypeError) as error:  # ClaimError is a ValueError; TypeError: missing
+        raise GoldError(f"{where}: {error}") from error
+
+
+def load_file(path: Path | str) -> list[Claim]:
+    path = Path(path)
+    return [_claim(path, number, line) for number, line in _lines(path)]
+
+
+def load_gold(directory: Path | str) -> dict[str, list[Claim]]:
+    """Claims per doc_id from the files directly in `directory`; GoldError on a bad line.
+
+    >>> from reform_facts import ROOT
+    >>> gold = load_gold(ROOT / "gold")
+    >>> gold["003_fbf24e5df65235f8"][0].text
+    '25%'
+    """
+    return {path.stem: load_file(path) for path in gold_files(directory)}
+
+
+def _number(value: float | None) -> float | int | None:
+    """Integral values as ints, as the files write them (27400000, not 27400000.0)."""
+    if isinstance(value, float) and value.is_integer() and abs(value) < 2 ** 53:
+        return int(value)
+    return value
+
+
+def to_gold_record(claim: Claim) -> dict[str, Any]:
+    """A claim as a gold line's object: the files' key order, `note` only when there is one."""
+    record = claim.to_record(keys=GOLD_KEYS)
+    record["value"], record["value_max"] = _number(claim.value), _number(claim.value_max)
+    if record["note"] is None:
+        del record["note"]
+    return record
+
+
+def dump_gold(claims: Iterable[Claim]) -> str:
+    """Claims as JSONL text, one object a line, non-ASCII unescaped.
+
+    >>> from reform_facts.claim import Document
+    >>> doc = Document.from_text("累计节约费用7721.4万元", doc_id="d")
+    >>> print(dump_gold([Claim.at(doc, 6, 14, value=77214000.0, unit="元", quantity_type="money")]), end="")
+    {"doc_id": "d", "start": 6, "end": 14, "text": "7721.4万元", "value": 77214000, "value_max": null, "unit": "元", "quantity_type": "money", "comparator": "=", "indicator": null, "region": null, "region_code": null, "year": null, "kind": "actual", "optional": false}
+    """
+    return "".join(json.dumps(to_gold_record(claim), ensure_ascii=False) + "\n"
+                   for claim in claims)
+
+
+def write_gold(path: Path | str, claims: Iterable[Claim]) -> None:
+    """Write claims to one gold file, in the order given."""
+    Path(path).write_text(dump_gold(claims), encoding="utf-8")
+
+
+# ---------------------------------------------------------------- validation
+
+@cache
+def known_region_codes() -> frozenset[str]:
+    """Codes of the administrative-division data, plus 100000 (全国) and 660000 (兵团)."""
+    from extractors.regions import dataset_regions  # the data lives with the extractor
+
+    return frozenset(region.code for region, _alias in dataset_regions()) | EXTRA_REGION_CODES
+
+
+def span_numbers(text: str, quantity_type: QuantityType, unit: str) -> list[float] | None:
+    """The value (and upper end) a span's text states, or None when it cannot be read.
+
+    Arabic or full-width digits; whitespace inside is ignored (a line break inside a number
+    is conversion debris); a scale in the span applies to every number; `成` times ten. Spans
+    without Arabic digits (Chinese numerals) and ratios are not read.
+
+    >>> span_numbers("1.5万个", QuantityType.COUNT, "个"), span_numbers("70%～80%", QuantityType.PERCENTAGE, "%")
+    ([15000.0], [70.0, 80.0])
+    >>> span_numbers("九成", QuantityType.PERCENTAGE, "%") is None
+    True
+    """
+    if quantity_type is QuantityType.RATIO:
+        return None
+    compact = re.sub(r"\s+", "", text.translate(_FULL_WIDTH))
+    compact = re.sub(r"(?<=\d),(?=\d{3})", "", compact)
+    scale = 1.0
+    if quantity_type is QuantityType.RATE:
+        compact = _RATE_BASE.sub("", compact)  # rates are as written: no scale, no /10万
+    elif quantity_type is not QuantityType.MEASURE:
+        scale = next((factor for mark, factor in SCALES if mark in compact), 1.0)
+    if unit == "%" and "成" in compact:
+        scale *= 10
+    numbers = [float(found) * scale for found in _NUMBER.findall(compact)]
+    return numbers if 1 <= len(numbers) <= 2 else None
+
+
+def _value_problem(claim: Claim) -> str | None:
+    numbers = span_numbers(claim.text, claim.quantity_type, claim.unit)
+    if numbers is None:
+        return None
+    expected_max = numbers[1] if len(numbers) == 2 else None
+    if values_equal(claim.value, numbers[0]) and values_equal(claim.value_max, expected_max):
+        return None
+    return (f"value {claim.value}, value_max {claim.value_max} do not match the span "
+            f"{claim.text!r}, which reads {numbers[0]:g}"
+            + ("" if expected_max is None else f" to {expected_max:g}"))
+
+
+def _claim_problems(claim: Claim, doc_text: str | None) -> list[str]:
+    """The checks of one claim that need no other line."""
+    problems = []
+    if doc_text is not None and doc_text[claim.start:claim.end] != claim.text:
+        problems.append(f"text {claim.text!r} is not the document's "
+                        f"{doc_text[claim.start:claim.end]!r} at [{claim.start}:{claim.end}]")
+    if doc_text is not None and claim.indicator is not None and claim.indicator not in doc_text:
+        problems.append(f"indicator {claim.indicator!r} is not verbatim in the document")
+    value_problem = _value_problem(claim)
+    if value_problem:
+        problems.append(value_problem)
+    if claim.region_code is not None and claim.region_code not in known_region_codes():
+        problems.append(f"region_code {claim.region_code} ({claim.region}) is not in the "
+                        "administrative-division data")
+    return problems
+
+
+def _overlaps(path: Path, claims: list[tuple[int, Claim]]) -> list[str]:
+    """Spans that overlap an earlier-starting one (the one reaching furthest so far)."""
+    problems = []
+    reach: tuple[int, Claim] | None = None
+    for line, claim in sorted(claims, key=lambda item: (item[1].start, item[1].end, item[0])):
+        if reach is not None and claim.start < reach[1].end:
+            other_line, other = reach
+            problems.append(f"{path}:{line}: span [{claim.start}:{claim.end}] {claim.text!r} "
+                            f"overlaps line {other_line}'s [{other.start}:{other.end}] "
+                            f"{other.text!r}")
+        if reach is None or claim.end > reach[1].end:
+            reach = (line, claim)
+    return problems
+
+
+def _doc_text(path: Path, corpus_dir: Path) -> str | None:
+    """The document's text as the project stores it: the file's bytes decoded, unchanged."""
+    doc = corpus_dir / f"{path.stem}.txt"
+    return doc.read_bytes().decode("utf-8") if doc.is_file() else None
+
+
+def validate_file(path: Path, corpus_dir: Path | str) -> list[str]:
+    """Problems of one gold file, each as 'file:line: what'."""
+    doc_text = _doc_text(path, Path(corpus_dir))
+    problems = [] if doc_text is not None else [
+        f"{path}:1: no document {path.stem}.txt in {corpus_dir}"]
+    claims: list[tuple[int, Claim]] = []
+    for number, line in _lines(path):
+        try:
+            claim = _claim(path, number, line)
+        except GoldError as error:
+            problems.append(str(error))
+            continue
+        claims.append((number, claim))
+        problems += [f"{path}:{number}: {problem}" for problem in _claim_problems(claim, doc_text)]
+    return problems + _overlaps(path, claims)
+
+
+def validate_gold(directory: Path | str, corpus_dir: Path | str) -> list[str]:
+    """Every problem of the gold files directly in `directory`; empty when the set is valid."""
+    return [problem for path in gold_files(directory)
+            for problem in validate_file(path, corpus_dir)]

@@ -96,8 +96,8 @@ class IndicatorFinder:
         boundary = self.after_boundary.search(text, end, clause_end)
         hi = min(boundary.start() if boundary else clause_end, end + self.max_chars + 4)
         last = None
-        for match in self.head_nouns.finditer(text, end, hi):
-            last = match
+        for last in self.head_nouns.finditer(text, end, hi):  # the last head noun ends the thing
+            pass
         if last is None:
             return None
         close = regex.match(r"[（(][^）)]{1,8}[）)]", text[last.end():last.end() + 10])

@@ -54,7 +54,10 @@ class QuantityFinder:
         self.rates = book.units.rates
         self.exclusions = [(rule, self._compile_exclusion(rule)) for rule in book.exclusions.exclusions]
         gap = book.comparators.gap
-        before = [(s, c) for c in book.comparators.comparators if c.position == "before" for s in c.surfaces]
+        before = [(s, c) for c in book.comparators.comparators
+                  if c.position == "before" and not c.reach for s in c.surfaces]
+        self.cmp_reach = [(regex.compile(f"(?:{'|'.join(map(regex.escape, c.surfaces))})\\p{{Han}}{{0,{c.reach}}}{gap}$"),
+                           c.comparator) for c in book.comparators.comparators if c.reach]
         after = [(s, c) for c in book.comparators.comparators if c.position == "after" for s in c.surfaces]
         self.cmp_before = self._word_table(before, f"(?:{{words}}) {gap} $")
         self.cmp_after = self._word_table(after, f"{gap} (?:{{words}})")
@@ -95,7 +98,7 @@ class QuantityFinder:
         start, end = match.span()
         unit_rule = self.units[match.group("unit")]
         chinese = is_chinese_numeral(match.group("n1"))
-        if (unit_rule.numerals == "arabic" and chinese) or (unit_rule.numerals == "chinese" and not chinese):
+        if (unit_rule.numerals == "arabic" and chinese and not match.group("s1")) or (unit_rule.numerals == "chinese" and not chinese):
             return Rejection(start, end, unit_rule.id, "numeral form not used with this unit")
         excluded = self._excluded(text, start, end, match)
         if excluded is not None:
@@ -139,12 +142,18 @@ class QuantityFinder:
         found = pattern.search(text, max(0, start - LOOK), start)
         if found:
             return comparators[int(found.lastgroup[1:])]
+        for pattern, comparator in self.cmp_reach:
+            if pattern.search(text, max(0, start - LOOK), start):
+                return comparator
         return Comparator.EQ
 
     def _excluded(self, text: str, start: int, end: int, match) -> Rejection | None:
         span = text[start:end]
         for rule, patterns in self.exclusions:
             if rule.chinese_below is not None:
+                unit_rule = self.units[match.group("unit")] if match is not None else None
+                if unit_rule is None or (rule.quantity_types and unit_rule.quantity_type not in rule.quantity_types):
+                    continue
                 if match is None or not is_chinese_numeral(match.group("n1")) or match.group("s1"):
                     continue
                 if parse_number(match.group("n1")) >= rule.chinese_below:

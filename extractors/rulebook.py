@@ -81,6 +81,7 @@ class ComparatorRule(Strict):
     comparator: Comparator
     position: Literal["before", "after", "inside"]
     surfaces: list[str]
+    reach: int = 0  # other characters allowed between the word and the number
     examples: list[str] = []
 
 
@@ -96,6 +97,7 @@ class ExclusionRule(Strict):
     after: str | None = None
     span: str | None = None
     chinese_below: float | None = None
+    quantity_types: list[QuantityType] = []
     examples: list[str] = []
 
 

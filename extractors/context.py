@@ -5,6 +5,7 @@ scope that states a value gives it. Both extractors use this module.
 """
 from __future__ import annotations
 
+import bisect
 from dataclasses import dataclass
 
 import regex
@@ -128,6 +129,11 @@ class DocumentContext:
         self.layout = layout
         self.stated = stated
         self._main: dict[str, Region | None] = {}
+        # every region mention and year of the document, found once; scopes slice these lists
+        self._mentions = [m for m in resolver.gazetteer.finditer(self.text) if resolver.is_subject(self.text, m)]
+        self._mention_starts = [m.start() for m in self._mentions]
+        self._years = list(resolver.year_pattern.finditer(self.text))
+        self._year_starts = [m.start() for m in self._years]
 
     def scopes(self, start: int, end: int, field: str) -> list[tuple[str, Segment, int]]:
         """(name, segment, anchor) for each scope of a field around a span; anchor is where
@@ -160,7 +166,11 @@ class DocumentContext:
 
     def _year_in(self, segment: Segment, anchor: int, *, exclude: tuple[int, int]) -> int | None:
         before, after = None, None
-        for match in self.r.year_pattern.finditer(self.text, segment.start, segment.end):
+        lo = bisect.bisect_left(self._year_starts, segment.start)
+        hi = bisect.bisect_left(self._year_starts, segment.end)
+        for match in self._years[lo:hi]:
+            if match.end() > segment.end:
+                continue
             if match.start() < exclude[1] and match.end() > exclude[0]:
                 continue
             if (self.r.baseline_before.search(self.text, max(0, match.start() - 2), match.start())
@@ -203,8 +213,9 @@ class DocumentContext:
 
     def mentions(self, segment: Segment) -> list[regex.Match[str]]:
         """Region mentions in a segment that name what is talked about (not 居全国首位)."""
-        return [m for m in self.r.gazetteer.finditer(self.text, segment.start, segment.end)
-                if self.r.is_subject(self.text, m)]
+        lo = bisect.bisect_left(self._mention_starts, segment.start)
+        hi = bisect.bisect_left(self._mention_starts, segment.end)
+        return [m for m in self._mentions[lo:hi] if m.end() <= segment.end]
 
     def _enumeration(self, before) -> Region | None:
         """包头、赤峰、乌海3个: regions listed right before a figure stand for their common parent."""

@@ -97,12 +97,12 @@ class QuantityFinder:
     def _resolve(self, text: str, match: regex.Match[str]) -> Quantity | Rejection:
         start, end = match.span()
         unit_rule = self.units[match.group("unit")]
-        chinese = is_chinese_numeral(match.group("n1"))
-        if (unit_rule.numerals == "arabic" and chinese and not match.group("s1")) or (unit_rule.numerals == "chinese" and not chinese):
-            return Rejection(start, end, unit_rule.id, "numeral form not used with this unit")
         excluded = self._excluded(text, start, end, match)
         if excluded is not None:
             return excluded
+        chinese = is_chinese_numeral(match.group("n1"))
+        if (unit_rule.numerals == "arabic" and chinese and not match.group("s1")) or (unit_rule.numerals == "chinese" and not chinese):
+            return Rejection(start, end, unit_rule.id, "numeral form not used with this unit")
         if unit_rule.requires_context:
             window = text[max(0, start - 30):start]
             if not any(word in window for word in unit_rule.requires_context):

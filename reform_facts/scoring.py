@@ -1,19 +1,14 @@
 """The scorer of docs/claims.md ("The scores"): pair predictions with gold, count, explain.
 
 Everything here is pure: claims in, numbers and evidence out, no files read.
-
->>> doc = Document.from_text("签约覆盖率50.28%。", doc_id="d")
->>> gold = [Claim.at(doc, 5, 11, value=50.28, unit="%", quantity_type="percentage",
-...                  indicator="签约覆盖率")]
->>> evaluate(gold, gold).score.claim_f1
-1.0
 """
 from __future__ import annotations
 
 import math
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass, field, fields
+from operator import attrgetter
 from typing import Any, Literal
 
 import numpy as np
@@ -26,16 +21,13 @@ FIELDS = ("value", "unit", "quantity_type", "comparator", "region_code", "year",
 CLAIM_FIELDS = ("value", "unit", "region_code", "year", "indicator")
 COUNTS = ("predicted", "gold", "hits_predicted", "hits_gold", "claim_hits_predicted",
           "claim_hits_gold", "pairs")
+COLUMNS = COUNTS + tuple(f"field:{name}" for name in FIELDS)
 SENTENCE_ENDS = "。！？\n"
 
 
-# ---------------------------------------------------------------- field comparisons
-
 def values_equal(a: float | None, b: float | None) -> bool:
-    """Equal within a relative 1e-6; both None are equal, one None is not.
-
-    Zero is compared without dividing by it: 0 equals 0 (and anything within 1e-12 of it,
-    to absorb float noise), never a non-zero number.
+    """Equal within a relative 1e-6; both None are equal, one None is not. Zero is not divided
+    by: 0 equals 0 (and, for float noise, anything within 1e-12 of it), nothing else.
 
     >>> values_equal(2740e4, 27400000.01), values_equal(0, 0.0), values_equal(0, 1e-3)
     (True, True, False)
@@ -70,11 +62,9 @@ def indicator_right(predicted: str | None, gold: str | None, *, strict: bool = F
 
 def field_view(claim: Claim, name: str) -> Any:
     """What a field comparison looks at: `value` shows (value, value_max) for a range."""
-    if name == "value":
-        return claim.value if claim.value_max is None else (claim.value, claim.value_max)
-    if name == "indicator_strict":
-        return claim.indicator
-    return getattr(claim, name)
+    if name == "value" and claim.value_max is not None:
+        return claim.value, claim.value_max
+    return getattr(claim, name.removesuffix("_strict"))
 
 
 def field_right(predicted: Claim, gold: Claim, name: str) -> bool:
@@ -93,26 +83,25 @@ def claim_right(predicted: Claim, gold: Claim) -> bool:
     return all(field_right(predicted, gold, name) for name in CLAIM_FIELDS)
 
 
-# ---------------------------------------------------------------- pairing
-
 def _overlap(a: Claim, b: Claim) -> int:
     return min(a.end, b.end) - max(a.start, b.start)
 
 
 def _pair_indices(predicted: Sequence[Claim], gold: Sequence[Claim]) -> list[tuple[int, int]]:
     """Greedy one-to-one pairing by overlap, as (predicted index, gold index) in predicted order."""
-    candidates = [(-_overlap(p, g), abs(p.start - g.start), i, j)
-                  for i, p in enumerate(predicted) for j, g in enumerate(gold)
-                  if p.doc_id == g.doc_id and _overlap(p, g) > 0]
-    used_p: set[int] = set()
-    used_g: set[int] = set()
-    chosen: list[tuple[int, int]] = []
+    gold_of: defaultdict[str, list[int]] = defaultdict(list)
+    for j, claim in enumerate(gold):
+        gold_of[claim.doc_id].append(j)
+    candidates = [(-_overlap(p, gold[j]), abs(p.start - gold[j].start), i, j)
+                  for i, p in enumerate(predicted) for j in gold_of.get(p.doc_id, ())
+                  if _overlap(p, gold[j]) > 0]
+    chosen: dict[int, int] = {}
+    taken: set[int] = set()
     for _, _, i, j in sorted(candidates):
-        if i not in used_p and j not in used_g:
-            used_p.add(i)
-            used_g.add(j)
-            chosen.append((i, j))
-    return sorted(chosen)
+        if i not in chosen and j not in taken:
+            chosen[i] = j
+            taken.add(j)
+    return sorted(chosen.items())
 
 
 def pair(predicted: list[Claim], gold: list[Claim]) -> list[Pair]:
@@ -130,8 +119,6 @@ def pair(predicted: list[Claim], gold: list[Claim]) -> list[Pair]:
     """
     return [(predicted[i], gold[j]) for i, j in _pair_indices(predicted, gold)]
 
-
-# ---------------------------------------------------------------- counts and rates
 
 def _rate(numerator: float, denominator: float) -> float:
     """A rate; nan when there is nothing to count (0/0 is no evidence, not 0 or 1)."""
@@ -158,10 +145,7 @@ class Score:
     fields_right: Mapping[str, int] = field(default_factory=dict)
 
     def __add__(self, other: Score) -> Score:
-        counts = {name: getattr(self, name) + getattr(other, name) for name in COUNTS}
-        right = Counter(self.fields_right)
-        right.update(other.fields_right)
-        return Score(**counts, fields_right=dict(right))
+        return _from_row([a + b for a, b in zip(_row(self), _row(other))])
 
     @property
     def precision(self) -> float:
@@ -229,42 +213,45 @@ class Evaluation:
 
 
 Key = Callable[[Claim], Hashable]
-
-
-def _add(groups: dict[Hashable, Counter[str]], key: Hashable, **counts: int) -> None:
-    groups.setdefault(key, Counter()).update(counts)
+_doc_key: Key = attrgetter("doc_id")
+_type_key: Key = attrgetter("quantity_type")
 
 
 def _tally(pairs: Sequence[Pair], false_positives: Sequence[Claim], misses: Sequence[Claim],
            key_predicted: Key, key_gold: Key) -> dict[Hashable, Score]:
     """Scores per group; a pair counts in its prediction's and its gold claim's group."""
-    groups: dict[Hashable, Counter[str]] = {}
+    groups: defaultdict[Hashable, Counter[str]] = defaultdict(Counter)
     for claim in false_positives:
-        _add(groups, key_predicted(claim), predicted=1)
+        groups[key_predicted(claim)]["predicted"] += 1
     for claim in misses:
-        _add(groups, key_gold(claim), gold=1)
+        groups[key_gold(claim)]["gold"] += 1
     for predicted, gold in pairs:
         if gold.optional:
             continue
         usable = int(claim_right(predicted, gold))
-        _add(groups, key_predicted(predicted), predicted=1, hits_predicted=1,
-             claim_hits_predicted=usable)
-        _add(groups, key_gold(gold), gold=1, hits_gold=1, claim_hits_gold=usable, pairs=1,
-             **{f"field:{name}": int(field_right(predicted, gold, name)) for name in FIELDS})
-    return {key: _score(counts) for key, counts in groups.items()}
+        groups[key_predicted(predicted)].update(predicted=1, hits_predicted=1,
+                                                claim_hits_predicted=usable)
+        groups[key_gold(gold)].update(gold=1, hits_gold=1, claim_hits_gold=usable, pairs=1)
+        groups[key_gold(gold)].update({f"field:{name}": int(field_right(predicted, gold, name))
+                                       for name in FIELDS})
+    return {key: _from_row([counts[name] for name in COLUMNS]) for key, counts in groups.items()}
 
 
-def _score(counts: Counter[str]) -> Score:
-    right = {name: counts[f"field:{name}"] for name in FIELDS}
-    return Score(**{name: counts[name] for name in COUNTS}, fields_right=right)
+def _row(score: Score) -> list[int]:
+    return [getattr(score, n) for n in COUNTS] + [score.fields_right.get(f, 0) for f in FIELDS]
+
+
+def _from_row(row: Sequence[int]) -> Score:
+    """A Score from counts in the order of COLUMNS."""
+    numbers = [int(number) for number in row]
+    return Score(**dict(zip(COUNTS, numbers)), fields_right=dict(zip(FIELDS, numbers[len(COUNTS):])))
 
 
 def _split(predicted: list[Claim], gold: list[Claim]
            ) -> tuple[list[Pair], list[Claim], list[Claim]]:
     """Pairs, false positives (unpaired predictions), misses (unpaired non-optional gold)."""
     chosen = _pair_indices(predicted, gold)
-    paired_p = {i for i, _ in chosen}
-    paired_g = {j for _, j in chosen}
+    paired_p, paired_g = {i for i, _ in chosen}, {j for _, j in chosen}
     pairs = [(predicted[i], gold[j]) for i, j in chosen]
     false_positives = [p for i, p in enumerate(predicted) if i not in paired_p]
     misses = [g for j, g in enumerate(gold) if j not in paired_g and not g.optional]
@@ -296,16 +283,6 @@ def evaluate(predicted: list[Claim], gold: list[Claim]) -> Evaluation:
         by_quantity_type={str(k): v for k, v in sorted(by_type.items())})
 
 
-def _doc_key(claim: Claim) -> Hashable:
-    return claim.doc_id
-
-
-def _type_key(claim: Claim) -> Hashable:
-    return str(claim.quantity_type)
-
-
-# ---------------------------------------------------------------- sentences
-
 def sentence_bounds(text: str, start: int, end: int) -> tuple[int, int]:
     """The sentence around text[start:end]: cut at 。！？ (kept) or a newline (dropped).
 
@@ -324,8 +301,6 @@ def sentence_around(text: str, start: int, end: int) -> str:
     return text[begin:stop].strip()
 
 
-# ---------------------------------------------------------------- bootstrap
-
 def _unit_keys(unit: str, texts: Mapping[str, str] | None) -> Key:
     if unit == "document":
         return _doc_key
@@ -342,33 +317,9 @@ def _unit_keys(unit: str, texts: Mapping[str, str] | None) -> Key:
     return key
 
 
-def _count_matrix(scores: Sequence[Score]) -> np.ndarray:
-    rows = [[getattr(s, name) for name in COUNTS] + [s.fields_right.get(f, 0) for f in FIELDS]
-            for s in scores]
-    return np.array(rows, dtype=float).reshape(len(scores), len(COUNTS) + len(FIELDS))
-
-
-def _metric_columns(totals: np.ndarray) -> dict[str, np.ndarray]:
-    """Every metric of `Score.metrics`, for rows of summed counts."""
-    c = dict(zip(COUNTS, totals.T[:len(COUNTS)]))
-    right = dict(zip(FIELDS, totals.T[len(COUNTS):]))
-    with np.errstate(divide="ignore", invalid="ignore"):
-        out = {"precision": c["hits_predicted"] / c["predicted"],
-               "recall": c["hits_gold"] / c["gold"],
-               "f1": (c["hits_predicted"] + c["hits_gold"]) / (c["predicted"] + c["gold"]),
-               "claim_precision": c["claim_hits_predicted"] / c["predicted"],
-               "claim_recall": c["claim_hits_gold"] / c["gold"],
-               "claim_f1": (c["claim_hits_predicted"] + c["claim_hits_gold"])
-               / (c["predicted"] + c["gold"])}
-        out |= {f"{name}_accuracy": right[name] / c["pairs"] for name in FIELDS}
-    return out
-
-
 def _interval(samples: np.ndarray) -> tuple[float, float]:
     kept = samples[np.isfinite(samples)]
-    if kept.size == 0:
-        return math.nan, math.nan
-    low, high = np.percentile(kept, [2.5, 97.5])
+    low, high = np.percentile(kept, [2.5, 97.5]) if kept.size else (math.nan, math.nan)
     return float(low), float(high)
 
 
@@ -390,16 +341,14 @@ def bootstrap(predicted: list[Claim], gold: list[Claim], *,
     key = _unit_keys(unit, texts)
     pairs, false_positives, misses = _split(predicted, gold)
     groups = _tally(pairs, false_positives, misses, key, key)
-    if not groups:
+    if not groups or n < 1:
         return {name: (math.nan, math.nan) for name in Score().metrics()}
-    matrix = _count_matrix(list(groups.values()))
+    matrix = np.array([_row(score) for score in groups.values()])
     draws = np.random.default_rng(seed).integers(0, len(groups), size=(n, len(groups)))
     weights = np.stack([np.bincount(row, minlength=len(groups)) for row in draws])
-    columns = _metric_columns(weights @ matrix)
-    return {name: _interval(values) for name, values in columns.items()}
+    replicates = [_from_row(row).metrics() for row in weights @ matrix]
+    return {name: _interval(np.array([r[name] for r in replicates])) for name in replicates[0]}
 
-
-# ---------------------------------------------------------------- error records
 
 ErrorKind = Literal["false_positive", "miss", "wrong_field"]
 
@@ -421,11 +370,14 @@ class ErrorRecord:
         return {f.name: getattr(self, f.name) for f in fields(self)}
 
 
-def _sentence(claim: Claim, texts: Mapping[str, str], *, own: bool) -> str | None:
-    if own and claim.sentence:
-        return claim.sentence
+def _record(kind: ErrorKind, claim: Claim, texts: Mapping[str, str], name: str | None,
+            predicted: Any, gold: Any) -> ErrorRecord:
+    """A record at `claim`'s span: its own sentence for a prediction, else cut from the text."""
     text = texts.get(claim.doc_id)
-    return None if text is None else sentence_around(text, claim.start, claim.end)
+    sentence = claim.sentence if kind != "miss" and claim.sentence else (
+        None if text is None else sentence_around(text, claim.start, claim.end))
+    return ErrorRecord(kind, claim.doc_id, (claim.start, claim.end), claim.text, name,
+                       predicted, gold, sentence)
 
 
 def errors(evaluation: Evaluation, texts: Mapping[str, str]) -> list[ErrorRecord]:
@@ -440,13 +392,9 @@ def errors(evaluation: Evaluation, texts: Mapping[str, str]) -> list[ErrorRecord
     >>> [(e.kind, e.text, e.sentence) for e in errors(evaluate([], gold), {"d": doc.text})]
     [('miss', '65%', '目标：基层诊疗量占比65%以上。')]
     """
-    records = [ErrorRecord("false_positive", p.doc_id, (p.start, p.end), p.text, None, p.text,
-                           None, _sentence(p, texts, own=True))
+    records = [_record("false_positive", p, texts, None, p.text, None)
                for p in evaluation.false_positives]
-    records += [ErrorRecord("miss", g.doc_id, (g.start, g.end), g.text, None, None, g.text,
-                            _sentence(g, texts, own=False)) for g in evaluation.misses]
-    records += [ErrorRecord("wrong_field", w.pair[0].doc_id, (w.pair[0].start, w.pair[0].end),
-                            w.pair[0].text, w.field, w.predicted, w.gold,
-                            _sentence(w.pair[0], texts, own=True))
+    records += [_record("miss", g, texts, None, None, g.text) for g in evaluation.misses]
+    records += [_record("wrong_field", w.pair[0], texts, w.field, w.predicted, w.gold)
                 for w in evaluation.wrong_fields]
     return sorted(records, key=lambda r: (r.doc_id, r.span, r.kind, r.field or ""))

@@ -38,6 +38,12 @@ def _parser() -> argparse.ArgumentParser:
     extract.add_argument("--max-bytes", type=int, default=MAX_BYTES, help="refuse files larger than this")
     extract.set_defaults(command=cmd_extract)
 
+    run = sub.add_parser("run", help="the main job: extract a corpus to JSON lines and score it")
+    run.add_argument("paths", nargs="*", type=Path, default=[ROOT / "corpus"], metavar="PATH")
+    run.add_argument("--extractor", action="append", dest="extractors", metavar="NAME")
+    run.add_argument("--output", type=Path, default=ROOT / "build" / "claims.jsonl")
+    run.set_defaults(command=cmd_run)
+
     evaluate = sub.add_parser("evaluate", help="score extractors against the gold set")
     evaluate.add_argument("--extractor", action="append", dest="extractors", metavar="NAME",
                           help="extractor to score (repeatable; default: all)")
@@ -52,6 +58,11 @@ def _parser() -> argparse.ArgumentParser:
     validate.add_argument("--gold", type=Path, default=ROOT / "gold")
     validate.add_argument("--corpus", type=Path, default=ROOT / "corpus")
     validate.set_defaults(command=cmd_validate_gold)
+
+    agreement = sub.add_parser("agreement", help="agreement between two labellings of the same documents")
+    agreement.add_argument("first", type=Path, help="gold JSONL file or folder (the reference)")
+    agreement.add_argument("second", type=Path, help="the other labelling, same documents")
+    agreement.set_defaults(command=cmd_agreement)
 
     fetch = sub.add_parser("fetch-model", help="obtain and verify the pkuseg segmentation model")
     fetch.add_argument("--force", action="store_true")
@@ -87,6 +98,40 @@ def cmd_extract(args: argparse.Namespace) -> int:
     return 1 if failures else 0
 
 
+def cmd_run(args: argparse.Namespace) -> int:
+    """Extract every document with every extractor into one JSONL file, then score on the gold set."""
+    from collections import Counter
+
+    from extractors import registry
+
+    names = args.extractors or registry.names()
+    keys = CONTRACT_FIELDS + EXTRACTOR_FIELDS
+    args.output.parent.mkdir(parents=True, exist_ok=True)
+    failures: list[Failure] = []
+    counts: Counter[tuple[str, str]] = Counter()
+    with args.output.open("w", encoding="utf-8") as out:
+        for item in read_all(args.paths):
+            if isinstance(item, Failure):
+                failures.append(item)
+                continue
+            doc = registry.describe(item)
+            for name in names:
+                for claim in registry.get(name)(doc):
+                    out.write(json.dumps(claim.to_record(keys=keys), ensure_ascii=False) + "\n")
+                    counts[(doc.doc_id, name)] += 1
+    for (doc_id, name), count in sorted(counts.items()):
+        print(f"{doc_id}  {name:<8} {count:>5} claims")
+    print(f"wrote {sum(counts.values())} claims to {args.output}")
+    gold = ROOT / "gold"
+    if any(gold.glob("*.jsonl")):
+        from reform_facts import evaluation
+
+        print(evaluation.run(extractors=names, gold_dir=gold, corpus_dir=ROOT / "corpus", resamples=200).table())
+    for failure in failures:
+        print(f"reform-facts: {failure}", file=sys.stderr)
+    return 1 if failures else 0
+
+
 def cmd_evaluate(args: argparse.Namespace) -> int:
     from reform_facts import evaluation
 
@@ -109,6 +154,19 @@ def cmd_validate_gold(args: argparse.Namespace) -> int:
         print(problem, file=sys.stderr)
     print(f"{len(problems)} problems")
     return 1 if problems else 0
+
+
+def cmd_agreement(args: argparse.Namespace) -> int:
+    from reform_facts import scoring
+    from reform_facts.gold import load_claims
+
+    score = scoring.evaluate(load_claims(args.second), load_claims(args.first)).score
+    print(f"mention P/R/F1  {score.precision:.3f} / {score.recall:.3f} / {score.f1:.3f}  "
+          f"({score.pairs} pairs)")
+    print(f"claim F1         {score.claim_f1:.3f}")
+    for name in scoring.FIELDS:
+        print(f"{name:<17}{score.accuracy(name):.3f}")
+    return 0
 
 
 def cmd_fetch_model(args: argparse.Namespace) -> int:

@@ -24,16 +24,22 @@ _NUMBER = re.compile(r"\d+(?:\.\d+)?")
 _FULL_WIDTH = str.maketrans("０１２３４５６７８９．，", "0123456789.,")
 _RATE_BASE = re.compile(r"/\s*10\s*万")
 
-Line = tuple[int, dict[str, Any]]
-
-
 def gold_files(directory: Path | str) -> list[Path]:
     """The gold files directly in `directory` (subfolders such as gold/second are skipped)."""
     return sorted(path for path in Path(directory).glob("*.jsonl") if path.is_file())
 
 
+def _read(path: Path) -> str:
+    """A file's bytes decoded as UTF-8, unchanged (no newline translation)."""
+    try:
+        return path.read_bytes().decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise GoldError(f"{path}:1: not UTF-8: {error}") from error
+
+
 def _lines(path: Path) -> Iterator[tuple[int, str]]:
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+    # split at "\n" only: str.splitlines would also cut at U+2028 inside a JSON string
+    for number, line in enumerate(_read(path).split("\n"), start=1):
         if line.strip():
             yield number, line
 
@@ -68,8 +74,8 @@ def load_gold(directory: Path | str) -> dict[str, list[Claim]]:
 
     >>> from reform_facts import ROOT
     >>> gold = load_gold(ROOT / "gold")
-    >>> gold["003_fbf24e5df65235f8"][0].text
-    '25%'
+    >>> all(claim.doc_id == doc_id for doc_id, claims in gold.items() for claim in claims)
+    True
     """
     return {path.stem: load_file(path) for path in gold_files(directory)}
 
@@ -95,8 +101,9 @@ def dump_gold(claims: Iterable[Claim]) -> str:
 
     >>> from reform_facts.claim import Document
     >>> doc = Document.from_text("累计节约费用7721.4万元", doc_id="d")
-    >>> print(dump_gold([Claim.at(doc, 6, 14, value=77214000.0, unit="元", quantity_type="money")]), end="")
-    {"doc_id": "d", "start": 6, "end": 14, "text": "7721.4万元", "value": 77214000, "value_max": null, "unit": "元", "quantity_type": "money", "comparator": "=", "indicator": null, "region": null, "region_code": null, "year": null, "kind": "actual", "optional": false}
+    >>> claim = Claim.at(doc, 6, 14, value=77214000.0, unit="元", quantity_type="money")
+    >>> dump_gold([claim]).split(", ")[:5]
+    ['{"doc_id": "d"', '"start": 6', '"end": 14', '"text": "7721.4万元"', '"value": 77214000']
     """
     return "".join(json.dumps(to_gold_record(claim), ensure_ascii=False) + "\n"
                    for claim in claims)
@@ -124,8 +131,10 @@ def span_numbers(text: str, quantity_type: QuantityType, unit: str) -> list[floa
     is conversion debris); a scale in the span applies to every number; `成` times ten. Spans
     without Arabic digits (Chinese numerals) and ratios are not read.
 
-    >>> span_numbers("1.5万个", QuantityType.COUNT, "个"), span_numbers("70%～80%", QuantityType.PERCENTAGE, "%")
-    ([15000.0], [70.0, 80.0])
+    >>> span_numbers("1.5万个", QuantityType.COUNT, "个")
+    [15000.0]
+    >>> span_numbers("70%～80%", QuantityType.PERCENTAGE, "%")
+    [70.0, 80.0]
     >>> span_numbers("九成", QuantityType.PERCENTAGE, "%") is None
     True
     """
@@ -152,8 +161,8 @@ def _value_problem(claim: Claim) -> str | None:
     if values_equal(claim.value, numbers[0]) and values_equal(claim.value_max, expected_max):
         return None
     return (f"value {claim.value}, value_max {claim.value_max} do not match the span "
-            f"{claim.text!r}, which reads {numbers[0]:g}"
-            + ("" if expected_max is None else f" to {expected_max:g}"))
+            f"{claim.text!r}, which reads {_number(numbers[0])}"
+            + ("" if expected_max is None else f" to {_number(expected_max)}"))
 
 
 def _claim_problems(claim: Claim, doc_text: str | None) -> list[str]:
@@ -188,19 +197,18 @@ def _overlaps(path: Path, claims: list[tuple[int, Claim]]) -> list[str]:
     return problems
 
 
-def _doc_text(path: Path, corpus_dir: Path) -> str | None:
-    """The document's text as the project stores it: the file's bytes decoded, unchanged."""
-    doc = corpus_dir / f"{path.stem}.txt"
-    return doc.read_bytes().decode("utf-8") if doc.is_file() else None
-
-
 def validate_file(path: Path, corpus_dir: Path | str) -> list[str]:
     """Problems of one gold file, each as 'file:line: what'."""
-    doc_text = _doc_text(path, Path(corpus_dir))
+    doc = Path(corpus_dir) / f"{path.stem}.txt"
+    try:  # the document's text as the project stores it: its bytes decoded, unchanged
+        doc_text = _read(doc) if doc.is_file() else None
+        lines = list(_lines(path))
+    except GoldError as error:
+        return [str(error)]
     problems = [] if doc_text is not None else [
         f"{path}:1: no document {path.stem}.txt in {corpus_dir}"]
     claims: list[tuple[int, Claim]] = []
-    for number, line in _lines(path):
+    for number, line in lines:
         try:
             claim = _claim(path, number, line)
         except GoldError as error:
@@ -215,3 +223,11 @@ def validate_gold(directory: Path | str, corpus_dir: Path | str) -> list[str]:
     """Every problem of the gold files directly in `directory`; empty when the set is valid."""
     return [problem for path in gold_files(directory)
             for problem in validate_file(path, corpus_dir)]
+
+
+def load_claims(path: Path | str) -> list[Claim]:
+    """The claims of one gold file, or of every gold file of a folder."""
+    path = Path(path)
+    if path.is_dir():
+        return [claim for claims in load_gold(path).values() for claim in claims]
+    return load_file(path)

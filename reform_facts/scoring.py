@@ -1,7 +1,4 @@
-"""The scorer of docs/claims.md ("The scores"): pair predictions with gold, count, explain.
-
-Everything here is pure: claims in, numbers and evidence out, no files read.
-"""
+"""The scorer of docs/claims.md ("The scores"), pure: claims in, numbers and evidence out."""
 from __future__ import annotations
 
 import math
@@ -244,7 +241,8 @@ def _row(score: Score) -> list[int]:
 def _from_row(row: Sequence[int]) -> Score:
     """A Score from counts in the order of COLUMNS."""
     numbers = [int(number) for number in row]
-    return Score(**dict(zip(COUNTS, numbers)), fields_right=dict(zip(FIELDS, numbers[len(COUNTS):])))
+    right = dict(zip(FIELDS, numbers[len(COUNTS):]))
+    return Score(**dict(zip(COUNTS, numbers)), fields_right=right)
 
 
 def _split(predicted: list[Claim], gold: list[Claim]
@@ -330,8 +328,9 @@ def bootstrap(predicted: list[Claim], gold: list[Claim], *,
 
     Claims are paired once over the whole set; the units (documents, or sentences cut by
     `sentence_bounds` from `texts`, gold and predictions by the same splitter, a pair by its
-    gold claim) are then drawn with replacement `n` times and their counts summed. Replicates
-    where a metric is undefined (0/0) are left out of its interval. Same seed, same answer.
+    gold claim) are then drawn with replacement `n` times and their counts summed. Every unit
+    holding a claim is drawn, one with only optional gold too. Replicates where a metric is
+    undefined (0/0) are left out of its interval. Same seed, same answer.
 
     >>> doc = Document.from_text("签约覆盖率50.28%", doc_id="d")
     >>> gold = [Claim.at(doc, 5, 11, value=50.28, unit="%", quantity_type="percentage")]
@@ -339,8 +338,8 @@ def bootstrap(predicted: list[Claim], gold: list[Claim], *,
     (1.0, 1.0)
     """
     key = _unit_keys(unit, texts)
-    pairs, false_positives, misses = _split(predicted, gold)
-    groups = _tally(pairs, false_positives, misses, key, key)
+    empty = dict.fromkeys(map(key, [*predicted, *gold]), Score())  # every unit is drawn
+    groups = empty | _tally(*_split(predicted, gold), key, key)
     if not groups or n < 1:
         return {name: (math.nan, math.nan) for name in Score().metrics()}
     matrix = np.array([_row(score) for score in groups.values()])

@@ -46,8 +46,9 @@ def folders(tmp_path: Path) -> tuple[Path, Path]:
 
 def write_lines(gold: Path, lines: list[dict[str, Any] | str], name: str = "d") -> Path:
     path = gold / f"{name}.jsonl"
-    path.write_text("".join((line if isinstance(line, str) else json.dumps(line, ensure_ascii=False))
-                            + "\n" for line in lines), encoding="utf-8")
+    texts = [line if isinstance(line, str) else json.dumps(line, ensure_ascii=False)
+             for line in lines]
+    path.write_text("".join(text + "\n" for text in texts), encoding="utf-8")
     return path
 
 
@@ -147,7 +148,8 @@ def test_indicator_not_verbatim(folders: tuple[Path, Path]) -> None:
     {"value": 2740},  # scale 万 forgotten
     {"value": 2740000},  # wrong scale
 ])
-def test_value_inconsistent_with_the_span(folders: tuple[Path, Path], change: dict[str, Any]) -> None:
+def test_value_inconsistent_with_the_span(folders: tuple[Path, Path],
+                                          change: dict[str, Any]) -> None:
     money = record("2740万元", value=27400000, unit="元", quantity_type="money")
     gold, corpus = folders
     write_lines(gold, [money | change])
@@ -193,3 +195,17 @@ def test_load_gold_names_file_and_line(folders: tuple[Path, Path]) -> None:
 def test_span_numbers(text: str, quantity_type: QuantityType, unit: str,
                       expected: list[float] | None) -> None:
     assert span_numbers(text, quantity_type, unit) == expected
+
+
+def test_a_file_that_is_not_utf8(folders: tuple[Path, Path]) -> None:
+    gold, corpus = folders
+    (gold / "d.jsonl").write_bytes("{}".encode("gb18030") + "\n宜昌".encode("gb18030"))
+    problems = validate_gold(gold, corpus)
+    assert len(problems) == 1 and "d.jsonl:1: not UTF-8" in problems[0], problems
+
+
+def test_a_line_separator_inside_a_note_stays_in_its_line(folders: tuple[Path, Path]) -> None:
+    gold, corpus = folders
+    write_lines(gold, [good_records()[0] | {"note": "a\u2028b"}])
+    assert validate_gold(gold, corpus) == []
+    assert load_gold(gold)["d"][0].note == "a\u2028b"

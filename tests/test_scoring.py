@@ -192,7 +192,8 @@ def test_breakdown_per_document_and_per_quantity_type() -> None:
     result = evaluate([as_count], gold)
     assert result.by_document["000"].f1 == 1.0 and result.by_document["003"].recall == 0.0
     by_type = result.by_quantity_type
-    assert (by_type["money"].gold, by_type["money"].hits_gold, by_type["money"].predicted) == (1, 1, 0)
+    money = by_type["money"]
+    assert (money.gold, money.hits_gold, money.predicted) == (1, 1, 0)
     assert (by_type["count"].predicted, by_type["count"].precision) == (1, 1.0)
     assert by_type["percentage"].recall == 0.0
 

@@ -1,0 +1,122 @@
+"""Run extractors over the gold documents and score them: what `reform-facts evaluate` shows."""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from reform_facts import scoring
+from reform_facts.claim import Claim
+from reform_facts.gold import load_gold
+from reform_facts.readers import read_document
+
+FIELD_COLUMNS = scoring.FIELDS
+
+
+@dataclass(frozen=True)
+class ExtractorResult:
+    name: str
+    version: str
+    held_out: bool  # scored only on documents it was not trained on
+    evaluation: scoring.Evaluation
+    intervals: dict[str, tuple[float, float]]
+    errors: list[scoring.ErrorRecord]
+
+
+@dataclass(frozen=True)
+class Report:
+    results: list[ExtractorResult]
+    documents: list[str]
+
+    def table(self) -> str:
+        """One row per extractor: mention P/R/F1, claim F1 and field accuracies with 95% CIs."""
+        header = ["extractor", "scored on", "P", "R", "F1", "claim F1",
+                  *(name.replace("_strict", "(strict)") for name in FIELD_COLUMNS)]
+        rows = [header]
+        for result in self.results:
+            score, ci = result.evaluation.score, result.intervals
+            cells = [result.name, "held-out docs" if result.held_out else "all docs (rules, untrained)"]
+            for metric, value in (("precision", score.precision), ("recall", score.recall),
+                                  ("f1", score.f1), ("claim_f1", score.claim_f1)):
+                cells.append(_with_ci(value, ci.get(metric)))
+            for name in FIELD_COLUMNS:
+                cells.append(_with_ci(score.accuracy(name), ci.get(f"{name}_accuracy")))
+            rows.append(cells)
+        counts = [f"gold: {len(self.documents)} documents"]
+        for result in self.results:
+            score = result.evaluation.score
+            counts.append(f"{result.name}: {score.predicted} predicted, {score.gold} gold, {score.pairs} pairs")
+        return _render(rows) + "\n" + "; ".join(counts) + "\n(95% intervals: bootstrap over documents)"
+
+    def error_listing(self) -> str:
+        lines = []
+        for result in self.results:
+            lines.append(f"\n== errors of {result.name} ({len(result.errors)}) ==")
+            for error in result.errors:
+                detail = (f"{error.field}: predicted {error.predicted!r}, gold {error.gold!r}"
+                          if error.kind == "wrong_field" else "")
+                lines.append(f"{error.kind:14} {error.doc_id} [{error.span[0]}:{error.span[1]}] "
+                             f"{error.text!r} {detail}\n    {error.sentence}")
+        return "\n".join(lines)
+
+    def to_json(self, *, errors: bool = False) -> dict[str, Any]:
+        out: dict[str, Any] = {"documents": self.documents, "extractors": []}
+        for result in self.results:
+            evaluation = result.evaluation
+            entry = {
+                "name": result.name, "version": result.version, "held_out": result.held_out,
+                "scores": _clean(evaluation.score.metrics()),
+                "intervals": {k: list(map(_clean_one, v)) for k, v in result.intervals.items()},
+                "by_document": {k: _clean(v.metrics()) for k, v in evaluation.by_document.items()},
+                "by_quantity_type": {str(k): _clean(v.metrics()) for k, v in evaluation.by_quantity_type.items()},
+                "counts": {"predicted": evaluation.score.predicted, "gold": evaluation.score.gold,
+                           "pairs": evaluation.score.pairs},
+            }
+            if errors:
+                entry["errors"] = [e.to_dict() for e in result.errors]
+            out["extractors"].append(entry)
+        return out
+
+
+def run(*, extractors: list[str] | None, gold_dir: Path, corpus_dir: Path, resamples: int = 1000) -> Report:
+    from extractors import registry
+
+    gold = load_gold(gold_dir)
+    docs = {doc_id: registry.describe(read_document(corpus_dir / f"{doc_id}.txt")) for doc_id in sorted(gold)}
+    texts = {doc_id: doc.text for doc_id, doc in docs.items()}
+    gold_claims = [claim for doc_id in sorted(gold) for claim in gold[doc_id]]
+    results = []
+    for name in extractors or registry.names():
+        extractor = registry.get(name)
+        predicted: list[Claim] = [c for doc in docs.values() for c in extractor(doc)]
+        evaluation = scoring.evaluate(predicted, gold_claims)
+        intervals = (scoring.bootstrap(predicted, gold_claims, n=resamples, texts=texts)
+                     if resamples else {})
+        results.append(ExtractorResult(name, extractor.version, False, evaluation, intervals,
+                                       scoring.errors(evaluation, texts)))
+    return Report(results, sorted(docs))
+
+
+def _with_ci(value: float, interval: tuple[float, float] | None) -> str:
+    if math.isnan(value):
+        return "-"
+    if interval is None or any(math.isnan(x) for x in interval):
+        return f"{value:.3f}"
+    return f"{value:.3f} [{interval[0]:.2f}-{interval[1]:.2f}]"
+
+
+def _render(rows: list[list[str]]) -> str:
+    """Transposed when wide: one line per metric, one column per extractor."""
+    columns = list(zip(*rows))
+    width = max(len(c[0]) for c in columns)
+    return "\n".join(
+        f"{column[0]:<{width}}  " + "  ".join(f"{cell:<24}" for cell in column[1:]) for column in columns)
+
+
+def _clean_one(value: float) -> float | None:
+    return None if math.isnan(value) else round(value, 4)
+
+
+def _clean(metrics: dict[str, float]) -> dict[str, float | None]:
+    return {k: _clean_one(v) for k, v in metrics.items()}

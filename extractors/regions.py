@@ -6,6 +6,7 @@ which is read as data without importing jionlp itself, plus the additions of rul
 from __future__ import annotations
 
 import importlib.util
+import zipfile
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -27,11 +28,15 @@ class Region:
     parent: str | None
 
 
-def dictionary_path() -> Path:
+def dictionary_text() -> str:
+    """jionlp's china_location dictionary. The wheel ships it zipped and jionlp unzips it on
+    first import; read the zip directly so that nothing depends on jionlp having run."""
     spec = importlib.util.find_spec("jionlp")
     if spec is None or not spec.submodule_search_locations:
         raise ModuleNotFoundError("jionlp is not installed: run the setup (make setup)")
-    return Path(list(spec.submodule_search_locations)[0]) / "dictionary" / "china_location.txt"
+    folder = Path(list(spec.submodule_search_locations)[0]) / "dictionary"
+    with zipfile.ZipFile(folder / "china_location.zip") as archive:
+        return archive.read("china_location.txt").decode("utf-8")
 
 
 @cache
@@ -39,7 +44,7 @@ def dataset_regions() -> tuple[tuple[Region, str], ...]:
     """Every division of the dataset with its short alias, in the dataset's order."""
     rows: list[tuple[Region, str]] = []
     parents: list[str] = []
-    for line in dictionary_path().read_text(encoding="utf-8").splitlines():
+    for line in dictionary_text().splitlines():
         depth = len(line) - len(line.lstrip("\t"))
         parts = line.strip().split("\t")
         if depth > 2 or len(parts) < 2 or not parts[1].isdigit():

@@ -59,8 +59,9 @@ class Document:
                   **stated: Any) -> Document:
         """Build a document from decoded text; the hash is of the raw bytes when given.
 
-        >>> Document.from_text("三明市深化医药卫生体制改革实施方案", doc_id="d").sha256[:8]
-        'b7d1ab6b'
+        >>> doc = Document.from_text("三明市深化医药卫生体制改革实施方案", doc_id="d")
+        >>> doc.sha256 == hashlib.sha256("三明市深化医药卫生体制改革实施方案".encode()).hexdigest()
+        True
         """
         digest = hashlib.sha256(raw if raw is not None else text.encode("utf-8")).hexdigest()
         return cls(doc_id=doc_id, path=path, sha256=digest, text=text, **stated)

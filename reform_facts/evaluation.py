@@ -47,7 +47,17 @@ class Report:
         for result in self.results:
             score = result.evaluation.score
             counts.append(f"{result.name}: {score.predicted} predicted, {score.gold} gold, {score.pairs} pairs")
-        return _render(rows) + "\n" + "; ".join(counts) + "\n(95% intervals: bootstrap over documents)"
+        return "\n".join([_render(rows), "; ".join(counts), "(95% intervals: bootstrap over documents)",
+                          self.breakdown("by_document"), self.breakdown("by_quantity_type")])
+
+    def breakdown(self, attribute: str) -> str:
+        """Mention P/R/F1 and claim F1 per document or per quantity type, per extractor."""
+        lines = [f"\n{attribute.replace('_', ' ')}:"]
+        for result in self.results:
+            for key, score in sorted(getattr(result.evaluation, attribute).items(), key=lambda kv: str(kv[0])):
+                lines.append(f"  {result.name:<8} {str(key):<22} P {_num(score.precision)}  R {_num(score.recall)}"
+                             f"  F1 {_num(score.f1)}  claim F1 {_num(score.claim_f1)}  (gold {score.gold})")
+        return "\n".join(lines)
 
     def error_listing(self) -> str:
         lines = []
@@ -96,6 +106,10 @@ def run(*, extractors: list[str] | None, gold_dir: Path, corpus_dir: Path, resam
         results.append(ExtractorResult(name, extractor.version, False, evaluation, intervals,
                                        scoring.errors(evaluation, texts)))
     return Report(results, sorted(docs))
+
+
+def _num(value: float) -> str:
+    return "  -  " if math.isnan(value) else f"{value:.3f}"
 
 
 def _with_ci(value: float, interval: tuple[float, float] | None) -> str:

@@ -1,8 +1,6 @@
 """Shared, session-scoped fixtures: extractors are built once per test session."""
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from extractors import registry
@@ -31,11 +29,3 @@ def make_doc(text: str, doc_id: str = "case") -> Document:
 def doc_from():
     return make_doc
 
-
-def pytest_collection_modifyitems(items):
-    for item in items:
-        if "slow" in item.keywords:
-            item.add_marker(pytest.mark.slow)
-
-
-__all__ = ["make_doc", "Path"]

@@ -148,21 +148,25 @@ class QuantityFinder:
         return Comparator.EQ
 
     def _excluded(self, text: str, start: int, end: int, match) -> Rejection | None:
-        span = text[start:end]
+        """The first exclusion rule whose every pattern holds around the span."""
         for rule, patterns in self.exclusions:
             if rule.chinese_below is not None:
-                unit_rule = self.units[match.group("unit")] if match is not None else None
-                if unit_rule is None or (rule.quantity_types and unit_rule.quantity_type not in rule.quantity_types):
-                    continue
-                if match is None or not is_chinese_numeral(match.group("n1")) or match.group("s1"):
-                    continue
-                if parse_number(match.group("n1")) >= rule.chinese_below:
+                if not self._small_chinese_count(rule, match):
                     continue
             elif not patterns:
                 continue
-            checks = (("before", patterns.get("before") and patterns["before"].search, text, max(0, start - LOOK), start),
-                      ("after", patterns.get("after") and patterns["after"].match, text, end, min(len(text), end + LOOK)),
-                      ("span", patterns.get("span") and patterns["span"].search, span, 0, len(span)))
-            if all(test(source, lo, hi) for key, test, source, lo, hi in checks if key in patterns):
+            before, after, span = patterns.get("before"), patterns.get("after"), patterns.get("span")
+            if ((before is None or before.search(text, max(0, start - LOOK), start))
+                    and (after is None or after.match(text, end, min(len(text), end + LOOK)))
+                    and (span is None or span.search(text, start, end))):
                 return Rejection(start, end, rule.id, rule.reason)
         return None
+
+    def _small_chinese_count(self, rule: ExclusionRule, match) -> bool:
+        """三个工作抓手: a Chinese-numeral count without scale below the rule's threshold."""
+        if match is None or match.group("s1") or not is_chinese_numeral(match.group("n1")):
+            return False
+        unit_rule = self.units[match.group("unit")]
+        if rule.quantity_types and unit_rule.quantity_type not in rule.quantity_types:
+            return False
+        return parse_number(match.group("n1")) < rule.chinese_below

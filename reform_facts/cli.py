@@ -70,7 +70,7 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _progress(items: list, *, total: int):
+def _progress(items, *, total: int):
     if sys.stderr.isatty() and total >= PROGRESS_MIN_FILES:
         from tqdm import tqdm
         return tqdm(items, total=total, unit="file", file=sys.stderr)
@@ -83,10 +83,12 @@ def cmd_extract(args: argparse.Namespace) -> int:
 
     extractor = registry.get(args.extractor)
     keys = CONTRACT_FIELDS + EXTRACTOR_FIELDS
-    files = list(expand_paths(args.paths))
-    failures: list[Failure] = []
+    # expand once up front: the count drives the progress bar, and files are then read one by one
+    listed = list(expand_paths(args.paths))
+    failures: list[Failure] = [item for item in listed if isinstance(item, Failure)]
+    files = [item for item in listed if not isinstance(item, Failure)]
     out = sys.stdout
-    for item in _progress(list(read_all(args.paths, max_bytes=args.max_bytes)), total=len(files)):
+    for item in _progress(read_all(files, max_bytes=args.max_bytes), total=len(files)):
         if isinstance(item, Failure):
             failures.append(item)
             continue

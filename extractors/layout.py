@@ -12,6 +12,9 @@ import regex
 from extractors.rulebook import Rulebook
 
 
+_BREAKS = regex.compile(r"(?<=[\p{Han}])\n+(?=[\p{Han}])")
+
+
 @dataclass(frozen=True, slots=True)
 class Segment:
     start: int
@@ -35,10 +38,22 @@ class Layout:
                 self.headings.append(segment)
             else:
                 self.paragraphs.append(segment)
-        self.sentence_ends = [m.end() for m in patterns.sentence_end.finditer(text)]
-        self.clause_ends = [m.end() for m in patterns.clause_end.finditer(text)]
+        soft = self._soft_breaks(text, book.context.soft_break_min_line)
+        self.sentence_ends = [m.end() for m in patterns.sentence_end.finditer(text) if m.start() not in soft]
+        self.clause_ends = [m.end() for m in patterns.clause_end.finditer(text) if m.start() not in soft]
         self._paragraph_starts = [p.start for p in self.paragraphs]
         self._heading_starts = [h.start for h in self.headings]
+
+    @staticmethod
+    def _soft_breaks(text: str, min_line: int) -> set[int]:
+        """Offsets of line breaks inside a sentence: Han character, breaks, Han character, after a
+        line long enough not to be a heading."""
+        soft: set[int] = set()
+        for match in _BREAKS.finditer(text):
+            line_start = text.rfind("\n", 0, match.start()) + 1
+            if match.start() - line_start >= min_line:
+                soft.update(range(match.start(), match.end()))
+        return soft
 
     @staticmethod
     def _between(ends: list[int], start: int, end: int, text_len: int) -> Segment:

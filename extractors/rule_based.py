@@ -1,6 +1,8 @@
 """The rule-based extractor: rules/ compiled into patterns, applied to one document at a time."""
 from __future__ import annotations
 
+from dataclasses import replace
+
 import regex
 
 from extractors.context import ContextResolver, DocumentContext
@@ -8,6 +10,7 @@ from extractors.indicators import IndicatorFinder
 from extractors.quantities import Quantity, QuantityFinder
 from extractors.regions import Gazetteer
 from extractors.rulebook import Rulebook, load_rulebook
+from extractors.views import simplified_view
 from reform_facts.claim import Claim, Document
 
 NAME = "rules"
@@ -29,9 +32,11 @@ class RuleExtractor:
         self.indicators = IndicatorFinder(self.book, cut_before=regex.compile(cut, regex.VERBOSE | regex.V1))
 
     def __call__(self, doc: Document) -> list[Claim]:
-        ctx = self.context.for_document(doc)
+        # rules match the simplified view; claims keep the stored text (same offsets)
+        view = simplified_view(doc.text)
+        ctx = self.context.for_document(doc if view is doc.text else replace(doc, text=view))
         claims = []
-        for found in self.quantities.find(doc.text):
+        for found in self.quantities.find(view):
             if isinstance(found, Quantity):
                 claims.append(self.claim(doc, ctx, found))
         claims.sort(key=lambda c: (c.start, c.end))
@@ -45,7 +50,7 @@ class RuleExtractor:
         clause = ctx.layout.clause(q.start, q.end)
         sentence = ctx.layout.sentence(q.start, q.end)
         previous = ctx.layout.clause(clause.start - 1, clause.start - 1) if clause.start > sentence.start else None
-        span = self.indicators.find(doc.text, clause.start, q.start, q.end, clause.end, q.quantity_type,
+        span = self.indicators.find(ctx.text, clause.start, q.start, q.end, clause.end, q.quantity_type,
                                     previous_clause=(previous.start, previous.end) if previous else None)
         return Claim.at(
             doc, q.start, q.end,

@@ -133,6 +133,7 @@ class ContextFile(Strict):
                  list[Literal["clause", "sentence", "paragraph", "previous_paragraphs", "heading", "document"]]]
     sentence_end: str
     clause_end: str
+    soft_break_min_line: int
     heading: str
     speaker: str
     years: YearsRule

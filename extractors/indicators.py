@@ -39,9 +39,11 @@ class IndicatorFinder:
         if found is None:
             found = self._before_change(text, clause_start, start)
         if found is None and previous_clause is not None:
+            # the previous clause names the measure: up to its own figure, or whole (a table row's
+            # first cell: 基层诊疗量占比\t62.5%)
             first_digit = regex.search(r"[0-9０-９]", text[previous_clause[0]:previous_clause[1]])
-            if first_digit:
-                found = self._before(text, previous_clause[0], previous_clause[0] + first_digit.start())
+            stop = previous_clause[0] + first_digit.start() if first_digit else previous_clause[1]
+            found = self._before(text, previous_clause[0], stop)
         return found
 
     def _before(self, text: str, lo: int, hi: int) -> Span | None:
@@ -98,8 +100,8 @@ class IndicatorFinder:
         last = None
         for last in self.head_nouns.finditer(text, end, hi):  # the last head noun ends the thing
             pass
-        if last is None:
-            return None
+        if last is None:  # no known head noun: the phrase up to the boundary, if it is one
+            return self._trim(text, end, hi)
         close = regex.match(r"[（(][^）)]{1,8}[）)]", text[last.end():last.end() + 10])
         return end, last.end() + (close.end() if close else 0)
 

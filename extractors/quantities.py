@@ -116,7 +116,7 @@ class QuantityFinder:
             if match.group("s2") and not match.group("s1"):  # 1-2万人: the scale applies to both ends
                 value *= self.scales[match.group("s2")]
         unit, quantity_type = self._unit(text, start, unit_rule)
-        comparator = self._comparator(text, start, end, match.group("tail") or "")
+        comparator = self._comparator(text, start, end, match.group("tail") or match.group("tail1") or "")
         return Quantity(start, end, value, value_max, unit, quantity_type, comparator,
                         unit_rule.id, unit_rule.confidence)
 

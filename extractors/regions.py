@@ -115,12 +115,26 @@ class Gazetteer:
         return chain
 
     def at_level(self, region: Region, level: str) -> Region | None:
-        """The region itself or its ancestor at `level`."""
+        """The region itself or its ancestor at `level`.
+
+        A city that answers to no prefecture stands for itself at prefecture level: the
+        municipalities (重庆市 is a province) and the county-level cities under a province's
+        direct administration (仙桃市 under 省直辖行政区划, a grouping, not a place).
+        """
         for code in self.ancestors(region):
             candidate = self.by_code.get(code)
             if candidate and candidate.level == level:
+                if self.is_grouping(candidate):
+                    return region if region.name.endswith("市") else None
                 return candidate
+        if level == "prefecture" and region.level == "province" and region.name.endswith("市"):
+            return region
         return None
+
+    @staticmethod
+    def is_grouping(region: Region) -> bool:
+        """省直辖行政区划 and the like: a statistical grouping of the dataset, not a place."""
+        return "直辖" in region.name
 
 
 def _trie_pattern(words: Iterable[str]) -> re.Pattern[str]:

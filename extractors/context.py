@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import regex
 
 from extractors.layout import Layout, LayoutPatterns, Segment
-from extractors.regions import LEVELS, Gazetteer, Region
+from extractors.regions import LEVELS, Gazetteer, Mention, Region
 from extractors.rulebook import Rulebook
 from reform_facts.claim import Document, Kind
 
@@ -47,7 +47,7 @@ class ContextResolver:
         self.enumeration_joiners = frozenset(regions.enumeration_joiners)
         self.alias_not_followed_by = frozenset(regions.alias_not_followed_by)
 
-    def is_subject(self, text: str, match: regex.Match[str]) -> bool:
+    def is_subject(self, text: str, match: Mention) -> bool:
         """False for a mention that only sets a comparison or scope (居全国首位, 在全省率先)."""
         start, end = match.span()
         surface = match.group()
@@ -211,7 +211,7 @@ class DocumentContext:
                 return region
         return None
 
-    def mentions(self, segment: Segment) -> list[regex.Match[str]]:
+    def mentions(self, segment: Segment) -> list[Mention]:
         """Region mentions in a segment that name what is talked about (not 居全国首位)."""
         lo = bisect.bisect_left(self._mention_starts, segment.start)
         hi = bisect.bisect_left(self._mention_starts, segment.end)

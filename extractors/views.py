@@ -7,7 +7,6 @@ indicator from the stored text, verbatim, and their region from the simplified v
 from __future__ import annotations
 
 import importlib.util
-import re
 from functools import cache
 from pathlib import Path
 
@@ -36,8 +35,8 @@ def traditional_to_simplified() -> dict[int, str]:
 
 
 @cache
-def _traditional() -> re.Pattern[str]:
-    return re.compile("[" + "".join(re.escape(chr(c)) for c in sorted(traditional_to_simplified())) + "]")
+def _traditional() -> frozenset[str]:
+    return frozenset(chr(c) for c in traditional_to_simplified())
 
 
 def simplified_view(text: str) -> str:
@@ -45,6 +44,6 @@ def simplified_view(text: str) -> str:
 
     Most documents have none: a search for one is much cheaper than translating.
     """
-    if _traditional().search(text) is None:
+    if _traditional().isdisjoint(text):
         return text
     return text.translate(traditional_to_simplified())

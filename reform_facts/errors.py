@@ -34,3 +34,8 @@ class UnknownExtractorError(ReformFactsError, KeyError):
 
 class WarehouseBusyError(ReformFactsError):
     """The DuckDB file stayed locked by another process for longer than the wait allowed."""
+
+
+class WarehouseError(ReformFactsError):
+    """The warehouse cannot do what was asked: no database yet, a migration edited after it was
+    applied, a load that breaks the contract, a query DuckDB refuses; the message names the file."""

@@ -269,15 +269,17 @@ class DocumentContext:
     # --- kind -------------------------------------------------------------------------
     def kind(self, start: int, end: int, year: int | None) -> tuple[Kind, str]:
         """The kind and the id of the cue (or default) that decided it."""
-        clause = self.layout.clause(start, end)
-        sentence = self.layout.sentence(start, end)
+        paragraph = self.layout.paragraph(start) or Segment(0, len(self.text))
+        segments = {"clause": self.layout.clause(start, end), "sentence": self.layout.sentence(start, end),
+                    "paragraph": Segment(paragraph.start, max(paragraph.end, end))}
+        weight = {"clause": 0, "sentence": 10_000, "paragraph": 20_000}
         best: tuple[int, Kind, str] | None = None
         for cue, pattern in self.r.cues:
-            segment = clause if cue.scope == "clause" else sentence
+            segment = segments[cue.scope]
             lo, hi = (segment.start, start) if cue.direction == "backward" else (end, segment.end)
             for match in pattern.finditer(self.text, lo, hi):
                 distance = start - match.end() if cue.direction == "backward" else match.start() - end
-                rank = distance + (0 if cue.scope == "clause" else 10_000)
+                rank = distance + weight[cue.scope]
                 if best is None or rank < best[0]:
                     best = (rank, cue.kind, cue.id)
         if best is not None:

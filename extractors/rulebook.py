@@ -111,7 +111,7 @@ class KindCue(Strict):
     surfaces: list[str] = []
     pattern: str | None = None
     direction: Literal["backward", "forward"]
-    scope: Literal["clause", "sentence"]
+    scope: Literal["clause", "sentence", "paragraph"]
     examples: list[str] = []
 
 

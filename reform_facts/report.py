@@ -39,6 +39,8 @@ HEADLINE = (("mention", "precision", "precision"), ("mention", "recall", "recall
             ("claim", "recall", "claim_recall"), ("claim", "F1", "claim_f1"))
 ERROR_KINDS = ("false_positive", "miss", "wrong_field")
 TREND_METRICS = {"f1": "mention F1", "claim_f1": "claim F1"}
+HISTORY_COLUMNS = ("run_id", "evaluated_at", "extractor", "extractor_version", "metric",
+                   "value", "ci_low", "ci_high")
 CONTEXT_CHARS = 90  # characters of sentence shown either side of a span
 
 
@@ -70,6 +72,7 @@ def _field_frame(results: list[ExtractorResult]) -> pd.DataFrame:
 def _interval_chart(frame: pd.DataFrame, category: str, value: str, order: list[str],
                     title: str) -> alt.LayerChart:
     """A dot per extractor and category with its 95% interval as a bar behind it."""
+    frame = frame.assign(label_at=frame[[value, "high"]].max(axis=1))  # right of both
     base = alt.Chart(frame).encode(
         y=alt.Y(f"{category}:N", sort=order, title=None),
         yOffset=alt.YOffset("extractor:N"),
@@ -81,8 +84,8 @@ def _interval_chart(frame: pd.DataFrame, category: str, value: str, order: list[
                alt.Tooltip("low:Q", format=".3f"), alt.Tooltip("high:Q", format=".3f")]
     dot = base.mark_point(filled=True, size=70, opacity=1).encode(
         x=alt.X(f"{value}:Q", scale=scale), tooltip=tooltip)
-    label = base.mark_text(align="left", dx=8, fontSize=11).encode(
-        x=alt.X(f"{value}:Q", scale=scale), text=alt.Text(f"{value}:Q", format=".3f"))
+    label = base.mark_text(align="left", dx=6, fontSize=11).encode(
+        x=alt.X("label_at:Q", scale=scale), text=alt.Text(f"{value}:Q", format=".3f"))
     return alt.layer(interval, dot, label)
 
 
@@ -111,11 +114,11 @@ def trend_chart(history: pd.DataFrame) -> dict[str, Any]:
         "%Y-%m-%dT%H:%M:%SZ")
     chart = alt.Chart(frame).mark_line(point=True).encode(
         x=alt.X("evaluated_at:T", title="evaluated at"),
-        y=alt.Y("value:Q", scale=alt.Scale(domain=[0, 1]), title="score"),
+        y=alt.Y("value:Q", scale=alt.Scale(zero=False), title="score"),
         color=alt.Color("extractor:N", legend=alt.Legend(orient="bottom")),
         strokeDash=alt.StrokeDash("metric:N", legend=alt.Legend(orient="bottom")),
-        tooltip=["run_id:N", "extractor:N", "metric:N", alt.Tooltip("value:Q", format=".3f"),
-                 "evaluated_at:T"])
+        tooltip=["run_id:N", "extractor:N", "extractor_version:N", "metric:N",
+                 alt.Tooltip("value:Q", format=".3f"), "evaluated_at:T"])
     return chart.properties(width=640, height=240).to_dict()
 
 
@@ -226,17 +229,19 @@ def claim_summary(claim: Claim | None) -> str:
 # ------------------------------------------------------------------ past evaluations
 
 def evaluation_history(con: Any) -> pd.DataFrame:
-    """Past evaluations in the warehouse: columns run_id, evaluated_at, extractor, metric, value.
+    """Overall scores of past evaluations in the warehouse (migration 003), oldest first.
 
-    An empty frame when the warehouse has no evaluation results (yet).
+    Columns: run_id, evaluated_at, extractor, extractor_version, metric, value, ci_low,
+    ci_high. Empty when the warehouse has no evaluation tables or results (yet).
     """
     tables = {row[0] for row in con.execute(
         "select table_name from information_schema.tables").fetchall()}
-    if "evaluations" not in tables:
-        return pd.DataFrame(columns=["run_id", "evaluated_at", "extractor", "metric", "value"])
+    if not {"evaluations", "evaluation_metrics"} <= tables:
+        return pd.DataFrame(columns=list(HISTORY_COLUMNS))
     return con.execute(
-        "select run_id, evaluated_at, extractor, metric, value from evaluations "
-        "order by evaluated_at, extractor, metric").df()
+        "select e.run_id, e.evaluated_at, e.extractor, e.extractor_version, m.metric, m.value, "
+        "m.ci_low, m.ci_high from evaluations e join evaluation_metrics m using (run_id, extractor) "
+        "where m.scope = 'all' order by e.evaluated_at, e.extractor, m.metric").df()
 
 
 def _connect(db_path: Path) -> Any:

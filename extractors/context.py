@@ -277,7 +277,10 @@ class DocumentContext:
         for cue, pattern in self.r.cues:
             segment = segments[cue.scope]
             lo, hi = (segment.start, start) if cue.direction == "backward" else (end, segment.end)
-            for match in pattern.finditer(self.text, lo, hi):
+            # search to the segment's end so look-aheads see the figure; keep matches inside lo..hi
+            for match in pattern.finditer(self.text, lo, segment.end):
+                if match.end() > hi:
+                    break
                 distance = start - match.end() if cue.direction == "backward" else match.start() - end
                 rank = distance + weight[cue.scope]
                 if best is None or rank < best[0]:

@@ -10,10 +10,21 @@ from dataclasses import dataclass
 
 import regex
 
+from extractors.numbers import parse_number
 from extractors.layout import Layout, LayoutPatterns, Segment
 from extractors.regions import LEVELS, Gazetteer, Mention, Region
 from extractors.rulebook import Rulebook
+from extractors.views import without_han_breaks
 from reform_facts.claim import Document, Kind
+
+
+def year_of(match: regex.Match[str]) -> int:
+    r"""The year a year mention names, whatever digits and line breaks it is written with.
+
+    >>> import regex; year_of(regex.match(r"(?P<year>(?s:.*))", "２０\n２３"))
+    2023
+    """
+    return int(parse_number(match.group("year")))
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,7 +91,7 @@ class ContextResolver:
         if region is None:
             region, deictic_level = self._opening_region(opening)
         is_plan = any(word in (title or "") for word in self.book.kind.plan_titles)
-        return Stated(title, int(year_match.group("year")) if year_match else None, region, is_plan,
+        return Stated(title, year_of(year_match) if year_match else None, region, is_plan,
                       deictic_level)
 
     def _opening_region(self, opening: str) -> tuple[Region | None, str | None]:
@@ -130,10 +141,19 @@ class DocumentContext:
         self.stated = stated
         self._main: dict[str, Region | None] = {}
         # every region mention and year of the document, found once; scopes slice these lists
-        self._mentions = [m for m in resolver.gazetteer.finditer(self.text) if resolver.is_subject(self.text, m)]
+        self._mentions = self._find_mentions()
         self._mention_starts = [m.start() for m in self._mentions]
         self._years = list(resolver.year_pattern.finditer(self.text))
         self._year_starts = [m.start() for m in self._years]
+
+    def _find_mentions(self) -> list[Mention]:
+        """Region mentions of the whole text; a name broken over lines (重\n\n庆市) is found in
+        the text with those breaks removed, then mapped back to the stored offsets."""
+        joined, offsets = without_han_breaks(self.text)
+        found = [m for m in self.r.gazetteer.finditer(joined) if self.r.is_subject(joined, m)]
+        if offsets is None:
+            return found
+        return [Mention(m.group(), offsets[m.start()], offsets[m.end() - 1] + 1) for m in found]
 
     def scopes(self, start: int, end: int, field: str) -> list[tuple[str, Segment, int]]:
         """(name, segment, anchor) for each scope of a field around a span; anchor is where
@@ -177,9 +197,9 @@ class DocumentContext:
                     or self.r.baseline_after.match(self.text, match.end(), match.end() + 3)):
                 continue
             if match.end() <= anchor:
-                before = int(match.group("year"))
+                before = year_of(match)
             elif after is None:
-                after = int(match.group("year"))
+                after = year_of(match)
         if before is not None:
             return before
         if self.stated.year and self.r.relative_year.search(self.text, segment.start, min(anchor, segment.end)):

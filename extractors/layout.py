@@ -13,6 +13,11 @@ from extractors.rulebook import Rulebook
 
 
 _BREAKS = regex.compile(r"(?<=[\p{Han}])\n+(?=[\p{Han}])")
+# a single line break inside a number (96\n.5%, 20\n23年) is debris too, whatever the line length
+# a line that stops at a comma (table rows of clauses) goes on in the next line
+_CONTINUED = regex.compile(r"[，,、；;：:][ \t　]*$")
+_CLAUSE_BREAK = regex.compile(r"(?<=[，,、；;：:][ \t　]*)\n+")
+_NUMBER_BREAK = regex.compile(r"(?<=[0-9０-９.．])\n(?=[0-9０-９.．])")
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,7 +39,11 @@ class Layout:
                 continue
             segment = Segment(match.start(), match.end())
             bare = line.strip().strip("#*\t 　").strip()
-            if patterns.speaker.search(line) or (bare and patterns.heading.fullmatch(bare)):
+            previous = self.paragraphs[-1] if self.paragraphs else None
+            if previous and _CONTINUED.search(text, previous.start, previous.end):
+                # the last line stopped at a comma: this one goes on with its sentence
+                self.paragraphs[-1] = Segment(previous.start, segment.end)
+            elif patterns.speaker.search(line) or (bare and patterns.heading.fullmatch(bare)):
                 self.headings.append(segment)
             else:
                 self.paragraphs.append(segment)
@@ -46,9 +55,11 @@ class Layout:
 
     @staticmethod
     def _soft_breaks(text: str, min_line: int) -> set[int]:
-        """Offsets of line breaks inside a sentence: Han character, breaks, Han character, after a
-        line long enough not to be a heading."""
-        soft: set[int] = set()
+        """Offsets of line breaks inside a sentence: inside a number, or Han character, breaks,
+        Han character after a line long enough not to be a heading."""
+        soft: set[int] = {m.start() for m in _NUMBER_BREAK.finditer(text)}
+        for match in _CLAUSE_BREAK.finditer(text):
+            soft.update(range(match.start(), match.end()))
         for match in _BREAKS.finditer(text):
             line_start = text.rfind("\n", 0, match.start()) + 1
             if match.start() - line_start >= min_line:

@@ -66,7 +66,7 @@ class QuantityFinder:
 
     def _compile_exclusion(self, rule: ExclusionRule) -> dict[str, regex.Pattern[str]]:
         return {key: self.book.compile(getattr(rule, key), where=f"exclusions.yaml: {rule.id}.{key}")
-                for key in ("before", "after", "span") if getattr(rule, key)}
+                for key in ("before", "after", "span", "sentence") if getattr(rule, key)}
 
     @staticmethod
     def _word_table(pairs, template: str):
@@ -156,9 +156,11 @@ class QuantityFinder:
             elif not patterns:
                 continue
             before, after, span = patterns.get("before"), patterns.get("after"), patterns.get("span")
+            sentence = patterns.get("sentence")
             if ((before is None or before.search(text, max(0, start - LOOK), start))
                     and (after is None or after.match(text, end, min(len(text), end + LOOK)))
-                    and (span is None or span.search(text, start, end))):
+                    and (span is None or span.search(text, start, end))
+                    and (sentence is None or sentence.search(text, *_sentence_bounds(text, start, end)))):
                 return Rejection(start, end, rule.id, rule.reason)
         return None
 
@@ -170,3 +172,13 @@ class QuantityFinder:
         if rule.quantity_types and unit_rule.quantity_type not in rule.quantity_types:
             return False
         return parse_number(match.group("n1")) < rule.chinese_below
+
+
+def _sentence_bounds(text: str, start: int, end: int) -> tuple[int, int]:
+    """From the end of the previous sentence to the end of this one: 。！？ or a line break."""
+    lo = max(text.rfind(mark, 0, start) for mark in _SENTENCE_MARKS) + 1
+    ends = [i for i in (text.find(mark, end) for mark in _SENTENCE_MARKS) if i >= 0]
+    return lo, (min(ends) + 1 if ends else len(text))
+
+
+_SENTENCE_MARKS = ("。", "！", "？", "!", "?", "\n")

@@ -96,6 +96,7 @@ class ExclusionRule(Strict):
     before: str | None = None
     after: str | None = None
     span: str | None = None
+    sentence: str | None = None
     chinese_below: float | None = None
     quantity_types: list[QuantityType] = []
     examples: list[str] = []
@@ -289,7 +290,7 @@ def _check_patterns(book: Rulebook, directory: Path) -> None:
     for key in ("quantity", "ratio", "bare_scale"):
         compile_pattern(getattr(book.numbers, key), fragments, where=f"{directory / 'numbers.yaml'}: {key}")
     for rule in book.exclusions.exclusions:
-        for key in ("before", "after", "span"):
+        for key in ("before", "after", "span", "sentence"):
             if getattr(rule, key):
                 compile_pattern(getattr(rule, key), fragments, where=f"{directory / 'exclusions.yaml'}: {rule.id}.{key}")
     for key in ("sentence_end", "clause_end", "heading", "speaker"):

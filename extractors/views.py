@@ -7,6 +7,7 @@ indicator from the stored text, verbatim, and their region from the simplified v
 from __future__ import annotations
 
 import importlib.util
+import re
 from functools import cache
 from pathlib import Path
 
@@ -47,3 +48,24 @@ def simplified_view(text: str) -> str:
     if _traditional().isdisjoint(text):
         return text
     return text.translate(traditional_to_simplified())
+
+
+_HAN_BREAK = re.compile(r"(?<=[\u4e00-\u9fff])\n+(?=[\u4e00-\u9fff])")
+
+
+def without_han_breaks(text: str) -> tuple[str, list[int] | None]:
+    r"""The text with line breaks between two Han characters removed (重\n\n庆市 -> 重庆市), and
+    for each character of it the offset of the same character in `text` (None: nothing removed).
+
+    >>> joined, offsets = without_han_breaks("重\n\n庆市")
+    >>> joined, offsets[1]
+    ('重庆市', 3)
+    """
+    if _HAN_BREAK.search(text) is None:
+        return text, None
+    removed: set[int] = set()
+    for match in _HAN_BREAK.finditer(text):
+        removed.update(range(match.start(), match.end()))
+    offsets = [i for i in range(len(text)) if i not in removed]
+    offsets.append(len(text))
+    return "".join(text[i] for i in offsets[:-1]), offsets

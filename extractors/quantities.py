@@ -175,10 +175,11 @@ class QuantityFinder:
 
 
 def _sentence_bounds(text: str, start: int, end: int) -> tuple[int, int]:
-    """From the end of the previous sentence to the end of this one: 。！？ or a line break."""
+    """From the end of the previous sentence to the end of this one: 。！？, a line break, or
+    the brackets that set injected text apart (【微信扫一扫】)."""
     lo = max(text.rfind(mark, 0, start) for mark in _SENTENCE_MARKS) + 1
     ends = [i for i in (text.find(mark, end) for mark in _SENTENCE_MARKS) if i >= 0]
     return lo, (min(ends) + 1 if ends else len(text))
 
 
-_SENTENCE_MARKS = ("。", "！", "？", "!", "?", "\n")
+_SENTENCE_MARKS = ("。", "！", "？", "!", "?", "\n", "【", "】")

@@ -16,7 +16,17 @@ def _rules() -> Extractor:
     return RuleExtractor()
 
 
-FACTORIES: dict[str, Callable[[], Extractor]] = {"rules": _rules}
+def _spacy() -> Extractor:
+    from extractors.spacy_extractor import SpacyExtractor
+    return SpacyExtractor()
+
+
+def _hybrid() -> Extractor:
+    from extractors.hybrid import HybridExtractor
+    return HybridExtractor()
+
+
+FACTORIES: dict[str, Callable[[], Extractor]] = {"rules": _rules, "spacy": _spacy, "hybrid": _hybrid}
 
 
 def names() -> list[str]:

@@ -103,7 +103,7 @@ TRANSFORMS: dict[str, Callable[[str, list], str]] = {
 
 # Measured against the rule extractor when the tests were written; xfail(strict) turns red as
 # soon as one passes, so update this table then.
-XFAIL: set[tuple[str, str]] = set()  # every case passes since the extractor sees through debris
+XFAIL: set[tuple[str, str]] = set()  # all pass: the rules see through every debris case here
 
 
 def _cases():

@@ -1,0 +1,57 @@
+"""The `spacy` extractor: the trained spaCy pipeline run over a document.
+
+    tokenizer           pkuseg over the whole text (the model loaded once per process)
+    reform_rule_spans   quantity, region and year spans from the rule modules; NORM marks
+    reform_sentence_spans  the trained span categoriser on the sentences that hold a figure
+    reform_claims          claims: rule-resolved values and context, learned spans and indicators
+
+Its version names the trained pipeline's folder, whose name is a hash of the rules, the config,
+the gold set and the code (extractors/training.py), so a changed input is a new version.
+"""
+from __future__ import annotations
+
+from collections.abc import Collection
+
+from spacy.language import Language
+
+from extractors import training
+from extractors.spacy_components import CLAIMS, SENTENCE_SPANS
+from reform_facts.claim import Claim, Document
+
+NAME = "spacy"
+
+
+def runtime(path, *, extractor: str, quantities: str, indicators: str) -> Language:
+    """The trained pipeline of `path` with the sentence NER and the claim assembler added."""
+    nlp = training.load(path)
+    nlp.add_pipe(SENTENCE_SPANS, config={"spancat": "spancat"})
+    nlp.disable_pipe("spancat")  # run by reform_sentence_spans on the sentences that matter
+    nlp.add_pipe(CLAIMS, config={"extractor": extractor, "quantities": quantities, "indicators": indicators})
+    return nlp
+
+
+class SpacyExtractor:
+    """Build once (trains on first use if the model is missing), then call per document.
+
+    `held_out` names gold documents left out of training: the cross-validation folds.
+    """
+
+    name = NAME
+    quantities = "learned"
+    indicators = "learned"
+
+    def __init__(self, *, held_out: Collection[str] = ()) -> None:
+        self.held_out = tuple(sorted(held_out))
+        path = training.ensure_model(self.held_out)
+        self.nlp = runtime(path, extractor=self.name, quantities=self.quantities, indicators=self.indicators)
+        fold = f"-without-{'+'.join(self.held_out)}" if self.held_out else ""
+        self.version = f"{self.name}-{path.name}{fold}"
+
+    def __call__(self, doc: Document) -> list[Claim]:
+        parsed = self.nlp.make_doc(doc.text)
+        parsed._.rf_document = doc
+        return list(self.nlp(parsed)._.rf_claims)
+
+    def cross_validate(self, held_out: Collection[str]) -> SpacyExtractor:
+        """The same extractor trained without the `held_out` gold documents."""
+        return type(self)(held_out=held_out)

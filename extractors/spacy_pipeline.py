@@ -1,0 +1,200 @@
+"""The spaCy side of the project: pkuseg segmentation and the rule components, fed from rules/.
+
+- The tokenizer is spaCy's Chinese pkuseg tokenizer over the model the setup obtains
+  (`reform_facts.models.pkuseg_model_dir()`), loaded once per process and shared by every
+  pipeline of the process (the final model, the cross-validation folds). Its user dictionary
+  holds the rules' multi-character domain words: unit surfaces, indicator head nouns, region
+  names (`user_words`). Pipelines save only the tokenizer's settings, never the 180 MB model.
+- `reform_rule_spans` is the span ruler: it runs the rule extractor's own QuantityFinder,
+  Gazetteer and year pattern over the text and writes `doc.spans["quantity" | "region" | "year"]`.
+  It also writes each covered token's NORM as the span's class (`⟨percentage⟩`, `⟨region⟩`), so
+  the learned component sees "a percentage stands here" rather than the figure itself.
+
+Nothing here holds a Chinese word: every surface comes from the rule extractor's modules.
+"""
+from __future__ import annotations
+
+import contextlib
+import copy
+import io
+from collections.abc import Iterable, Iterator
+from functools import cache
+from typing import Any
+
+from spacy.lang.zh import ChineseTokenizer, Segmenter
+from spacy.language import Language
+from spacy.tokens import Doc, Span
+from spacy.util import registry as spacy_registry
+from spacy.vocab import Vocab
+
+from extractors.quantities import Quantity, Rejection
+from extractors.rule_based import RuleExtractor
+from reform_facts.models import pkuseg_model_dir
+
+TOKENIZER = "reform_facts.pkuseg_tokenizer.v1"
+RULE_SPANS = "reform_rule_spans"
+SPAN_KEYS = ("quantity", "region", "year")
+# the word groups of the user dictionary (see `user_words`); all of them by default
+WORD_GROUPS = ("units", "indicators", "regions")
+
+if not Doc.has_extension("rf_found"):
+    # every quantity candidate the rules found in the doc's text, accepted or rejected
+    Doc.set_extension("rf_found", default=None)
+
+
+def shared_rules() -> RuleExtractor:
+    """The process's rule extractor: its quantity finder, gazetteer and context resolver are the
+    ones every spaCy component uses (built once, never copied)."""
+    from extractors import registry
+
+    rules = registry.get("rules")
+    if not isinstance(rules, RuleExtractor):
+        raise TypeError("the 'rules' extractor of the registry is not the RuleExtractor")
+    return rules
+
+
+# --- segmentation -------------------------------------------------------------------------
+
+@cache
+def _base_segmenter() -> Any:
+    """The pkuseg model, loaded once per process (about 3 s: the features are a large pickle)."""
+    import spacy_pkuseg
+
+    # pkuseg warns on stderr that it falls back from features.msgpack to features.pkl: the
+    # setup unpacks exactly those files, so the warning says nothing to the user.
+    with contextlib.redirect_stderr(io.StringIO()):
+        return spacy_pkuseg.pkuseg(str(pkuseg_model_dir()), user_dict="default")
+
+
+def user_words(groups: Iterable[str] = WORD_GROUPS) -> list[str]:
+    """Multi-character domain words of rules/ that the segmenter must keep whole.
+
+    Single characters are left out: a forced 县 would split 县域. Groups: `units` (unit
+    surfaces such as 个百分点, 人次), `indicators` (head nouns such as 医疗卫生机构) and `regions`
+    (every gazetteer surface and deictic word such as 三明市, 全市).
+
+    >>> "个百分点" in user_words(["units"]) and "县" not in user_words()
+    True
+    """
+    rules = shared_rules()
+    words: list[str] = []
+    for group in groups:
+        if group == "units":
+            words += [s for unit in rules.book.units.units for s in unit.surfaces]
+        elif group == "indicators":
+            words += rules.book.indicators.head_nouns
+        elif group == "regions":
+            words += [*rules.gazetteer.by_surface, *rules.gazetteer.deictic]
+        else:
+            raise ValueError(f"unknown user-dictionary group {group!r}; known: {', '.join(WORD_GROUPS)}")
+    return sorted({w for w in words if len(w) >= 2 and not any(ch.isspace() for ch in w)})
+
+
+@cache
+def segmenter(groups: tuple[str, ...] = WORD_GROUPS) -> Any:
+    """The shared pkuseg model with a user dictionary of these word groups (none: plain pkuseg)."""
+    import spacy_pkuseg
+
+    base = _base_segmenter()
+    if not groups:
+        return base
+    seg = copy.copy(base)  # shares the model and features; only the dictionary differs
+    seg.preprocesser = spacy_pkuseg.Preprocesser(user_words(groups))
+    return seg
+
+
+class RulesTokenizer(ChineseTokenizer):
+    """spaCy's pkuseg tokenizer over the shared model; serialises its settings only."""
+
+    def __init__(self, vocab: Vocab, user_dict: list[str]) -> None:
+        super().__init__(vocab, segmenter=Segmenter.pkuseg)
+        self.user_dict = list(user_dict)
+        self.pkuseg_seg = segmenter(tuple(self.user_dict))
+
+    def initialize(self, get_examples=None, *, nlp=None, pkuseg_model=None, pkuseg_user_dict="default"):
+        """Nothing to do: the model is the project's (`pkuseg_model_dir`), already loaded."""
+
+    def _get_config(self) -> dict[str, Any]:
+        return {"segmenter": self.segmenter, "user_dict": self.user_dict}
+
+    def _set_config(self, config: dict[str, Any] = {}) -> None:  # noqa: B006 (spaCy's signature)
+        self.user_dict = list(config.get("user_dict", self.user_dict))
+        self.pkuseg_seg = segmenter(tuple(self.user_dict))
+
+    def to_bytes(self, **kwargs: Any) -> bytes:
+        import srsly
+        return srsly.json_dumps(self._get_config()).encode("utf-8")
+
+    def from_bytes(self, data: bytes, **kwargs: Any) -> RulesTokenizer:
+        import srsly
+        self._set_config(srsly.json_loads(data))
+        return self
+
+    def to_disk(self, path, **kwargs: Any) -> None:
+        import srsly
+        from spacy.util import ensure_path
+        path = ensure_path(path)
+        path.mkdir(parents=True, exist_ok=True)
+        srsly.write_json(path / "cfg", self._get_config())
+
+    def from_disk(self, path, **kwargs: Any) -> RulesTokenizer:
+        import srsly
+        from spacy.util import ensure_path
+        self._set_config(srsly.read_json(ensure_path(path) / "cfg"))
+        return self
+
+
+@spacy_registry.tokenizers(TOKENIZER)
+def create_tokenizer(user_dict: list[str] = list(WORD_GROUPS)):
+    """The tokenizer of configs/spacy_indicator.cfg: `user_dict` names the word groups."""
+    def make(nlp: Language) -> RulesTokenizer:
+        return RulesTokenizer(nlp.vocab, user_dict)
+    return make
+
+
+# --- the span ruler -----------------------------------------------------------------------
+
+class RuleSpans:
+    """Marks what the rules find: quantity, region and year spans, and their tokens' NORM."""
+
+    def __init__(self, mark_norms: bool) -> None:
+        self.mark_norms = mark_norms
+
+    def __call__(self, doc: Doc) -> Doc:
+        rules = shared_rules()
+        text = doc.text
+        found = list(rules.quantities.find(text))
+        doc._.rf_found = found
+        groups = {
+            "quantity": [(q.start, q.end, str(q.quantity_type)) for q in found if isinstance(q, Quantity)],
+            "region": [(m.start(), m.end(), "region") for m in rules.gazetteer.finditer(text)],
+            "year": [(m.start(), m.end(), "year") for m in rules.context.year_pattern.finditer(text)],
+        }
+        for key, triples in groups.items():
+            doc.spans[key] = list(_token_spans(doc, triples))
+        if self.mark_norms:
+            # later groups win on a shared token; quantities are written last
+            for key in ("year", "region", "quantity"):
+                for span in doc.spans[key]:
+                    for token in span:
+                        token.norm_ = f"⟨{span.label_}⟩"
+        return doc
+
+
+def _token_spans(doc: Doc, triples: Iterable[tuple[int, int, str]]) -> Iterator[Span]:
+    """Character spans as token spans, widened to whole tokens where pkuseg cut inside them."""
+    for start, end, label in triples:
+        span = doc.char_span(start, end, label=label, alignment_mode="expand")
+        if span is not None and len(span):
+            yield span
+
+
+@Language.factory(RULE_SPANS, default_config={"mark_norms": True})
+def make_rule_spans(nlp: Language, name: str, mark_norms: bool) -> RuleSpans:
+    return RuleSpans(mark_norms)
+
+
+def candidates(doc: Doc) -> list[tuple[int, int]]:
+    """Character spans of the rules' quantity candidates (accepted and rejected) in a marked doc."""
+    found: list[Quantity | Rejection] = doc._.rf_found or []
+    return [(f.start, f.end) for f in found]

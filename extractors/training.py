@@ -1,0 +1,197 @@
+"""Training the spaCy pipeline on the gold set: examples, spaCy's training loop, model folders.
+
+The examples are the candidate sentences (`candidate_sentences`) of the gold documents, as the
+running pipeline sees them (segmented in the whole document, rule spans marked), with the
+spans of `gold_spans` labelled. Training is spaCy's own loop from
+configs/spacy_indicator.cfg with its fixed seed.
+
+Trained pipelines live in `.models/spacy/<digest>/` (ignored by git). The digest covers the
+config, the gold files, the corpus texts they label, the rules, the pkuseg model, spaCy's
+version, the code of the spaCy modules and the documents held out, so any change to those
+gives a new folder: a stale model is never loaded. A fold of cross-validation is the same
+training with one document held out.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import io
+import logging
+import shutil
+import tempfile
+from collections.abc import Callable, Collection, Iterable
+from pathlib import Path
+
+import spacy
+from spacy.language import Language
+from spacy.tokens import Doc
+from spacy.training import Example
+from spacy.util import load_config, registry as spacy_registry
+
+from extractors import spacy_components, spacy_pipeline
+from extractors.layout import Layout
+from extractors.spacy_components import (INDICATOR, QUANTITY, SPANS_KEY, candidate_sentences, layout_of,
+                                          sentence_doc)
+from extractors.spacy_pipeline import RULE_SPANS, shared_rules
+from reform_facts import ROOT, models
+from reform_facts.claim import Claim
+from reform_facts.gold import gold_files, load_gold
+from reform_facts.readers import read_document
+
+CONFIG = ROOT / "configs" / "spacy_indicator.cfg"
+GOLD_DIR = ROOT / "gold"
+CORPUS_DIR = ROOT / "corpus"
+MODELS_DIR = ROOT / ".models" / "spacy"
+READER = "reform_facts.gold_sentences.v1"
+_CODE = (Path(__file__), Path(spacy_pipeline.__file__), Path(spacy_components.__file__))
+_DONE = "trained.json"  # written last: a folder without it is an interrupted training
+
+log = logging.getLogger(__name__)
+Entity = tuple[int, int, str]
+
+
+# --- examples -----------------------------------------------------------------------------
+
+def gold_spans(text: str, claims: Iterable[Claim], layout: Layout) -> list[Entity]:
+    """The labelled character spans of one document: QUANTITY over each required claim, and
+    INDICATOR over the occurrence of its indicator nearest to it in its sentence. Optional
+    claims are left out, so their spans count as negatives ("borderline" is not "a claim").
+
+    >>> from reform_facts.claim import Document
+    >>> doc = Document.from_text("签约覆盖率50.28%。", doc_id="d")
+    >>> claim = Claim.at(doc, 5, 11, value=50.28, unit="%", quantity_type="percentage", indicator="签约覆盖率")
+    >>> gold_spans(doc.text, [claim], layout_of(doc.text))
+    [(0, 5, 'INDICATOR'), (5, 11, 'QUANTITY')]
+    """
+    spans: set[Entity] = set()
+    for claim in claims:
+        if claim.optional:
+            continue
+        spans.add((claim.start, claim.end, QUANTITY))
+        place = _nearest(text, claim, layout) if claim.indicator else None
+        if place:
+            spans.add((*place, INDICATOR))
+    return sorted(spans)
+
+
+def _nearest(text: str, claim: Claim, layout: Layout) -> tuple[int, int] | None:
+    """The occurrence of the claim's indicator in its sentence nearest to the claim."""
+    sentence = layout.sentence(claim.start, claim.end)
+    phrase, best = claim.indicator or "", None
+    at = text.find(phrase, sentence.start, sentence.end)
+    while at >= 0:
+        end = at + len(phrase)
+        gap = claim.start - end if end <= claim.start else at - claim.end if at >= claim.end else None
+        if gap is not None and (best is None or gap < best[0]):
+            best = (gap, at, end)
+        at = text.find(phrase, at + 1, sentence.end)
+    return (best[1], best[2]) if best else None
+
+
+def build_examples(nlp: Language, gold_dir: Path, held_out: Collection[str] = (), limit: int = 0) -> list[Example]:
+    """Training examples of the gold documents not held out, one per candidate sentence."""
+    gold = load_gold(gold_dir)
+    rule_spans = nlp.get_pipe(RULE_SPANS)
+    examples: list[Example] = []
+    for doc_id in sorted(set(gold) - set(held_out)):
+        text = read_document(CORPUS_DIR / f"{doc_id}.txt").text
+        layout = layout_of(text)
+        labelled = gold_spans(text, gold[doc_id], layout)
+        doc = rule_spans(nlp.make_doc(text))
+        for sentence in candidate_sentences(doc, layout):
+            examples.append(_example(sentence_doc(doc, sentence), sentence.start_char, labelled))
+    return examples[:limit] if limit else examples
+
+
+def _example(sub: Doc, offset: int, labelled: list[Entity]) -> Example:
+    """The sentence's labelled spans on its tokens: a quantity widened to whole tokens (the
+    rules' candidates are widened the same way), an indicator only where pkuseg's tokens
+    bound it exactly (the categoriser can only propose whole tokens)."""
+    end = offset + len(sub.text)
+    spans = []
+    for s, e, label in labelled:
+        if offset <= s and e <= end:
+            span = sub.char_span(s - offset, e - offset, alignment_mode="expand" if label == QUANTITY else "strict")
+            if span is not None and len(span):
+                spans.append((span.start_char, span.end_char, label))
+    return Example.from_dict(sub, {"spans": {SPANS_KEY: spans}})
+
+
+@spacy_registry.readers(READER)
+def gold_sentences(gold_dir: str | None = None, held_out: list[str] = [],  # noqa: B006 (spaCy config)
+                   limit: int = 0) -> Callable[[Language], list[Example]]:
+    """The config's corpus reader: the examples of `build_examples`, built once per pipeline
+    (spaCy asks for them several times while initialising)."""
+    built: dict[int, list[Example]] = {}
+
+    def read(nlp: Language) -> list[Example]:
+        if id(nlp) not in built:
+            built[id(nlp)] = build_examples(nlp, Path(gold_dir) if gold_dir else GOLD_DIR, held_out, limit)
+        return built[id(nlp)]
+    return read
+
+
+# --- training and model folders -----------------------------------------------------------
+
+def training_digest(held_out: Collection[str] = (), *, config: Path = CONFIG, gold_dir: Path = GOLD_DIR) -> str:
+    """Hash of everything a trained pipeline is made from (see the module's docstring)."""
+    digest = hashlib.sha256()
+    parts: list[bytes] = [spacy.__version__.encode(), shared_rules().book.digest.encode(),
+                          *(v.encode() for v in sorted(models.FILES_SHA256.values())), config.read_bytes()]
+    parts += [path.read_bytes() for path in _CODE]
+    for path in gold_files(gold_dir):
+        parts += [path.name.encode(), path.read_bytes(), (CORPUS_DIR / f"{path.stem}.txt").read_bytes()]
+    parts.append(("held out: " + ",".join(sorted(held_out))).encode())
+    for part in parts:
+        digest.update(len(part).to_bytes(8, "big") + part)
+    return digest.hexdigest()[:16]
+
+
+def model_dir(held_out: Collection[str] = ()) -> Path:
+    return MODELS_DIR / training_digest(held_out)
+
+
+def ensure_model(held_out: Collection[str] = ()) -> Path:
+    """The trained pipeline's folder, training it first when it is missing (a minute or so)."""
+    path = model_dir(held_out)
+    if (path / _DONE).is_file():
+        return path
+    log.info("training the spaCy pipeline into %s (held out: %s)", path, ", ".join(held_out) or "none")
+    MODELS_DIR.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=MODELS_DIR, prefix=".training-") as tmp:
+        trained = train(held_out=held_out, output=Path(tmp))
+        (trained / _DONE).write_text(json.dumps({"held_out": sorted(held_out)}) + "\n", encoding="utf-8")
+        if (path / _DONE).is_file():  # another process finished the same training first
+            return path
+        shutil.rmtree(path, ignore_errors=True)
+        trained.rename(path)
+    return path
+
+
+def train(*, held_out: Collection[str] = (), output: Path, config: Path = CONFIG,
+          overrides: dict[str, object] | None = None) -> Path:
+    """Train with spaCy's loop from the config; returns the folder of the last epoch's pipeline."""
+    from spacy.training.initialize import init_nlp
+    from spacy.training.loop import train as train_loop
+
+    settings = {"corpora.train.held_out": sorted(held_out), **(overrides or {})}
+    loaded = load_config(config, overrides=settings, interpolate=False)
+    nlp = init_nlp(loaded)
+    stream = _LogStream()
+    train_loop(nlp, output, stdout=stream, stderr=stream)
+    return output / "model-last"
+
+
+class _LogStream(io.StringIO):
+    """spaCy's training loop writes its progress table to a stream: send it to the log."""
+
+    def write(self, text: str) -> int:
+        for line in text.splitlines():
+            if line.strip():
+                log.debug("spacy train: %s", line)
+        return len(text)
+
+
+def load(path: Path) -> Language:
+    """A trained pipeline from its folder (the pkuseg model is the process's shared one)."""
+    return spacy.load(path)

@@ -7,12 +7,13 @@ configs/spacy_indicator.cfg with its fixed seed.
 
 Trained pipelines live in `.models/spacy/<digest>/` (ignored by git). The digest covers the
 config, the gold files, the corpus texts they label, the rules, the pkuseg model, spaCy's
-version, the code of the spaCy modules and the documents held out, so any change to those
+version, the training code's `FORMAT` and the documents held out, so any change to those
 gives a new folder: a stale model is never loaded. A fold of cross-validation is the same
 training with one document held out.
 """
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
 import io
@@ -28,11 +29,10 @@ from spacy.tokens import Doc
 from spacy.training import Example
 from spacy.util import load_config, registry as spacy_registry
 
-from extractors import spacy_components, spacy_pipeline
 from extractors.layout import Layout
 from extractors.spacy_components import (INDICATOR, QUANTITY, SPANS_KEY, candidate_sentences, layout_of,
                                           sentence_doc)
-from extractors.spacy_pipeline import RULE_SPANS, shared_rules
+from extractors.spacy_pipeline import RULE_SPANS, WORD_GROUPS, segmenter, shared_rules
 from reform_facts import ROOT, models
 from reform_facts.claim import Claim
 from reform_facts.gold import gold_files, load_gold
@@ -43,7 +43,9 @@ GOLD_DIR = ROOT / "gold"
 CORPUS_DIR = ROOT / "corpus"
 MODELS_DIR = ROOT / ".models" / "spacy"
 READER = "reform_facts.gold_sentences.v1"
-_CODE = (Path(__file__), Path(spacy_pipeline.__file__), Path(spacy_components.__file__))
+# Bump when the code changes what a trained model means (the examples, the suggester, the
+# features): the digest then names new folders and the old models are not loaded.
+FORMAT = "spancat-2"
 _DONE = "trained.json"  # written last: a folder without it is an interrupted training
 
 log = logging.getLogger(__name__)
@@ -136,9 +138,8 @@ def gold_sentences(gold_dir: str | None = None, held_out: list[str] = [],  # noq
 def training_digest(held_out: Collection[str] = (), *, config: Path = CONFIG, gold_dir: Path = GOLD_DIR) -> str:
     """Hash of everything a trained pipeline is made from (see the module's docstring)."""
     digest = hashlib.sha256()
-    parts: list[bytes] = [spacy.__version__.encode(), shared_rules().book.digest.encode(),
+    parts: list[bytes] = [FORMAT.encode(), spacy.__version__.encode(), shared_rules().book.digest.encode(),
                           *(v.encode() for v in sorted(models.FILES_SHA256.values())), config.read_bytes()]
-    parts += [path.read_bytes() for path in _CODE]
     for path in gold_files(gold_dir):
         parts += [path.name.encode(), path.read_bytes(), (CORPUS_DIR / f"{path.stem}.txt").read_bytes()]
     parts.append(("held out: " + ",".join(sorted(held_out))).encode())
@@ -151,20 +152,41 @@ def model_dir(held_out: Collection[str] = ()) -> Path:
     return MODELS_DIR / training_digest(held_out)
 
 
+def config_value(dotted: str, config: Path = CONFIG) -> object:
+    """One setting of the training config, by its dotted path (`nlp.tokenizer.user_dict`)."""
+    value = load_config(config, interpolate=False)
+    for key in dotted.split("."):
+        value = value[key]
+    return value
+
+
+def is_trained(held_out: Collection[str] = ()) -> bool:
+    return (model_dir(held_out) / _DONE).is_file()
+
+
+def training_sets(*, folds: bool) -> list[tuple[str, ...]]:
+    """What to hold out: nothing (the final pipeline), then each gold document (the folds)."""
+    return [(), *(((path.stem,) for path in gold_files(GOLD_DIR)) if folds else ())]
+
+
 def ensure_model(held_out: Collection[str] = ()) -> Path:
-    """The trained pipeline's folder, training it first when it is missing (a minute or so)."""
+    """The trained pipeline's folder, training it first when it is missing (a minute or two).
+
+    Processes that need the same model at once wait for the one that trains it."""
     path = model_dir(held_out)
     if (path / _DONE).is_file():
         return path
-    log.info("training the spaCy pipeline into %s (held out: %s)", path, ", ".join(held_out) or "none")
     MODELS_DIR.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(dir=MODELS_DIR, prefix=".training-") as tmp:
-        trained = train(held_out=held_out, output=Path(tmp))
-        (trained / _DONE).write_text(json.dumps({"held_out": sorted(held_out)}) + "\n", encoding="utf-8")
-        if (path / _DONE).is_file():  # another process finished the same training first
+    with open(MODELS_DIR / f".{path.name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
+        if (path / _DONE).is_file():  # another process trained it while this one waited
             return path
-        shutil.rmtree(path, ignore_errors=True)
-        trained.rename(path)
+        log.info("training the spaCy pipeline into %s (held out: %s)", path, ", ".join(held_out) or "none")
+        with tempfile.TemporaryDirectory(dir=MODELS_DIR, prefix=".training-") as tmp:
+            trained = train(held_out=held_out, output=Path(tmp))
+            (trained / _DONE).write_text(json.dumps({"held_out": sorted(held_out)}) + "\n", encoding="utf-8")
+            shutil.rmtree(path, ignore_errors=True)  # an interrupted training's leftovers
+            trained.rename(path)
     return path
 
 
@@ -195,3 +217,37 @@ class _LogStream(io.StringIO):
 def load(path: Path) -> Language:
     """A trained pipeline from its folder (the pkuseg model is the process's shared one)."""
     return spacy.load(path)
+
+
+def segmentation_alignment(groups_sets: Iterable[tuple[str, ...]] = ((), ("units",), ("indicators",), ("regions",),
+                                                                   ("units", "regions"), WORD_GROUPS)) -> list[dict]:
+    """For each set of user-dictionary word groups: the share of the gold set's quantity and
+    indicator spans, and of the rules' quantity, region and year spans, whose both ends fall
+    on pkuseg's token boundaries (a span cut inside a token cannot be proposed exactly)."""
+    gold = load_gold(GOLD_DIR)
+    texts = {doc_id: read_document(CORPUS_DIR / f"{doc_id}.txt").text for doc_id in gold}
+    rules = shared_rules()
+    rows = []
+    for groups in groups_sets:
+        counts = {"quantity": [0, 0], "indicator": [0, 0], "rule_spans": [0, 0]}
+        for doc_id, text in texts.items():
+            bounds = _boundaries(text, segmenter(tuple(groups)).cut(text))
+            for s, e, label in gold_spans(text, gold[doc_id], layout_of(text)):
+                counts[label.lower()][0] += s in bounds and e in bounds
+                counts[label.lower()][1] += 1
+            found = [(f.start, f.end) for f in rules.quantities.find(text)]
+            found += [m.span() for m in rules.gazetteer.finditer(text)]
+            found += [m.span() for m in rules.context.year_pattern.finditer(text)]
+            counts["rule_spans"][0] += sum(s in bounds and e in bounds for s, e in found)
+            counts["rule_spans"][1] += len(found)
+        rows.append({"groups": tuple(groups), **{k: ok / max(n, 1) for k, (ok, n) in counts.items()}})
+    return rows
+
+
+def _boundaries(text: str, words: list[str]) -> set[int]:
+    bounds, at = set(), 0
+    for word in words:
+        at = text.find(word, at)
+        bounds.update((at, at + len(word)))
+        at += len(word)
+    return bounds

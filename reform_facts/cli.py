@@ -38,10 +38,19 @@ def _parser() -> argparse.ArgumentParser:
     extract.add_argument("--max-bytes", type=int, default=MAX_BYTES, help="refuse files larger than this")
     extract.set_defaults(command=cmd_extract)
 
-    run = sub.add_parser("run", help="the main job: extract a corpus to JSON lines and score it")
+    run = sub.add_parser("run", help="the main job: the Prefect main flow (read, extract, load the "
+                         "warehouse, score on the gold set)")
     run.add_argument("paths", nargs="*", type=Path, default=[ROOT / "corpus"], metavar="PATH")
-    run.add_argument("--extractor", action="append", dest="extractors", metavar="NAME")
-    run.add_argument("--output", type=Path, default=ROOT / "build" / "claims.jsonl")
+    run.add_argument("--extractor", action="append", dest="extractors", metavar="NAME",
+                     help="extractor to run (repeatable; default: all)")
+    run.add_argument("--db", type=Path, help="the DuckDB warehouse (default: warehouse/reform_facts.duckdb)")
+    run.add_argument("--cache-dir", type=Path, help="cached extraction results (default: .cache/prefect)")
+    run.add_argument("--task-runner", choices=["threads", "dask"],
+                     help="where extraction tasks run (default: threads; dask when a Dask option is given)")
+    where = run.add_mutually_exclusive_group()
+    where.add_argument("--dask-address", metavar="ADDR", help="scheduler of an existing Dask cluster")
+    where.add_argument("--dask-workers", type=int, metavar="N", help="a local Dask cluster of N worker processes")
+    run.add_argument("--no-evaluate", dest="evaluate", action="store_false", help="skip scoring on the gold set")
     run.set_defaults(command=cmd_run)
 
     evaluate = sub.add_parser("evaluate", help="score extractors against the gold set")
@@ -67,7 +76,67 @@ def _parser() -> argparse.ArgumentParser:
     fetch = sub.add_parser("fetch-model", help="obtain and verify the pkuseg segmentation model")
     fetch.add_argument("--force", action="store_true")
     fetch.set_defaults(command=cmd_fetch_model)
+
+    train = sub.add_parser("train", help="train the spaCy extractor's pipeline on the gold set (first use does it too)")
+    train.add_argument("--folds", action="store_true", help="also the cross-validation folds, one per gold document")
+    train.add_argument("--measure", action="store_true",
+                       help="then print the user-dictionary and throughput measurements of the spaCy pipeline")
+    train.set_defaults(command=cmd_train)
+    _add_report_commands(sub)
+    _add_warehouse_commands(sub)
     return parser
+
+
+def _add_warehouse_commands(sub) -> None:
+    """`query` (read-only SQL over the warehouse) and `export` (every table and view as Parquet)."""
+    from warehouse.queries import FORMATS
+    from warehouse.store import DEFAULT_DB
+
+    query = sub.add_parser("query", help="run read-only SQL on the warehouse (see warehouse/README.md)")
+    query.add_argument("sql", metavar="SQL")
+    query.add_argument("--format", choices=FORMATS, default="table",
+                       help="table (default; long cells cut), csv, json (one object a line), parquet")
+    query.add_argument("--output", type=Path, metavar="FILE", help="write here instead of standard output")
+    query.add_argument("--db", type=Path, default=DEFAULT_DB, metavar="PATH")
+    query.add_argument("--wait", type=float, default=30.0, metavar="SECONDS",
+                       help="how long to wait while a load holds the file (default 30)")
+    query.set_defaults(command=cmd_query)
+
+    export = sub.add_parser("export", help="write every warehouse table and view as DIR/NAME.parquet")
+    export.add_argument("directory", type=Path, metavar="DIR")
+    export.add_argument("--db", type=Path, default=DEFAULT_DB, metavar="PATH")
+    export.add_argument("--wait", type=float, default=30.0, metavar="SECONDS")
+    export.set_defaults(command=cmd_export)
+
+
+def _add_report_commands(sub) -> None:
+    """`report` (the evaluator's HTML report) and `annotate export|import` (Label Studio)."""
+    report = sub.add_parser("report", help="score extractors and write the HTML evaluation report")
+    report.add_argument("--output", type=Path, default=ROOT / "build" / "report.html")
+    report.add_argument("--extractor", action="append", dest="extractors", metavar="NAME",
+                        help="extractor to score (repeatable; default: all)")
+    report.add_argument("--db", type=Path,
+                        help="warehouse holding past evaluations (default: warehouse/reform_facts.duckdb)")
+    report.add_argument("--gold", type=Path, default=ROOT / "gold")
+    report.add_argument("--corpus", type=Path, default=ROOT / "corpus")
+    report.add_argument("--bootstrap", type=int, default=1000, help="bootstrap resamples (0: none)")
+    report.set_defaults(command=cmd_report)
+
+    annotate = sub.add_parser("annotate", help="Label Studio round trip: export tasks, import annotations")
+    steps = annotate.add_subparsers(required=True, metavar="STEP")
+    export = steps.add_parser("export", help="write Label Studio tasks with claims as pre-annotations")
+    export.add_argument("paths", nargs="*", type=Path, default=[ROOT / "corpus"], metavar="PATH")
+    export.add_argument("--extractor", default="rules", help="extractor whose claims pre-annotate (default: rules)")
+    export.add_argument("--from-gold", type=Path, metavar="DIR",
+                        help="pre-annotate with the gold claims of DIR instead (to review the gold set)")
+    export.add_argument("--output", type=Path, default=ROOT / "build" / "label-studio" / "tasks.json")
+    export.add_argument("--config", type=Path, help="labelling configuration XML (default: beside --output)")
+    export.set_defaults(command=cmd_annotate_export)
+    load = steps.add_parser("import", help="turn a Label Studio JSON export into gold JSONL files")
+    load.add_argument("file", type=Path, metavar="FILE")
+    load.add_argument("--gold", type=Path, default=ROOT / "gold", help="where the gold files go")
+    load.add_argument("--corpus", type=Path, default=ROOT / "corpus", help="the documents, to validate against")
+    load.set_defaults(command=cmd_annotate_import)
 
 
 def _progress(items, *, total: int):
@@ -101,37 +170,37 @@ def cmd_extract(args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    """Extract every document with every extractor into one JSONL file, then score on the gold set."""
-    from collections import Counter
+    """Run the main flow in Prefect's local ephemeral mode (no server to start), print what it loaded."""
+    import os
 
-    from extractors import registry
+    # A user's own settings win. No network here for Prefect's usage statistics; and the first
+    # start of the local server creates its database, which can take longer than Prefect's 20 s.
+    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
+    from pipeline.flows import reform_facts_pipeline
 
-    names = args.extractors or registry.names()
-    keys = CONTRACT_FIELDS + EXTRACTOR_FIELDS
-    args.output.parent.mkdir(parents=True, exist_ok=True)
-    failures: list[Failure] = []
-    counts: Counter[tuple[str, str]] = Counter()
-    with args.output.open("w", encoding="utf-8") as out:
-        for item in read_all(args.paths):
-            if isinstance(item, Failure):
-                failures.append(item)
-                continue
-            doc = registry.describe(item)
-            for name in names:
-                for claim in registry.get(name)(doc):
-                    out.write(json.dumps(claim.to_record(keys=keys), ensure_ascii=False) + "\n")
-                    counts[(doc.doc_id, name)] += 1
-    for (doc_id, name), count in sorted(counts.items()):
-        print(f"{doc_id}  {name:<8} {count:>5} claims")
-    print(f"wrote {sum(counts.values())} claims to {args.output}")
-    gold = ROOT / "gold"
-    if any(gold.glob("*.jsonl")):
-        from reform_facts import evaluation
-
-        print(evaluation.run(extractors=names, gold_dir=gold, corpus_dir=ROOT / "corpus", resamples=200).table())
-    for failure in failures:
+    if args.task_runner == "dask" and not (args.dask_address or args.dask_workers):
+        args.dask_workers = os.cpu_count() or 1
+    elif args.task_runner == "threads" and (args.dask_address or args.dask_workers):
+        raise ReformFactsError("--dask-address and --dask-workers need --task-runner dask")
+    state = reform_facts_pipeline(
+        paths=[str(p.resolve()) for p in args.paths], extractors=args.extractors,
+        db=str(args.db.resolve()) if args.db else None, evaluate_gold=args.evaluate,
+        dask_address=args.dask_address, dask_workers=args.dask_workers,
+        cache_dir=str(args.cache_dir.resolve()) if args.cache_dir else None, return_state=True)
+    outcome = state.result(raise_on_failure=False)
+    if isinstance(outcome, BaseException):
+        raise outcome
+    for row in sorted(outcome.rows, key=lambda r: (r.doc_id, r.extractor)):
+        print(f"{row.doc_id}  {row.extractor:<8} {row.claims:>5} claims{'  (cached)' if row.cached else ''}")
+    cached = sum(row.cached for row in outcome.rows)
+    print(f"loaded {outcome.claims} claims into {outcome.db} (run {outcome.run_id}; "
+          f"{cached} of {len(outcome.rows)} extractions from cache)")
+    if outcome.report is not None:
+        print(outcome.report.table())
+    for failure in outcome.failures:
         print(f"reform-facts: {failure}", file=sys.stderr)
-    return 1 if failures else 0
+    return 1 if outcome.failures else 0
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
@@ -171,10 +240,126 @@ def cmd_agreement(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_report(args: argparse.Namespace) -> int:
+    from reform_facts import evaluation, report
+    from warehouse.store import DEFAULT_DB
+
+    scored = evaluation.run(extractors=args.extractors, gold_dir=args.gold, corpus_dir=args.corpus,
+                            resamples=args.bootstrap)
+    path = report.write_report(scored, args.output, corpus_dir=args.corpus, db_path=args.db or DEFAULT_DB)
+    print(f"wrote {path}")
+    return 0
+
+
+def cmd_annotate_export(args: argparse.Namespace) -> int:
+    from extractors import registry
+    from reform_facts import annotate
+    from reform_facts.gold import load_gold
+
+    gold = load_gold(args.from_gold) if args.from_gold else None
+    extractor = None if gold is not None else registry.get(args.extractor)
+    tasks, failures = [], []
+    for item in read_all(args.paths):
+        if isinstance(item, Failure):
+            failures.append(item)
+            continue
+        doc = registry.describe(item)
+        if gold is not None:
+            tasks.append(annotate.task(doc, gold.get(doc.doc_id, []), model_version="gold"))
+        else:
+            tasks.append(annotate.task(doc, extractor(doc), model_version=extractor.version))
+    config = args.config or args.output.with_name("labelling-config.xml")
+    args.output.parent.mkdir(parents=True, exist_ok=True)
+    config.parent.mkdir(parents=True, exist_ok=True)
+    args.output.write_text(json.dumps(tasks, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    config.write_text(annotate.labelling_config(), encoding="utf-8")
+    regions = sum(len({r["id"] for r in t["predictions"][0]["result"]}) for t in tasks)
+    print(f"wrote {len(tasks)} tasks with {regions} pre-annotated claims to {args.output}")
+    print(f"wrote the labelling configuration to {config}")
+    for failure in failures:
+        print(f"reform-facts: {failure}", file=sys.stderr)
+    return 1 if failures else 0
+
+
+def cmd_annotate_import(args: argparse.Namespace) -> int:
+    from reform_facts import annotate
+
+    tasks = annotate.read_export(args.file)
+    gold = annotate.gold_from_export(tasks, source=str(args.file))
+    problems = annotate.check(gold, args.corpus, args.gold)
+    for problem in problems:
+        print(problem, file=sys.stderr)
+    if problems:
+        print(f"{len(problems)} problems: nothing written", file=sys.stderr)
+        return 1
+    for path in annotate.write(gold, args.gold):
+        print(f"wrote {path} ({len(gold[path.stem])} claims)")
+    skipped = len(tasks) - len(gold)
+    if skipped:
+        print(f"{skipped} tasks without a submitted annotation were left out")
+    return 0
+
+
 def cmd_fetch_model(args: argparse.Namespace) -> int:
     from reform_facts.models import fetch_pkuseg
 
     print(fetch_pkuseg(force=args.force))
+    return 0
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    import time
+
+    from extractors import training
+
+    for held_out in training.training_sets(folds=args.folds):
+        trained = training.is_trained(held_out)
+        started = time.perf_counter()
+        path = training.ensure_model(held_out)
+        took = "already trained" if trained else f"trained in {time.perf_counter() - started:.0f} s"
+        print(f"{path}  {took}" + (f"  (without {', '.join(held_out)})" if held_out else ""))
+    if args.measure:
+        from extractors.spacy_extractor import throughput
+
+        for row in training.segmentation_alignment():
+            print(f"user dictionary {'+'.join(row['groups']) or 'none':<26} gold spans on token boundaries: "
+                  f"quantities {row['quantity']:.3f}, indicators {row['indicator']:.3f}; rule spans {row['rule_spans']:.3f}")
+        speed = throughput()
+        print(f"throughput on {speed['chars']} characters, median of {speed['runs']} runs: "
+              f"pkuseg cut {speed['pkuseg']:.3f} s, spacy extractor {speed['spacy']:.3f} s "
+              f"({speed['spacy'] / speed['pkuseg']:.2f}x segmentation, {speed['chars'] / speed['spacy']:,.0f} chars/s)")
+    return 0
+
+
+def cmd_query(args: argparse.Namespace) -> int:
+    from warehouse import queries
+
+    if args.format == "parquet":
+        if args.output is None:
+            print("reform-facts: --format parquet needs --output FILE", file=sys.stderr)
+            return 2
+        count = queries.query_to_parquet(args.db, args.sql, args.output, wait_seconds=args.wait)
+        print(f"wrote {count} rows to {args.output}", file=sys.stderr)
+        return 0
+    rows = queries.query(args.db, args.sql, wait_seconds=args.wait)
+    render = {"table": queries.as_table, "csv": queries.as_csv, "json": queries.as_json_lines}[args.format]
+    text = render(rows)
+    if args.format == "table":
+        text += "\n"
+    if args.output is None:
+        sys.stdout.write(text)
+    else:
+        args.output.parent.mkdir(parents=True, exist_ok=True)
+        args.output.write_text(text, encoding="utf-8")
+        print(f"wrote {len(rows.rows)} rows to {args.output}", file=sys.stderr)
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from warehouse.queries import export
+
+    for name, count in export(args.db, args.directory, wait_seconds=args.wait).items():
+        print(f"{args.directory / (name + '.parquet')}  {count} rows")
     return 0
 
 

@@ -39,3 +39,8 @@ class WarehouseBusyError(ReformFactsError):
 class WarehouseError(ReformFactsError):
     """The warehouse cannot do what was asked: no database yet, a migration edited after it was
     applied, a load that breaks the contract, a query DuckDB refuses; the message names the file."""
+
+
+class BenchmarkUnavailableError(ReformFactsError):
+    """A part the benchmarks measure is not there (not built yet, not installed); the message
+    names the part and why, and the harness reports it as "not available"."""

@@ -1,21 +1,38 @@
 """Readers: files become `Document`s. All file I/O of documents happens here.
 
 The text a reader returns is what offsets refer to and what the warehouse stores: plain text
-and Markdown are decoded unchanged; HTML, Word and PDF give their text layer.
+and Markdown are decoded unchanged; HTML gives the text a browser shows, Word its paragraphs
+and tables in document order, PDF its text layer. A file that cannot be read raises
+DocumentError (or, from `read_all`, becomes a `Failure`) naming the file and the reason.
 """
 from __future__ import annotations
 
-import codecs
-from collections.abc import Iterator
+import logging
+import os
+import stat
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from reform_facts import formats
 from reform_facts.claim import Document
 from reform_facts.errors import DocumentError
 
+log = logging.getLogger(__name__)
+
 SUFFIXES = (".txt", ".md", ".html", ".htm", ".docx", ".pdf")
 MAX_BYTES = 20 * 1024 * 1024
-_BOMS = ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
+# Inside folders: hidden files (.DS_Store, macOS ._x.pdf companions) and Word's lock files
+# (~$x.docx) are not documents. A file named on the command line is always read.
+_SKIPPED_PREFIXES = (".", "~$")
+_NOT_REGULAR = ((stat.S_ISFIFO, "a named pipe"), (stat.S_ISSOCK, "a socket"),
+                (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"))
+
+Reader = Callable[[bytes, str], "tuple[str, str | None]"]
+_READERS: dict[str, Reader] = {
+    ".txt": formats.plain, ".md": formats.markdown, ".html": formats.html, ".htm": formats.html,
+    ".docx": formats.docx, ".pdf": formats.pdf,
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,125 +46,119 @@ class Failure:
         return f"{self.path}: {self.reason}"
 
 
-def decode(raw: bytes, *, path: str) -> str:
-    """Decode text bytes: a BOM decides; else UTF-8; else GB18030 (a superset of GBK).
-
-    >>> decode("医改".encode("gb18030"), path="x.txt")
-    '医改'
-    """
-    for bom, encoding in _BOMS:
-        if raw.startswith(bom):
-            return _strict(raw, encoding, path)
-    try:
-        return raw.decode("utf-8")
-    except UnicodeDecodeError as utf8_error:
-        try:
-            return raw.decode("gb18030")
-        except UnicodeDecodeError:
-            raise DocumentError(f"{path}: not UTF-8 or GB18030 text (undecodable byte at offset "
-                                f"{utf8_error.start})") from None
-
-
-def _strict(raw: bytes, encoding: str, path: str) -> str:
-    try:
-        return raw.decode(encoding)
-    except UnicodeDecodeError as error:
-        raise DocumentError(f"{path}: invalid {encoding} at byte offset {error.start}") from None
-
-
-def _plain(raw: bytes, path: str) -> tuple[str, str | None]:
-    if b"\x00" in raw[:4096] and not raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        raise DocumentError(f"{path}: binary content in a text file")
-    return decode(raw, path=path), None
-
-
-def _html(raw: bytes, path: str) -> tuple[str, str | None]:
-    from bs4 import BeautifulSoup
-
-    soup = BeautifulSoup(decode(raw, path=path), "html.parser")
-    title = soup.title.get_text(strip=True) if soup.title else None
-    for tag in soup(["script", "style"]):
-        tag.decompose()
-    lines = [line.strip() for line in soup.get_text("\n").splitlines()]
-    return "\n".join(line for line in lines if line), title
-
-
-def _docx(raw: bytes, path: str) -> tuple[str, str | None]:
-    import io
-
-    import docx
-
-    try:
-        document = docx.Document(io.BytesIO(raw))
-    except Exception as error:  # python-docx raises several unrelated types for a bad package
-        raise DocumentError(f"{path}: not a readable Word file ({type(error).__name__})") from None
-    lines = [p.text for p in document.paragraphs]
-    for table in document.tables:
-        lines.extend("\t".join(cell.text for cell in row.cells) for row in table.rows)
-    return "\n".join(lines), document.core_properties.title or None
-
-
-def _pdf(raw: bytes, path: str) -> tuple[str, str | None]:
-    import io
-
-    from pypdf import PdfReader
-    from pypdf.errors import PdfReadError
-
-    try:
-        reader = PdfReader(io.BytesIO(raw))
-        text = "\n".join(page.extract_text() or "" for page in reader.pages)
-    except PdfReadError as error:
-        raise DocumentError(f"{path}: not a readable PDF ({error})") from None
-    if not text.strip():
-        raise DocumentError(f"{path}: PDF has no text layer (scanned?); OCR it first")
-    title = reader.metadata.title if reader.metadata else None
-    return text, title or None
-
-
-_READERS = {".txt": _plain, ".md": _plain, ".html": _html, ".htm": _html, ".docx": _docx, ".pdf": _pdf}
-
-
 def read_document(path: Path, *, max_bytes: int = MAX_BYTES) -> Document:
-    """Read one file; raises DocumentError naming the file and the reason."""
+    """Read one file; raises DocumentError naming the file and the reason.
+
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     plan = Path(folder, "plan.txt")
+    ...     _ = plan.write_bytes("全市基层诊疗量占比达65%以上".encode("gb18030"))
+    ...     read_document(plan).text
+    '全市基层诊疗量占比达65%以上'
+    """
     name = str(path)
     reader = _READERS.get(path.suffix.lower())
     if reader is None:
-        raise DocumentError(f"{name}: unsupported file type {path.suffix or '(none)'}; "
+        raise DocumentError(f"{name}: unsupported file type {path.suffix or '(no extension)'}; "
                             f"supported: {', '.join(SUFFIXES)}")
-    try:
-        size = path.stat().st_size
-        if size > max_bytes:
-            raise DocumentError(f"{name}: {size} bytes is over the size limit of {max_bytes}")
-        raw = path.read_bytes()
-    except OSError as error:
-        raise DocumentError(f"{name}: cannot read: {error.strerror}") from None
-    if not raw.strip():
-        raise DocumentError(f"{name}: empty file")
+    raw = read_bytes(path, max_bytes=max_bytes)
     text, title = reader(raw, name)
     if not text.strip():
-        raise DocumentError(f"{name}: no text")
+        raise DocumentError(f"{name}: empty: the file holds no text")
     return Document.from_text(text, doc_id=path.stem, path=name, raw=raw, title=title)
 
 
-def expand_paths(paths: list[Path]) -> Iterator[Path | Failure]:
-    """Files named and the supported files inside folders named, sorted; failures for the rest."""
+def read_bytes(path: Path, *, max_bytes: int = MAX_BYTES) -> bytes:
+    """The bytes of a regular, non-empty file of at most `max_bytes`; else DocumentError."""
+    name = str(path)
+    try:
+        info = path.stat()
+    except FileNotFoundError:
+        if path.is_symlink():
+            raise DocumentError(f"{name}: broken symbolic link (its target {os.readlink(path)} "
+                                f"does not exist)") from None
+        raise DocumentError(f"{name}: no such file or folder") from None
+    except OSError as error:
+        raise DocumentError(f"{name}: cannot read: {error.strerror}") from None
+    _check_regular(name, info.st_mode)
+    if info.st_size > max_bytes:
+        raise DocumentError(f"{name}: {info.st_size} bytes is over the size limit of {max_bytes} bytes")
+    if info.st_size == 0:
+        raise DocumentError(f"{name}: empty file (0 bytes)")
+    try:
+        with path.open("rb") as handle:
+            raw = handle.read(max_bytes + 1)  # +1: a file that grew since stat is still caught
+    except OSError as error:
+        reason = "permission denied" if isinstance(error, PermissionError) else error.strerror
+        raise DocumentError(f"{name}: cannot read: {reason}") from None
+    if len(raw) > max_bytes:
+        raise DocumentError(f"{name}: over the size limit of {max_bytes} bytes")
+    if not raw.strip():
+        raise DocumentError(f"{name}: empty file (only whitespace)")
+    return raw
+
+
+def _check_regular(name: str, mode: int) -> None:
+    """Refuse what is not a regular file: reading a named pipe would wait for ever."""
+    if stat.S_ISDIR(mode):
+        raise DocumentError(f"{name}: is a folder, not a file")
+    for test, kind in _NOT_REGULAR:
+        if test(mode):
+            raise DocumentError(f"{name}: not a regular file ({kind})")
+
+
+def expand_paths(paths: Iterable[Path]) -> Iterator[Path | Failure]:
+    """Files named and the supported files inside folders named (recursively, each folder's
+    entries sorted); a Failure for a path that does not exist or a folder that cannot be
+    listed. A file reached twice is given once. Symbolic links are followed, loops are not.
+    Broken links, pipes and other unreadable entries with a supported extension are given
+    as paths, so that `read_document` names them with their reason."""
+    seen: set[Path] = set()
     for path in paths:
         if path.is_dir():
-            try:
-                entries = sorted(path.rglob("*"))
-            except OSError as error:
-                yield Failure(str(path), f"cannot list folder: {error.strerror}")
-                continue
-            for entry in entries:
-                if entry.is_file() and entry.suffix.lower() in SUFFIXES:
-                    yield entry
-        elif path.exists():
+            items: Iterable[Path | Failure] = _walk(path, frozenset({path.resolve()}))
+        elif path.exists() or path.is_symlink():
+            items = [path]
+        else:
+            items = [Failure(str(path), "no such file or folder")]
+        for item in items:
+            if isinstance(item, Path):
+                key = item.resolve()
+                if key in seen:
+                    continue
+                seen.add(key)
+            yield item
+
+
+def _walk(folder: Path, ancestors: frozenset[Path]) -> Iterator[Path | Failure]:
+    try:
+        with os.scandir(folder) as listing:
+            entries = sorted(listing, key=lambda entry: entry.name)
+    except OSError as error:
+        yield Failure(str(folder), f"cannot list folder: {error.strerror}")
+        return
+    for entry in entries:
+        if entry.name.startswith(_SKIPPED_PREFIXES):
+            continue
+        path = Path(entry.path)
+        if _is_dir(entry):
+            real = path.resolve()
+            if real not in ancestors:  # a link back up the tree would never end
+                yield from _walk(path, ancestors | {real})
+        elif path.suffix.lower() in SUFFIXES:
             yield path
         else:
-            yield Failure(str(path), "no such file or folder")
+            log.info("skipped %s: not a supported document type", path)
 
 
-def read_all(paths: list[Path], *, max_bytes: int = MAX_BYTES) -> Iterator[Document | Failure]:
+def _is_dir(entry: os.DirEntry[str]) -> bool:
+    try:
+        return entry.is_dir()
+    except OSError:
+        return False
+
+
+def read_all(paths: Iterable[Path], *, max_bytes: int = MAX_BYTES) -> Iterator[Document | Failure]:
     """Every document under the paths; a file that cannot be read is a Failure, not an end."""
     for item in expand_paths(paths):
         if isinstance(item, Failure):
@@ -157,3 +168,6 @@ def read_all(paths: list[Path], *, max_bytes: int = MAX_BYTES) -> Iterator[Docum
             yield read_document(item, max_bytes=max_bytes)
         except DocumentError as error:
             yield Failure(str(item), str(error).removeprefix(f"{item}: "))
+        except Exception as error:  # a parser's bug on one odd file must not end the batch
+            log.debug("reading %s failed", item, exc_info=True)
+            yield Failure(str(item), f"could not be read ({type(error).__name__}: {error})")

@@ -26,7 +26,7 @@ import altair as alt
 import pandas as pd
 
 from reform_facts import ROOT, scoring
-from reform_facts.claim import Claim
+from reform_facts.claim import Claim, Document
 from reform_facts.errors import ReformFactsError
 from reform_facts.evaluation import ExtractorResult, Report
 
@@ -162,7 +162,8 @@ def _claims_at(evaluation: scoring.Evaluation) -> dict[tuple[str, str, int, int]
 def _context(record: scoring.ErrorRecord, text: str | None) -> tuple[str, str]:
     """The sentence before and after the span, located in the document when it is known.
 
-    >>> record = scoring.ErrorRecord("miss", "d", (5, 8), "65%", None, None, "65%", "基层诊疗量65%以上。")
+    >>> record = scoring.ErrorRecord("miss", "d", (9, 12), "65%", None, None, "65%",
+    ...                              "基层诊疗量65%以上。")
     >>> _context(record, "目标：\\n基层诊疗量65%以上。")
     ('基层诊疗量', '以上。')
     """
@@ -267,7 +268,8 @@ def load_history(db_path: Path | None) -> tuple[pd.DataFrame | None, str]:
     if history.empty:
         return None, f"The warehouse at {db_path} holds no evaluation results yet."
     runs = history["run_id"].nunique()
-    return history, f"{runs} evaluation{'s' if runs != 1 else ''} recorded in the warehouse at {db_path}."
+    plural = "s" if runs != 1 else ""
+    return history, f"{runs} evaluation{plural} recorded in the warehouse at {db_path}."
 
 
 # ------------------------------------------------------------------ the page
@@ -299,20 +301,35 @@ def _score_rows(results: list[ExtractorResult], attribute: str) -> list[dict[str
             for key, score in getattr(result.evaluation, attribute).items()]
 
 
-def _titles(texts: Mapping[str, str]) -> dict[str, str]:
-    """Each document's first non-empty line, clipped: enough to recognise it."""
+def glance(results: list[ExtractorResult]) -> list[dict[str, Any]]:
+    """Per extractor, the page's answer in one line: F1s, weakest field, errors by kind."""
+    lines = []
+    for result in results:
+        score = result.evaluation.score
+        accuracies = [(score.accuracy(name), name) for name in scoring.FIELDS
+                      if not math.isnan(score.accuracy(name))]
+        weakest = min(accuracies, default=None)
+        counts = {kind: sum(e.kind == kind for e in result.errors) for kind in ERROR_KINDS}
+        lines.append({"name": result.name, "f1": score.f1, "claim_f1": score.claim_f1,
+                      "weakest": None if weakest is None else (field_label(weakest[1]), weakest[0]),
+                      "errors": counts})
+    return lines
+
+
+def _titles(documents: Mapping[str, Document]) -> dict[str, str]:
+    """Each document's stated title, else its first non-empty line, clipped."""
     titles = {}
-    for doc_id, text in texts.items():
-        line = next((line.strip() for line in text.splitlines() if line.strip()), "")
+    for doc_id, doc in documents.items():
+        line = doc.title or next((line.strip() for line in doc.text.splitlines() if line.strip()), "")
         titles[doc_id] = line[:40] + ("…" if len(line) > 40 else "")
     return titles
 
 
-def render(report: Report, texts: Mapping[str, str], *, history: pd.DataFrame | None = None,
-           history_note: str = "", generated: datetime | None = None) -> str:
-    """The report as one HTML page; `texts` (doc_id -> text) place each error in its sentence."""
+def render(report: Report, documents: Mapping[str, Document], *,
+           history: pd.DataFrame | None = None, history_note: str = "",
+           generated: datetime | None = None) -> str:
+    """The report as one HTML page; `documents` (by doc_id) place each error in its sentence."""
     import jinja2
-    from markupsafe import Markup
 
     environment = jinja2.Environment(
         loader=jinja2.PackageLoader("reform_facts", "templates"),
@@ -321,17 +338,18 @@ def render(report: Report, texts: Mapping[str, str], *, history: pd.DataFrame | 
     specs = {"headline": headline_chart(report.results), "fields": field_chart(report.results)}
     if history is not None:
         specs["trend"] = trend_chart(history)
-    rows = error_rows(report.results, texts)
+    rows = error_rows(report.results, {doc_id: doc.text for doc_id, doc in documents.items()})
     return environment.get_template("report.html").render(
         generated=(generated or datetime.now(timezone.utc)).strftime("%Y-%m-%d %H:%M UTC"),
         report=report, results=report.results, headline=HEADLINE, fields=scoring.FIELDS,
-        titles=_titles(texts), rows=rows, kinds=ERROR_KINDS,
+        glance=glance(report.results),
+        titles=_titles(documents), rows=rows, kinds=ERROR_KINDS,
         by_document=_score_rows(report.results, "by_document"),
         by_type=_score_rows(report.results, "by_quantity_type"),
         error_fields=sorted({row.record.field for row in rows if row.record.field}),
-        specs={name: Markup(script_json(spec)) for name, spec in specs.items()},
-        data=Markup(script_json(report.to_json(errors=True))),
-        vega=Markup(vega_bundle()), history_note=history_note)
+        specs={name: script_json(spec) for name, spec in specs.items()},
+        data=script_json(report.to_json(errors=True)),
+        vega=vega_bundle(), history_note=history_note)
 
 
 def _num(value: float, interval: tuple[float, float] | None = None) -> str:
@@ -343,21 +361,28 @@ def _num(value: float, interval: tuple[float, float] | None = None) -> str:
     return f"{value:.3f} [{interval[0]:.2f}–{interval[1]:.2f}]"
 
 
-def texts_of(documents: list[str], corpus_dir: Path) -> dict[str, str]:
-    """The stored text of each document of the corpus folder, by doc_id (missing ones left out)."""
+def documents_of(doc_ids: list[str], corpus_dir: Path) -> dict[str, Document]:
+    """The gold documents as the evaluation read them (corpus_dir/<doc_id>.txt), by doc_id."""
+    from extractors import registry
     from reform_facts.readers import read_document
 
-    paths = {doc_id: Path(corpus_dir) / f"{doc_id}.txt" for doc_id in documents}
-    return {doc_id: read_document(path).text for doc_id, path in paths.items() if path.is_file()}
+    paths = {doc_id: Path(corpus_dir) / f"{doc_id}.txt" for doc_id in doc_ids}
+    return {doc_id: registry.describe(read_document(path))
+            for doc_id, path in paths.items() if path.is_file()}
 
 
 def write_report(report: Report, output: Path = DEFAULT_OUTPUT, *,
                  corpus_dir: Path = ROOT / "corpus", db_path: Path | None = None,
-                 texts: Mapping[str, str] | None = None) -> Path:
-    """Render the report of an evaluation to `output` (written whole, then moved into place)."""
-    texts = texts if texts is not None else texts_of(report.documents, corpus_dir)
+                 documents: Mapping[str, Document] | None = None) -> Path:
+    """Render the report of an evaluation to `output` (written whole, then moved into place).
+
+    The trend comes from the warehouse at `db_path` when there is one; documents are read
+    from `corpus_dir` unless given.
+    """
+    if documents is None:
+        documents = documents_of(report.documents, corpus_dir)
     history, note = load_history(db_path)
-    html = render(report, texts, history=history, history_note=note)
+    html = render(report, documents, history=history, history_note=note)
     output = Path(output)
     output.parent.mkdir(parents=True, exist_ok=True)
     partial = output.with_name(output.name + ".partial")

@@ -73,7 +73,7 @@ overlapping AS (
                CASE WHEN coalesce(a.indicator_code, a.indicator)
                          IS DISTINCT FROM coalesce(b.indicator_code, b.indicator) THEN 'indicator' END,
                CASE WHEN a.kind <> b.kind THEN 'kind' END
-           ], field -> field IS NOT NULL) AS differences
+           ], lambda field: field IS NOT NULL) AS differences
     FROM side_a a
     JOIN side_b b ON b.doc_id = a.doc_id AND b.extractor = a.extractor_b AND b.extractor_a = a.extractor
                  AND a.start < b."end" AND b.start < a."end"

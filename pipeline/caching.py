@@ -1,0 +1,74 @@
+"""When an extraction is reused: the cache policy, and where cached results are kept.
+
+An extraction depends on the document's bytes, on what the reader and `registry.describe`
+made of them (id, title, year, region), and on the extractor's name and version. The version
+changes with the extractor's rules or model. The key covers exactly these, plus the shape of
+the result classes, so a pickled result from older code is never read back into newer code.
+Results are written to local storage under `.cache/prefect/` (ignored by git).
+"""
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, fields
+from pathlib import Path
+from typing import Any, cast
+
+from prefect.cache_policies import CachePolicy
+from prefect.context import TaskRunContext
+from prefect.utilities.hashing import hash_objects
+
+from extractors import registry
+from extractors.base import Extractor
+from reform_facts import ROOT
+from reform_facts.claim import Claim, Document
+
+CACHE_DIR = ROOT / ".cache" / "prefect"
+
+# The thread runner may call this from several threads at once. registry.get caches, but it
+# does not lock, so two threads could each build the same extractor (a spaCy pipeline twice).
+_BUILD = threading.Lock()
+
+
+def extractor(name: str) -> Extractor:
+    """The extractor of that name, built at most once per process even when threads race."""
+    with _BUILD:
+        return registry.get(name)
+
+
+def result_format() -> tuple[str, ...]:
+    """The field names of what a cached result holds. They change when the classes change."""
+    from warehouse.load import ExtractionResult
+
+    return tuple(f.name for f in fields(Claim)) + tuple(f.name for f in fields(ExtractionResult))
+
+
+@dataclass
+class DocumentAndVersion(CachePolicy):
+    """Cache key of `extract_document`: the document's content and the extractor's version.
+
+    The key is computed where the task runs, so a Dask worker learns the version from the
+    extractor it builds once for itself. The document's path is left out: moving the corpus
+    folder does not change what is extracted.
+    """
+
+    def compute_key(self, task_ctx: TaskRunContext, inputs: dict[str, Any],
+                    flow_parameters: dict[str, Any], **kwargs: Any) -> str | None:
+        return extraction_key(inputs["document"], inputs["extractor"])
+
+
+def extraction_key(document: Document, name: str) -> str:
+    """The cache key of extracting `document` with the extractor called `name`."""
+    # raise_on_failure: an unhashable input raises instead of returning None (no caching)
+    return cast(str, hash_objects(result_format(), document.doc_id, document.sha256, document.title,
+                                  document.year, document.region, document.region_code,
+                                  name, extractor(name).version, raise_on_failure=True))
+
+
+def cache_options(cache_dir: Path | str | None = None) -> dict[str, Any]:
+    """The options of `Task.with_options` that keep extraction results under `cache_dir`."""
+    where = Path(cache_dir) if cache_dir else CACHE_DIR
+    return {
+        "cache_policy": DocumentAndVersion().configure(key_storage=where / "keys"),
+        "result_storage": where / "results",
+        "persist_result": True,
+    }

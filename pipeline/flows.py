@@ -1,0 +1,188 @@
+"""The flows: ingest a corpus, extract it, load the warehouse, evaluate on the gold set, and
+`reform_facts_pipeline`, the main flow that runs them in that order.
+
+Relative paths in parameters are taken from the project folder, not from the working
+directory, so a deployment run by a worker finds `corpus/` and `warehouse/` wherever it starts.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from prefect import flow, get_run_logger
+from prefect.runtime import flow_run
+from prefect.states import Completed, Failed, State
+from prefect.task_runners import ThreadPoolTaskRunner
+
+from extractors import registry
+from pipeline import artifacts, caching, runners
+from pipeline.batches import Corpus, Extracted, Extraction, merge_failures
+from pipeline.tasks import extract_document, load_warehouse, read_file, record, score
+from reform_facts import ROOT
+from reform_facts.errors import DocumentError
+from reform_facts.readers import Failure, expand_paths
+
+READ_THREADS = 4
+
+
+def resolve(path: str | Path) -> Path:
+    """An absolute path; a relative one is taken from the project folder.
+
+    >>> resolve("corpus") == ROOT / "corpus"
+    True
+    """
+    path = Path(path).expanduser()
+    return path if path.is_absolute() else ROOT / path
+
+
+def default_db() -> Path:
+    from warehouse.store import DEFAULT_DB
+
+    return Path(DEFAULT_DB)
+
+
+def extractor_names(extractors: list[str] | None) -> list[str]:
+    """The names asked for (all registered ones by default); an unknown name fails the run at once.
+
+    Nothing is built here: with a Dask runner only the workers need the extractors.
+    """
+    names = list(dict.fromkeys(extractors or registry.names()))
+    for name in set(names) - set(registry.names()):
+        registry.get(name)  # raises UnknownExtractorError listing the known names
+    return names
+
+
+@flow(name="ingest-corpus", task_runner=ThreadPoolTaskRunner(max_workers=READ_THREADS))
+def ingest(paths: list[str]) -> Corpus:
+    """Read every supported file under `paths`, one task a file; a file that fails is recorded, not fatal."""
+    logger = get_run_logger()
+    listed = list(expand_paths([resolve(p) for p in paths]))
+    failures = [item for item in listed if isinstance(item, Failure)]
+    submitted = [(str(path), read_file.submit(str(path))) for path in listed if not isinstance(path, Failure)]
+    documents, seen = [], {}
+    for path, future in submitted:
+        outcome = future.result(raise_on_failure=False)
+        if isinstance(outcome, BaseException):
+            reason = str(outcome) if isinstance(outcome, DocumentError) else f"{type(outcome).__name__}: {outcome}"
+            failures.append(Failure(path, reason.removeprefix(f"{path}: ")))
+        elif outcome.doc_id in seen:  # doc_id is the file stem: a.txt and a.md would collide
+            failures.append(Failure(path, f"same document id {outcome.doc_id!r} as {seen[outcome.doc_id]}"))
+        else:
+            seen[outcome.doc_id] = path
+            documents.append(outcome)
+    for failure in failures:
+        logger.error("could not read %s", failure)
+    logger.info("read %d documents; %d files failed", len(documents), len(failures))
+    return Corpus(documents, failures)
+
+
+@flow(name="extract-claims")
+def extract(corpus: Corpus, extractors: list[str], cache_dir: str | None = None) -> Extraction:
+    """Extract every document with every extractor, one cached task a pair, on the flow's task runner.
+
+    Give it a Dask runner with `extract.with_options(task_runner=runners.dask_runner(...))`.
+    """
+    logger = get_run_logger()
+    task = extract_document.with_options(**caching.cache_options(cache_dir)) if cache_dir else extract_document
+    pairs = [(doc, name) for doc in corpus.documents for name in extractors]
+    with runners.api_for_workers():
+        futures = [task.submit(doc, name) for doc, name in pairs]
+        outcomes = [future.result(raise_on_failure=False) for future in futures]
+    results, rows, failures = [], [], []
+    for (doc, name), future, outcome in zip(pairs, futures, outcomes):
+        if isinstance(outcome, BaseException):
+            failures.append(Failure(doc.path, f"extractor {name} failed: {type(outcome).__name__}: {outcome}"))
+            logger.error("extracting %s with %s failed: %s", doc.path, name, outcome)
+            continue
+        results.append(outcome)
+        rows.append(Extracted(doc.doc_id, name, outcome.version, len(outcome.claims),
+                              cached=future.state.name == "Cached"))
+    extraction = Extraction(results, rows, failures)
+    logger.info("%d extractions: %d from cache, %d computed, %d failed", len(pairs), extraction.cached,
+                len(rows) - extraction.cached, len(failures))
+    artifacts.publish_claims(rows, description=f"Claims per document and extractor, run {flow_run.get_id()}")
+    return extraction
+
+
+@flow(name="load-warehouse")
+def load(db: str, corpus: Corpus, extraction: Extraction, run_id: str, started_at: datetime,
+         parameters: dict[str, Any]) -> Any:
+    """Write the run into the warehouse with one task (one transaction): a `RunSummary`."""
+    return load_warehouse(db, run_id=run_id, documents=corpus.documents, results=extraction.results,
+                          failures=merge_failures([*corpus.failures, *extraction.failures]),
+                          started_at=started_at, parameters=parameters)
+
+
+@flow(name="evaluate-extractors")
+def evaluate(extractors: list[str] | None = None, gold: str = "gold", corpus: str = "corpus",
+             db: str | None = None, resamples: int = 200, run_id: str | None = None) -> Any:
+    """Score the extractors on the gold set, publish the score table, store it in the warehouse."""
+    names = extractor_names(extractors)
+    report = score(names, str(resolve(gold)), str(resolve(corpus)), resamples)
+    run_id = run_id or str(flow_run.get_id())
+    artifacts.publish_scores(report.to_json(), description=f"Scores on the gold set, run {run_id}")
+    record(str(resolve(db) if db else default_db()), run_id, report)
+    get_run_logger().info("scores on the gold set:\n%s", report.table())
+    return report
+
+
+@dataclass(frozen=True)
+class RunOutcome:
+    """What the main flow hands back: the warehouse's summary, the per-pair counts, the failures."""
+
+    run_id: str
+    db: Path
+    summary: Any  # warehouse.load.RunSummary
+    rows: list[Extracted]
+    failures: list[Failure]
+    report: Any = None  # reform_facts.evaluation.Report when the run evaluated
+
+    @property
+    def claims(self) -> int:
+        return sum(row.claims for row in self.rows)
+
+    def message(self) -> str:
+        cached = sum(row.cached for row in self.rows)
+        text = (f"{len({r.doc_id for r in self.rows})} documents, {self.claims} claims "
+                f"({cached} of {len(self.rows)} extractions from cache) loaded into {self.db}")
+        if self.failures:
+            text += f"; {len(self.failures)} failed: " + "; ".join(map(str, self.failures))
+        return text
+
+
+@flow(name="reform-facts")
+def reform_facts_pipeline(paths: list[str] | None = None, extractors: list[str] | None = None,
+                          db: str | None = None, evaluate_gold: bool = False, gold: str = "gold",
+                          dask_address: str | None = None, dask_workers: int | None = None,
+                          cache_dir: str | None = None) -> State:
+    """The main flow: ingest `paths` (default corpus/), extract, load the warehouse, optionally evaluate.
+
+    Ends Completed, or Failed when any file or extraction failed: the others are loaded all the
+    same, and the message names each failed file and the reason. The state's data is a `RunOutcome`.
+    """
+    started_at = datetime.now(UTC)
+    run_id = str(flow_run.get_id())
+    names = extractor_names(extractors)
+    database = resolve(db) if db else default_db()
+    runner = runners.dask_runner(dask_address, dask_workers)
+    parameters = {"paths": [str(resolve(p)) for p in paths or ["corpus"]], "extractors": names,
+                  "db": str(database), "task_runner": _describe(dask_address, dask_workers),
+                  "cache_dir": str(resolve(cache_dir) if cache_dir else caching.CACHE_DIR)}
+    corpus = ingest(parameters["paths"])
+    extract_flow = extract.with_options(task_runner=runner) if runner else extract
+    extraction = extract_flow(corpus, names, parameters["cache_dir"])
+    summary = load(str(database), corpus, extraction, run_id, started_at, parameters)
+    report = None
+    if evaluate_gold and any(resolve(gold).glob("*.jsonl")):
+        report = evaluate(names, gold=gold, db=str(database), run_id=run_id)
+    failures = merge_failures([*corpus.failures, *extraction.failures])
+    outcome = RunOutcome(run_id, database, summary, extraction.rows, failures, report)
+    return (Failed if failures else Completed)(message=outcome.message(), data=outcome)
+
+
+def _describe(address: str | None, workers: int | None) -> str:
+    if address:
+        return f"dask {address}"
+    return f"dask local x{workers}" if workers else "threads"

@@ -1,0 +1,104 @@
+"""The tasks: read one file, extract one document with one extractor, load the warehouse once.
+
+Tasks are this small so that a bad file fails on its own: the other tasks go on, and the flow
+records the failure. Tasks take documents and extractor names, never a built extractor. Each
+process that runs them, a Dask worker for example, builds each extractor once for itself.
+"""
+from __future__ import annotations
+
+import threading
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from prefect import get_run_logger, task
+from prefect.cache_policies import NO_CACHE
+from prefect.client.schemas.objects import TaskRun
+from prefect.runtime import task_run
+from prefect.states import State
+
+from extractors import registry
+from pipeline import caching
+from reform_facts.claim import Document
+from reform_facts.errors import WarehouseBusyError
+from reform_facts.readers import Failure, read_document
+
+# Extractors are not promised to be thread-safe. Extraction holds the GIL anyway, so running
+# one at a time per process costs nothing, and threads still overlap their calls to the API.
+_EXTRACTING = threading.Lock()
+
+LOAD_RETRIES = 3
+LOAD_RETRY_DELAY_SECONDS = 10
+
+
+def _read_run_name() -> str:
+    return f"read {Path(task_run.parameters['path']).name}"
+
+
+@task(name="read", task_run_name=_read_run_name, cache_policy=NO_CACHE)
+def read_file(path: str) -> Document:
+    """Read one file and describe it (title, year, region it states); DocumentError says why not.
+
+    No retries: a file that cannot be parsed will not parse on a second try.
+    """
+    caching.extractor("rules")  # describe() uses it: build it under the lock first
+    return registry.describe(read_document(Path(path)))
+
+
+@task(name="extract", task_run_name="extract {document.doc_id} with {extractor}",
+      **caching.cache_options())
+def extract_document(document: Document, extractor: str) -> Any:
+    """Extract one document with one extractor: a `warehouse.load.ExtractionResult`.
+
+    Cached by `caching.DocumentAndVersion`. When the key matches, Prefect returns the stored
+    result, this body does not run, and the task run ends in the state `Cached`.
+    """
+    from warehouse.load import ExtractionResult
+
+    built = caching.extractor(extractor)
+    get_run_logger().info("extracting %s with %s %s (not cached)", document.doc_id, extractor, built.version)
+    return ExtractionResult(document.doc_id, extractor, built.version, _one_at_a_time(built, document))
+
+
+def _one_at_a_time(built: Any, document: Document) -> list[Any]:
+    # A module function, so the lock is reached by reference: Dask pickles the task's body by
+    # value (the name `extract_document` is the Task, not the function), and a lock cannot be.
+    with _EXTRACTING:
+        return built(document)
+
+
+def warehouse_busy(task: Any, task_run: TaskRun, state: State) -> bool:
+    """Retry condition: only a locked warehouse file is worth another try."""
+    return state.is_failed() and isinstance(state.result(raise_on_failure=False), WarehouseBusyError)
+
+
+@task(name="write-warehouse", cache_policy=NO_CACHE, retries=LOAD_RETRIES,
+      retry_delay_seconds=LOAD_RETRY_DELAY_SECONDS, retry_condition_fn=warehouse_busy)
+def load_warehouse(db: str, *, run_id: str, documents: list[Document], results: list[Any],
+                   failures: list[Failure], started_at: datetime, parameters: dict[str, Any]) -> Any:
+    """Write the run to the warehouse in one transaction: a `warehouse.load.RunSummary`.
+
+    Retried only when the file stays locked by another process (WarehouseBusyError).
+    """
+    from warehouse.load import load_run
+
+    return load_run(Path(db), run_id=run_id, documents=documents, results=results, failures=failures,
+                    started_at=started_at, parameters=parameters)
+
+
+@task(name="score", cache_policy=NO_CACHE)
+def score(extractors: list[str], gold: str, corpus: str, resamples: int) -> Any:
+    """Score the extractors on the gold set: a `reform_facts.evaluation.Report`."""
+    from reform_facts import evaluation
+
+    return evaluation.run(extractors=extractors, gold_dir=Path(gold), corpus_dir=Path(corpus),
+                          resamples=resamples)
+
+
+@task(name="record-evaluation", cache_policy=NO_CACHE, retries=LOAD_RETRIES,
+      retry_delay_seconds=LOAD_RETRY_DELAY_SECONDS, retry_condition_fn=warehouse_busy)
+def record(db: str, run_id: str, report: Any) -> None:
+    """Store an evaluation report in the warehouse; retried only while the file is locked."""
+    from warehouse.load import record_evaluation
+
+    record_evaluation(Path(db), run_id=run_id, report=report)

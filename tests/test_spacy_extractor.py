@@ -1,0 +1,92 @@
+"""The `spacy` and `hybrid` extractors: registered, contract-valid on the corpus, pure, robust,
+and scored by `evaluate` on held-out documents only."""
+from __future__ import annotations
+
+import pytest
+
+from extractors import registry
+from reform_facts import ROOT, evaluation, vocabulary
+from reform_facts.claim import Claim, Document
+
+TRAINED = ("spacy", "hybrid")
+
+
+@pytest.fixture(scope="module", params=TRAINED)
+def extractor(request):
+    return registry.get(request.param)
+
+
+def test_spacy_and_hybrid_are_registered():
+    assert {"rules", "spacy", "hybrid"} <= set(registry.names())
+
+
+def test_the_version_names_the_trained_model(extractor):
+    from extractors import training
+
+    assert extractor.version == f"{extractor.name}-{training.model_dir().name}"
+
+
+def test_every_claim_keeps_the_contract(extractor, corpus_docs):
+    for doc in corpus_docs:
+        claims = extractor(doc)
+        assert claims, f"{doc.doc_id}: no claims"
+        for claim in claims:
+            assert 0 <= claim.start < claim.end <= len(doc.text)
+            assert doc.text[claim.start:claim.end] == claim.text
+            assert vocabulary.unit_allowed(claim.quantity_type, claim.unit)
+            assert claim.extractor == extractor.name and 0 < claim.confidence <= 1
+            assert claim.indicator is None or claim.indicator in doc.text  # verbatim
+            assert claim.region_code is None or (len(claim.region_code) == 6 and claim.region_code.isdigit())
+            assert Claim.from_record(claim.to_record(keys=tuple(claim.to_record()))) == claim
+        for left, right in zip(claims, claims[1:]):
+            assert left.end <= right.start, (left.text, right.text)
+
+
+def test_extraction_is_pure(extractor, corpus_docs):
+    doc = corpus_docs[1]
+    assert extractor(doc) == extractor(doc)
+
+
+@pytest.mark.parametrize("text", ["", "\n\n", "   ", "65%", "５０．２８％", "🙂 2023年 \x00 3∶2", "第一" * 50,
+                                  "1" * 400 + "%", "（（（（3家））））"])
+def test_odd_text_never_raises(extractor, text):
+    for claim in extractor(Document.from_text(text, doc_id="odd")):
+        assert text[claim.start:claim.end] == claim.text
+
+
+@pytest.mark.parametrize("sentence, figure, indicator", [
+    ("力争到2027年，全市基层诊疗量占比达65%以上。", "65%", "基层诊疗量占比"),
+    ("全市检查检验结果互认（共享）平台接入机构294家，支持检验检查互认项目734个。", "294家", "机构"),
+])
+def test_hybrid_keeps_rule_values_and_names_the_indicator(doc_from, sentence, figure, indicator):
+    rules, hybrid = registry.get("rules")(doc_from(sentence)), registry.get("hybrid")(doc_from(sentence))
+    assert [(c.start, c.end, c.value, c.unit, c.region_code, c.year) for c in hybrid] == \
+        [(c.start, c.end, c.value, c.unit, c.region_code, c.year) for c in rules]
+    found = next(c for c in hybrid if c.text == figure)
+    assert found.indicator is not None and indicator in found.indicator or found.indicator in indicator
+
+
+class _Folded:
+    """An extractor that says which documents its folds were given."""
+
+    name, version = "folded", "folded-1"
+
+    def __init__(self, held_out=()):
+        self.held_out = tuple(held_out)
+
+    def __call__(self, doc):
+        assert self.held_out == (doc.doc_id,), f"{doc.doc_id} scored by a model without {self.held_out}"
+        return []
+
+    def cross_validate(self, held_out):
+        return _Folded(held_out)
+
+
+def test_evaluate_scores_trained_extractors_on_held_out_documents(monkeypatch):
+    known = registry.get
+    monkeypatch.setattr(registry, "get", lambda name: _Folded() if name == "folded" else known(name))
+    report = evaluation.run(extractors=["rules", "folded"], gold_dir=ROOT / "gold",
+                            corpus_dir=ROOT / "corpus", resamples=0)
+    held_out = {result.name: result.held_out for result in report.results}
+    assert held_out == {"rules": False, "folded": True}
+    assert "held-out docs" in report.table()

@@ -1,0 +1,108 @@
+"""The spaCy pipeline's segmentation and rule components: the local pkuseg model, the user
+dictionary from rules/, the span ruler fed by the rule modules, and loading without a network."""
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+
+import pytest
+import spacy_pkuseg
+
+from extractors import spacy_pipeline, training
+from extractors.spacy_components import candidate_sentences, indicator_candidates, clause_of, clause_ends
+from reform_facts import ROOT
+from reform_facts.models import pkuseg_model_dir
+
+
+@pytest.fixture(scope="module")
+def nlp():
+    return training.load(training.ensure_model())
+
+
+# Corpus sentences and the words pkuseg (with the units of rules/units.yaml as user words) cuts
+# them into.
+SEGMENTED = [
+    ("全市基层诊疗量占比达65%以上", ["全市", "基层", "诊疗量", "占比", "达", "65%", "以上"]),
+    ("较上年度提升18个百分点", ["较", "上", "年度", "提升", "18", "个百分点"]),
+    ("三明市深化医药卫生体制改革实施方案", ["三明市", "深化", "医药", "卫生", "体制", "改革", "实施", "方案"]),
+]
+
+
+@pytest.mark.parametrize("sentence, words", SEGMENTED)
+def test_segments_with_the_local_pkuseg_model(nlp, sentence, words):
+    assert [token.text for token in nlp.make_doc(sentence)] == words
+
+
+def test_the_segmenter_is_the_local_model_loaded_once(nlp):
+    assert spacy_pkuseg.config.modelDir == str(pkuseg_model_dir())
+    again = training.load(training.ensure_model())
+    assert again.tokenizer.pkuseg_seg is nlp.tokenizer.pkuseg_seg  # shared, not reloaded
+
+
+def test_user_dictionary_words_come_from_the_rules():
+    words = set(spacy_pipeline.user_words())
+    rules = spacy_pipeline.shared_rules()
+    assert "个百分点" in words and "三明市" in words and "医疗卫生机构" in words
+    assert words <= ({s for u in rules.book.units.units for s in u.surfaces} | set(rules.book.indicators.head_nouns)
+                     | set(rules.gazetteer.by_surface) | set(rules.gazetteer.deictic))
+    assert all(len(word) >= 2 for word in words)  # a forced single character would split 县域
+
+
+def test_the_chosen_user_dictionary_keeps_gold_spans_whole():
+    """The config's word groups keep at least as many gold spans on token boundaries as plain pkuseg."""
+    chosen = tuple(training.config_value("nlp.tokenizer.user_dict"))
+    plain, mine = training.segmentation_alignment([(), chosen])
+    assert mine["quantity"] + mine["indicator"] >= plain["quantity"] + plain["indicator"]
+    assert mine["quantity"] > 0.95 and mine["indicator"] > 0.95
+
+
+@pytest.mark.parametrize("text, key, expected", [
+    ("2023年，全市基层诊疗量占比达65%以上", "quantity", ["65%"]),
+    ("2023年，全市基层诊疗量占比达65%以上", "year", ["2023年"]),
+    ("2023年，全市基层诊疗量占比达65%以上", "region", ["全市"]),
+    ("三明市二级及以上公立医院5∶3∶2", "region", ["三明市"]),
+    ("三明市二级及以上公立医院5∶3∶2", "quantity", ["5∶3∶2"]),
+])
+def test_the_span_ruler_marks_what_the_rules_find(nlp, text, key, expected):
+    doc = nlp.get_pipe(spacy_pipeline.RULE_SPANS)(nlp.make_doc(text))
+    assert [span.text for span in doc.spans[key]] == expected
+    assert all(token.norm_.startswith("⟨") for span in doc.spans[key] for token in span)
+
+
+def test_only_sentences_with_a_figure_reach_the_learned_component(nlp):
+    text = "坚持以人民健康为中心。签约覆盖率50.28%。深化改革。"
+    doc = nlp.get_pipe(spacy_pipeline.RULE_SPANS)(nlp.make_doc(text))
+    assert [span.text for span in candidate_sentences(doc)] == ["签约覆盖率50.28%。"]
+
+
+def test_indicator_candidates_hold_the_phrase_before_and_after_a_figure(nlp):
+    doc = nlp.make_doc("全市基层诊疗量占比达65%以上，建成2937家医疗卫生机构")
+    ends = clause_ends(doc)
+    words = [t.text for t in doc]
+    window = {"max_tokens": 8, "before_gap": 6, "after_gap": 2}
+    pct, count = words.index("65%"), words.index("2937")
+    before = {doc[i:j].text for i, j in indicator_candidates(pct, pct + 1, clause_of(ends, pct, pct + 1, len(doc)), **window)}
+    after = {doc[i:j].text for i, j in indicator_candidates(count, count + 2, clause_of(ends, count, count + 2, len(doc)), **window)}
+    assert "基层诊疗量占比" in before and "建成" not in before  # the clause ends at ，
+    assert "医疗卫生机构" in after
+
+
+@pytest.mark.slow
+def test_the_pipeline_loads_and_runs_without_a_network():
+    """In a fresh process where every socket connection fails, the trained pipeline loads and extracts."""
+    training.ensure_model()
+    code = textwrap.dedent("""
+        import socket, sys
+        def refuse(*args, **kwargs):
+            raise OSError("network used while loading the spaCy pipeline")
+        socket.socket.connect = refuse
+        socket.create_connection = refuse
+        socket.getaddrinfo = refuse
+        from extractors import registry
+        from reform_facts.claim import Document
+        claims = registry.get("spacy")(Document.from_text("签约覆盖率50.28%。", doc_id="d"))
+        assert [c.text for c in claims] == ["50.28%"], claims
+    """)
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr[-2000:]

@@ -1,0 +1,150 @@
+"""The canonical indicator list (rules/indicators_canonical.yaml) and the rule that maps a
+claim's raw indicator phrase to a canonical code.
+
+The rule, stated once here and in the YAML file's header: normalise (NFKC, no white space);
+an alias equal to the phrase wins; else the longest alias contained in the phrase, the one
+ending later between equals; else no code.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+import yaml
+from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
+
+from reform_facts import ROOT
+from reform_facts.claim import QuantityType
+from reform_facts.errors import RuleFileError
+
+CANONICAL_FILE = ROOT / "rules" / "indicators_canonical.yaml"
+MIN_ALIAS_CHARS = 3  # shorter aliases (占比, 比例) would claim phrases about anything
+_SPACE = re.compile(r"\s+")
+
+
+def normalise(phrase: str) -> str:
+    """The form phrases and aliases are compared in: NFKC, white space removed.
+
+    >>> normalise("医疗服务收入（不含药品等） 占比")
+    '医疗服务收入(不含药品等)占比'
+    """
+    return _SPACE.sub("", unicodedata.normalize("NFKC", phrase))
+
+
+class Indicator(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    code: str
+    name: str
+    name_en: str
+    quantity_type: QuantityType
+    aliases: list[str]
+    examples: list[str] = []
+
+    @field_validator("code")
+    @classmethod
+    def snake_case(cls, code: str) -> str:
+        if not re.fullmatch(r"[a-z][a-z0-9_]*", code):
+            raise ValueError(f"code {code!r} is not lower snake case")
+        return code
+
+    @field_validator("aliases")
+    @classmethod
+    def specific(cls, aliases: list[str]) -> list[str]:
+        for alias in aliases:
+            if len(normalise(alias)) < MIN_ALIAS_CHARS:
+                raise ValueError(f"alias {alias!r} is shorter than {MIN_ALIAS_CHARS} characters")
+        return aliases
+
+
+class CanonicalFile(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    indicators: list[Indicator]
+
+
+@dataclass(frozen=True)
+class IndicatorMap:
+    """The canonical indicators and the phrase -> code rule over their aliases."""
+
+    indicators: tuple[Indicator, ...]
+    by_alias: dict[str, str]  # normalised alias (and name) -> code
+
+    def code_for(self, phrase: str | None) -> str | None:
+        """The canonical code of an indicator phrase, or None.
+
+        >>> canonical = load_canonical()
+        >>> canonical.code_for("公立医院医疗服务收入占比")
+        'med_service_revenue_share'
+        >>> canonical.code_for("基层住院中医药报销比例")  # only the generic alias is contained
+        'reimbursement_rate'
+        >>> canonical.code_for("城镇职工参保患者住院实际报销比例")  # the longer alias wins
+        'employee_inpatient_reimbursement_rate'
+        >>> canonical.code_for("医疗卫生机构") is None
+        True
+        """
+        if not phrase:
+            return None
+        text = normalise(phrase)
+        if text in self.by_alias:
+            return self.by_alias[text]
+        best: tuple[int, int] | None = None
+        code = None
+        for alias, alias_code in self.by_alias.items():
+            at = text.rfind(alias)
+            if at < 0:
+                continue
+            rank = (len(alias), at + len(alias))
+            if best is None or rank > best:
+                best, code = rank, alias_code
+        return code
+
+
+def load_canonical(path: Path = CANONICAL_FILE) -> IndicatorMap:
+    """Read and validate the canonical list; errors name the file and the indicator."""
+    return _load(path.resolve())
+
+
+@cache
+def _load(path: Path) -> IndicatorMap:
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        parsed = CanonicalFile.model_validate(data)
+    except OSError as error:
+        raise RuleFileError(f"{path}: cannot read: {error.strerror}") from error
+    except yaml.YAMLError as error:
+        raise RuleFileError(f"{path}: not valid YAML: {error}") from error
+    except ValidationError as error:
+        first = error.errors()[0]
+        place = _place(data, first["loc"])
+        raise RuleFileError(f"{path}: {place}: {first['msg']}") from error
+    by_alias: dict[str, str] = {}
+    codes: set[str] = set()
+    for indicator in parsed.indicators:
+        if indicator.code in codes:
+            raise RuleFileError(f"{path}: {indicator.code}: code used twice")
+        codes.add(indicator.code)
+        for alias in dict.fromkeys(map(normalise, [indicator.name, *indicator.aliases])):
+            if by_alias.setdefault(alias, indicator.code) != indicator.code:
+                raise RuleFileError(f"{path}: {indicator.code}: alias {alias!r} also belongs to "
+                                    f"{by_alias[alias]}")
+    canonical = IndicatorMap(tuple(parsed.indicators), by_alias)
+    for indicator in parsed.indicators:
+        for example in indicator.examples:
+            found = canonical.code_for(example)
+            if found != indicator.code:
+                raise RuleFileError(f"{path}: {indicator.code}: example {example!r} maps to {found}")
+    return canonical
+
+
+def _place(data: object, loc: tuple) -> str:
+    """'indicators.3 (code_x).aliases' for a validation error: the indicator's code when known."""
+    parts = [str(part) for part in loc]
+    if len(loc) >= 2 and loc[0] == "indicators" and isinstance(data, dict):
+        items = data.get("indicators") or []
+        if isinstance(loc[1], int) and loc[1] < len(items) and isinstance(items[loc[1]], dict):
+            parts[1] = f"{loc[1]} ({items[loc[1]].get('code', '?')})"
+    return ".".join(parts)

@@ -7,7 +7,7 @@ UV     := $(VENV)/bin/uv
 MODEL  := .models/pkuseg/default/weights.npz
 SPACY  := .models/spacy/.trained
 
-.PHONY: setup run test extract evaluate clean
+.PHONY: setup run test extract evaluate bench clean
 setup: $(VENV)/.installed $(MODEL) $(SPACY)
 
 $(PY):
@@ -41,6 +41,15 @@ extract: setup
 
 evaluate: setup
 	$(VENV)/bin/reform-facts evaluate
+
+# Speed, memory and scale against peers and floors (about 20 minutes; BENCH_ARGS=--quick for a
+# short run). The peers come from pyproject's `bench` extra, held to the lock's versions.
+$(VENV)/.bench-installed: pyproject.toml requirements.lock | $(VENV)/.installed
+	$(UV) pip install -q --python $(PY) -r pyproject.toml --extra bench -c requirements.lock
+	touch $@
+
+bench: setup $(VENV)/.bench-installed
+	$(PY) -m benchmarks.bench $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) .models build *.egg-info

@@ -31,6 +31,7 @@ log = logging.getLogger("benchmarks")
 HERE = Path(__file__).resolve().parent
 LATEST = HERE / "latest.json"
 PARTIAL = corpus.CACHE / "partial.json"
+LOGS = corpus.CACHE / "logs"  # the output of each `reform-facts run`, kept for a failed one
 PLANNED_EXTRACTORS = ("rules", "spacy", "hybrid")  # measured when the registry has them
 SECTIONS = ("throughput", "e2e", "scale", "warehouse")
 SCALE_EXTRACTOR = "spacy"
@@ -65,7 +66,7 @@ def run_throughput(names: Sequence[str], folder: Path, runs: int, quick: bool) -
 def run_e2e(quick: bool) -> dict[str, Any]:
     log.info("end to end: the main flow on corpus/, cold then warm")
     with tempfile.TemporaryDirectory(prefix="bench-e2e-") as tmp:
-        return endtoend.main_flow(corpus.SOURCE, Path(tmp)) | {"bench_command": command("e2e", quick)}
+        return endtoend.main_flow(corpus.SOURCE, Path(tmp), LOGS) | {"bench_command": command("e2e", quick)}
 
 
 def run_scale(folder: Path, quick: bool) -> dict[str, Any]:
@@ -73,7 +74,7 @@ def run_scale(folder: Path, quick: bool) -> dict[str, Any]:
 
     log.info("scale: %s on a local Dask cluster of 1 and 2 workers", SCALE_EXTRACTOR)
     with tempfile.TemporaryDirectory(prefix="bench-dask-") as tmp:
-        result = endtoend.dask_scale(folder, Path(tmp), SCALE_EXTRACTOR, registry.names())
+        result = endtoend.dask_scale(folder, Path(tmp), LOGS, SCALE_EXTRACTOR, registry.names())
     return result | {"bench_command": command("scale", quick)}
 
 

@@ -74,14 +74,29 @@ def timed(command: Sequence[str], env: dict[str, str], log: Path) -> dict[str, A
             process.wait()
             return {"status": "failed", "reason": f"no end within {RUN_TIMEOUT_S} s"}
         seconds = time.perf_counter() - started
-    lines = [line for line in log.read_text(errors="replace").splitlines() if line.strip()]
     result = {"seconds": round(seconds, 2), "exit": status,
-              "peak_rss_mib": round(usage.ru_maxrss / 1024, 1),
-              "last_line": lines[-1][:300] if lines else ""}
+              "peak_rss_mib": round(usage.ru_maxrss / 1024, 1), "log": str(log)}
     result["status"] = "ok" if status == 0 else "failed"
     if status != 0:
-        result["reason"] = f"exit {status}: {result['last_line']}"
+        result["reason"] = f"exit {status}: {why(log.read_text(errors='replace'))} (log: {log})"
     return result
+
+
+def why(output: str) -> str:
+    """The line of a run's output that says what went wrong: the CLI's own error line, else the
+    last exception or error line, else the last line.
+
+    >>> why("INFO starting\nreform-facts: corpus/x.txt: empty file\nINFO stopping server")
+    'reform-facts: corpus/x.txt: empty file'
+    """
+    lines = [line.strip() for line in output.splitlines() if line.strip()]
+    for test in (lambda l: l.startswith("reform-facts:"),
+                 lambda l: re.match(r"^[A-Za-z_.]*(Error|Exception)\b", l) is not None,
+                 lambda l: "ERROR" in l or "Traceback" in l):
+        found = [line for line in lines if test(line)]
+        if found:
+            return found[-1][:300]
+    return lines[-1][:300] if lines else "no output"
 
 
 def _wait(process: subprocess.Popen, timeout: float) -> tuple[int, Any]:
@@ -97,16 +112,18 @@ def _wait(process: subprocess.Popen, timeout: float) -> tuple[int, Any]:
         time.sleep(0.05)
 
 
-def main_flow(corpus: Path, workdir: Path) -> dict[str, Any]:
-    """The main flow on `corpus` with every registered extractor: cold, then again warm."""
+def main_flow(corpus: Path, workdir: Path, logs: Path) -> dict[str, Any]:
+    """The main flow on `corpus` with every registered extractor: cold, then again warm.
+    Each run's output is kept in `logs`."""
     reason = missing(run_options(), ["--db", "--cache-dir"])
     if reason:
         return {"status": "not available", "reason": reason}
     command = [cli(), "run", str(corpus), "--db", str(workdir / "warehouse.duckdb"),
                "--cache-dir", str(workdir / "cache")]
     env = isolated_env(workdir)
-    cold = timed(command, env, workdir / "cold.log")
-    warm = timed(command, env, workdir / "warm.log") if cold["status"] == "ok" else None
+    logs.mkdir(parents=True, exist_ok=True)
+    cold = timed(command, env, logs / "e2e-cold.log")
+    warm = timed(command, env, logs / "e2e-warm.log") if cold["status"] == "ok" else None
     result: dict[str, Any] = {"status": cold["status"], "cold": cold, "warm": warm,
                               "command": shown(command, {"PREFECT_HOME": env["PREFECT_HOME"]})}
     if warm and warm["status"] == "ok":
@@ -123,7 +140,7 @@ def dask_option(options: set[str]) -> str | None:
     return next((name for name in DASK_OPTIONS if name in options), None)
 
 
-def dask_scale(corpus: Path, workdir: Path, extractor: str, known: Sequence[str],
+def dask_scale(corpus: Path, workdir: Path, logs: Path, extractor: str, known: Sequence[str],
                workers: Sequence[int] = (1, 2)) -> dict[str, Any]:
     """`extractor` over `corpus` on a local Dask cluster of each size, every run cold."""
     if extractor not in known:
@@ -137,12 +154,14 @@ def dask_scale(corpus: Path, workdir: Path, extractor: str, known: Sequence[str]
     if reason:
         return {"status": "not available", "reason": reason}
     runs: dict[str, Any] = {}
+    logs.mkdir(parents=True, exist_ok=True)
     for count in workers:
         where = Path(tempfile.mkdtemp(prefix=f"dask{count}-", dir=workdir))
         command = [cli(), "run", str(corpus), "--extractor", extractor, "--db",
-                   str(where / "warehouse.duckdb"), "--cache-dir", str(where / "cache"), option, str(count)]
+                   str(where / "warehouse.duckdb"), "--cache-dir", str(where / "cache"), option, str(count),
+                   *(["--no-evaluate"] if "--no-evaluate" in options else [])]
         env = isolated_env(where)
-        runs[str(count)] = timed(command, env, where / "run.log") | {
+        runs[str(count)] = timed(command, env, logs / f"dask-{count}.log") | {
             "command": shown(command, {"PREFECT_HOME": env["PREFECT_HOME"]})}
     result: dict[str, Any] = {"status": "ok", "extractor": extractor, "runs": runs}
     failed = [f"{n} workers: {r.get('reason')}" for n, r in runs.items() if r["status"] != "ok"]

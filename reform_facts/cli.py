@@ -35,7 +35,8 @@ def _parser() -> argparse.ArgumentParser:
     extract = sub.add_parser("extract", help="print the numeric claims of files as JSON lines")
     extract.add_argument("paths", nargs="+", type=Path, metavar="PATH")
     extract.add_argument("--extractor", default="rules", help="extractor name (default: rules)")
-    extract.add_argument("--max-bytes", type=int, default=MAX_BYTES, help="refuse files larger than this")
+    extract.add_argument("--max-bytes", type=int, default=MAX_BYTES,
+                         help=f"refuse files larger than this many bytes (default {MAX_BYTES}, 20 MiB)")
     extract.set_defaults(command=cmd_extract)
 
     run = sub.add_parser("run", help="the main job: the Prefect main flow (read, extract, load the "

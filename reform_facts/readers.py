@@ -116,14 +116,14 @@ def expand_paths(paths: Iterable[Path]) -> Iterator[Path | Failure]:
     seen: set[Path] = set()
     for path in paths:
         if path.is_dir():
-            items: Iterable[Path | Failure] = _walk(path, frozenset({path.resolve()}))
+            items: Iterable[Path | Failure] = _walk(path, frozenset({_real(path)}))
         elif path.exists() or path.is_symlink():
             items = [path]
         else:
             items = [Failure(str(path), "no such file or folder")]
         for item in items:
             if isinstance(item, Path):
-                key = item.resolve()
+                key = _real(item)
                 if key in seen:
                     continue
                 seen.add(key)
@@ -142,13 +142,18 @@ def _walk(folder: Path, ancestors: frozenset[Path]) -> Iterator[Path | Failure]:
             continue
         path = Path(entry.path)
         if _is_dir(entry):
-            real = path.resolve()
+            real = _real(path)
             if real not in ancestors:  # a link back up the tree would never end
                 yield from _walk(path, ancestors | {real})
         elif path.suffix.lower() in SUFFIXES:
             yield path
         else:
             log.info("skipped %s: not a supported document type", path)
+
+
+def _real(path: Path) -> Path:
+    """The path with links resolved; unlike Path.resolve it does not raise on a link loop."""
+    return Path(os.path.realpath(path))
 
 
 def _is_dir(entry: os.DirEntry[str]) -> bool:

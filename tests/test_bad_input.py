@@ -42,6 +42,7 @@ def _bad_files(folder: pathlib.Path) -> dict[str, str]:
     fx.write_text(folder / "scripts-only.html", "<html><script>var n = 56.32;</script></html>")
     fx.write_dangling_link(folder / "dangling.txt")
     fx.write_fifo(folder / "pipe.md")
+    (folder / "loop.txt").symlink_to("loop.txt")  # a link to itself
     return {
         "undecodable.txt": f"byte offset {offset}", "empty.txt": "empty file (0 bytes)",
         "blank.md": "empty file (only whitespace)", "image.txt": "binary content (a PNG image)",
@@ -50,7 +51,7 @@ def _bad_files(folder: pathlib.Path) -> dict[str, str]:
         "scan.pdf": "PDF has no text layer", "fake.pdf": "not a PDF file", "broken.docx": "not a readable Word file",
         "old.docx": "old binary Word .doc file", "blank.docx": "empty: the file holds no text",
         "scripts-only.html": "empty: the file holds no text", "dangling.txt": "broken symbolic link",
-        "pipe.md": "not a regular file (a named pipe)",
+        "pipe.md": "not a regular file (a named pipe)", "loop.txt": "Too many levels of symbolic links",
     }
 
 

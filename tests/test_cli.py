@@ -59,7 +59,7 @@ def test_extract_reads_the_whole_corpus():
 
 
 def test_evaluate_json_has_scores_and_errors():
-    result = run("evaluate", "--json", "--errors", "--bootstrap", "50")
+    result = run("evaluate", "--extractor", "rules", "--json", "--errors", "--bootstrap", "50")
     assert result.returncode == 0, result.stderr
     data = json.loads(result.stdout)
     rules = data["extractors"][0]

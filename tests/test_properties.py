@@ -92,7 +92,7 @@ def check_contract(text: str, name: str) -> None:
         where = f"{claim.text!r} at {claim.start}:{claim.end} of {len(text)}"
         assert 0 <= claim.start < claim.end <= len(text), where
         assert claim.text == text[claim.start:claim.end], where
-        assert claim.doc_id == "prop", where
+        assert claim.doc_id == "prop" and claim.extractor == name, where
         assert claim.indicator is None or claim.indicator in text, where
 
 

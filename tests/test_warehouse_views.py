@@ -132,3 +132,40 @@ def test_recording_the_same_evaluation_again_replaces_it(tmp_path, report):
     again = evaluation_rows(db, "SELECT run_id, extractor, scope, scope_key, metric, value FROM evaluation_metrics "
                                 "WHERE run_id = 'eval-1' ORDER BY ALL")
     assert again == first
+
+
+def stored_and_live(db: Path) -> tuple[list[tuple], list[tuple]]:
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        stored = con.execute("SELECT * FROM extractor_disagreements ORDER BY ALL").fetchall()
+        live = con.execute("SELECT * FROM disagreements_in((SELECT list(doc_id) FROM documents)) ORDER BY ALL").fetchall()
+        return stored, live
+    finally:
+        con.close()
+
+
+def test_the_stored_disagreements_follow_every_load(tmp_path, corpus_docs, rules):
+    from extractors import registry
+    from reform_facts.claim import Document
+
+    db = tmp_path / "w.duckdb"
+    first, second = corpus_docs[0], corpus_docs[3]
+
+    def stand_in(doc):  # every third value read differently, every fourth claim missed
+        return [c.with_(extractor="spacy", value=None if c.value is None else c.value + (i % 3 == 0))
+                for i, c in enumerate(rules(doc)) if i % 4]
+
+    def run(run_id, documents, results):
+        load_run(db, run_id=run_id, documents=documents, results=results, failures=[],
+                 started_at=datetime.now(UTC), parameters={})
+        stored, live = stored_and_live(db)
+        assert stored == live
+        return {row[0] for row in stored}
+
+    rules_of = lambda doc: ExtractionResult(doc.doc_id, "rules", rules.version, rules(doc))  # noqa: E731
+    assert run("r1", [first, second], [rules_of(first), rules_of(second)]) == set()
+    assert run("r2", [first], [ExtractionResult(first.doc_id, "spacy", "s", stand_in(first))]) == {first.doc_id}
+    assert run("r3", [second], [ExtractionResult(second.doc_id, "spacy", "s", stand_in(second))]) == {
+        first.doc_id, second.doc_id}
+    changed = registry.describe(Document.from_text(first.text + "\n另有10家医院。", doc_id=first.doc_id, path=first.path))
+    assert run("r4", [changed], [rules_of(changed)]) == {second.doc_id}  # its spaCy reading is gone

@@ -7,7 +7,8 @@
    extractor: their offsets point into the old text), and adds new documents;
 3. rewrites the claims of a (document, extractor) only when something about them changed: the
    document's version, the extractor's version, or the claims themselves (by digest);
-4. records the run (parameters, counts, failures) in `runs` and `run_failures`.
+4. recomputes the stored extractor disagreements of the documents it changed;
+5. records the run (parameters, counts, failures) in `runs` and `run_failures`.
 
 Loading the same documents and results again therefore changes nothing but `runs`. Any error
 rolls the whole transaction back, so a crash mid-load leaves the previous state.
@@ -88,9 +89,10 @@ def load_run(db_path: Path, *, run_id: str, documents: list[Document], results: 
         try:
             # read the claims frame once (converting Python objects is the costly part)
             con.execute("CREATE OR REPLACE TEMP TABLE staged_claims AS SELECT * FROM frame_claims")
-            reference.refresh(con, canonical=canonical)
+            recoded = "indicators" in reference.refresh(con, canonical=canonical)
             replaced = _write_documents(con, documents, run_id=run_id, where=db_path)
             written = _write_claims(con, run_id=run_id, where=db_path)
+            _write_disagreements(con, every_document=recoded)
             _write_run(con, run_id=run_id, started_at=started_at, parameters=parameters,
                        extractors=sorted({r.extractor for r in results}), written=written,
                        replaced=replaced)
@@ -176,6 +178,16 @@ def _write_claims(con: duckdb.DuckDBPyConnection, *, run_id: str, where: Path) -
         SELECT doc_id, extractor, extractor_version, doc_sha256, claims, claims_digest, ? FROM to_write""",
                 [run_id])
     return con.execute("SELECT coalesce(sum(claims), 0) FROM to_write").fetchone()[0]
+
+
+def _write_disagreements(con: duckdb.DuckDBPyConnection, *, every_document: bool) -> None:
+    """Recompute the stored extractor disagreements of the documents this load changed (of all
+    of them when the indicator codes changed, since indicators are compared by code)."""
+    con.execute("CREATE OR REPLACE TEMP TABLE affected AS " + (
+        "SELECT doc_id FROM documents" if every_document else
+        "SELECT doc_id FROM replaced UNION SELECT doc_id FROM to_write"))
+    con.execute("DELETE FROM disagreement_rows WHERE doc_id IN (SELECT doc_id FROM affected)")
+    con.execute("INSERT INTO disagreement_rows SELECT * FROM disagreements_in((SELECT list(doc_id) FROM affected))")
 
 
 def _write_run(con: duckdb.DuckDBPyConnection, *, run_id: str, started_at: datetime,

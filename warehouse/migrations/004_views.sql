@@ -47,48 +47,53 @@ JOIN documents d ON d.doc_id = c.doc_id
 LEFT JOIN region_hierarchy h ON h.code = c.region_code
 LEFT JOIN indicators i ON i.code = c.indicator_code;
 
-CREATE VIEW extractor_disagreements AS
-WITH pairs AS (  -- two extractors that read the same version of a document
+-- Where extractors disagree, for the documents listed: a self-join of every claim, too slow to
+-- run on each query over a million claims. So each load runs it for the documents it changed
+-- and keeps the rows in `disagreement_rows`; the view `extractor_disagreements` reads them.
+CREATE MACRO disagreements_in(doc_ids) AS TABLE
+WITH wanted AS (SELECT DISTINCT unnest(doc_ids) AS doc_id),
+pairs AS (  -- two extractors that read the same version of a document
     SELECT a.doc_id, a.extractor AS extractor_a, b.extractor AS extractor_b
-    FROM extractions a
+    FROM wanted w
+    JOIN extractions a ON a.doc_id = w.doc_id
     JOIN extractions b ON b.doc_id = a.doc_id AND b.doc_sha256 = a.doc_sha256 AND a.extractor < b.extractor
 ),
 side_a AS (
-    SELECT p.extractor_b, c.* FROM pairs p
+    SELECT p.extractor_b AS other, c.* FROM pairs p
     JOIN claims c ON c.doc_id = p.doc_id AND c.extractor = p.extractor_a
 ),
 side_b AS (
-    SELECT p.extractor_a, c.* FROM pairs p
+    SELECT p.extractor_a AS other, c.* FROM pairs p
     JOIN claims c ON c.doc_id = p.doc_id AND c.extractor = p.extractor_b
 ),
-overlapping AS (
+overlapping AS (  -- every pair of overlapping spans, with a flag per field read differently
     SELECT a.doc_id, a.extractor AS extractor_a, b.extractor AS extractor_b,
            a.claim_id AS claim_id_a, b.claim_id AS claim_id_b,
-           list_filter([
-               CASE WHEN values_differ(a.value, b.value) OR values_differ(a.value_max, b.value_max) THEN 'value' END,
-               CASE WHEN a.unit <> b.unit THEN 'unit' END,
-               CASE WHEN a.region_code IS DISTINCT FROM b.region_code THEN 'region_code' END,
-               CASE WHEN a.year IS DISTINCT FROM b.year THEN 'year' END,
-               -- the same canonical indicator is agreement even when the phrases differ
-               CASE WHEN coalesce(a.indicator_code, a.indicator)
-                         IS DISTINCT FROM coalesce(b.indicator_code, b.indicator) THEN 'indicator' END,
-               CASE WHEN a.kind <> b.kind THEN 'kind' END
-           ], lambda field: field IS NOT NULL) AS differences
+           values_differ(a.value, b.value) OR values_differ(a.value_max, b.value_max) AS d_value,
+           a.unit <> b.unit AS d_unit,
+           a.region_code IS DISTINCT FROM b.region_code AS d_region_code,
+           a.year IS DISTINCT FROM b.year AS d_year,
+           -- the same canonical indicator is agreement even when the phrases differ
+           coalesce(a.indicator_code, a.indicator) IS DISTINCT FROM coalesce(b.indicator_code, b.indicator) AS d_indicator,
+           a.kind <> b.kind AS d_kind
     FROM side_a a
-    JOIN side_b b ON b.doc_id = a.doc_id AND b.extractor = a.extractor_b AND b.extractor_a = a.extractor
+    JOIN side_b b ON b.doc_id = a.doc_id AND b.extractor = a.other AND b.other = a.extractor
                  AND a.start < b."end" AND b.start < a."end"
 ),
 found AS (
-    SELECT doc_id, extractor_a, extractor_b, 'differ' AS disagreement, differences, claim_id_a, claim_id_b
-    FROM overlapping WHERE len(differences) > 0
+    SELECT doc_id, extractor_a, extractor_b, 'differ' AS disagreement,
+           list_filter([CASE WHEN d_value THEN 'value' END, CASE WHEN d_unit THEN 'unit' END,
+                        CASE WHEN d_region_code THEN 'region_code' END, CASE WHEN d_year THEN 'year' END,
+                        CASE WHEN d_indicator THEN 'indicator' END, CASE WHEN d_kind THEN 'kind' END],
+                       lambda field: field IS NOT NULL) AS differences,
+           claim_id_a, claim_id_b
+    FROM overlapping WHERE d_value OR d_unit OR d_region_code OR d_year OR d_indicator OR d_kind
     UNION ALL
-    SELECT a.doc_id, a.extractor, a.extractor_b, 'only_a', [], a.claim_id, NULL
-    FROM side_a a
-    WHERE NOT EXISTS (SELECT 1 FROM overlapping o WHERE o.claim_id_a = a.claim_id AND o.extractor_b = a.extractor_b)
+    SELECT a.doc_id, a.extractor, a.other, 'only_a', [], a.claim_id, NULL
+    FROM side_a a ANTI JOIN overlapping o ON o.claim_id_a = a.claim_id AND o.extractor_b = a.other
     UNION ALL
-    SELECT b.doc_id, b.extractor_a, b.extractor, 'only_b', [], NULL, b.claim_id
-    FROM side_b b
-    WHERE NOT EXISTS (SELECT 1 FROM overlapping o WHERE o.claim_id_b = b.claim_id AND o.extractor_a = b.extractor_a)
+    SELECT b.doc_id, b.other, b.extractor, 'only_b', [], NULL, b.claim_id
+    FROM side_b b ANTI JOIN overlapping o ON o.claim_id_b = b.claim_id AND o.extractor_a = b.other
 )
 SELECT f.doc_id, f.extractor_a, f.extractor_b, f.disagreement, f.differences,
        coalesce(a.sentence, b.sentence) AS sentence,
@@ -103,6 +108,13 @@ SELECT f.doc_id, f.extractor_a, f.extractor_b, f.disagreement, f.differences,
 FROM found f
 LEFT JOIN claims a ON a.claim_id = f.claim_id_a
 LEFT JOIN claims b ON b.claim_id = f.claim_id_b;
+
+CREATE TABLE disagreement_rows AS SELECT * FROM disagreements_in([]::VARCHAR[]);
+CREATE INDEX disagreement_rows_doc ON disagreement_rows (doc_id);
+
+CREATE VIEW extractor_disagreements AS SELECT * FROM disagreement_rows;
+
+COMMENT ON TABLE disagreement_rows IS 'The rows of extractor_disagreements, kept up to date by every load (query the view).';
 
 COMMENT ON VIEW region_hierarchy IS 'Every region with its county, prefecture and province (itself where it is one): group on province_code to roll up.';
 COMMENT ON COLUMN region_hierarchy.code IS 'The region''s code (regions.code).';

@@ -138,8 +138,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=5, help="timed passes after the warm-up (default 5)")
     parser.add_argument("--only", type=lambda text: text.split(","), metavar="NAME[,NAME]",
                         help=f"sections ({', '.join(SECTIONS)}) or contenders (extractor or peer names)")
+    parser.add_argument("--render", action="store_true",
+                        help="measure nothing: print latest.json's tables and put them in the README")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="bench: %(message)s", stream=sys.stderr)
+    if args.render:
+        table = report.markdown(json.loads(LATEST.read_text(encoding="utf-8")))
+        report.update_readme(HERE / "README.md", table)
+        print(table)
+        return 0
     results = run(quick=args.quick, runs=args.runs, only=args.only)
     full = not args.quick and not args.only
     target = LATEST if full else PARTIAL

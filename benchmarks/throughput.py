@@ -99,7 +99,7 @@ def measure(name: str, docs: list[Document], gold_docs: list[Document], runs: in
         "cpu_chars_per_s": round(characters / cpu_median) if cpu_median else None,
         "items_per_pass": passes[-1][2] if passes else None, "load_s": round(load_s, 2),
         "rss_loaded_mib": round(loaded, 1), "rss_peak_mib": round(rss_mib(), 1),
-        "gold_output": gold,
+        "load_average_1m": round(os.getloadavg()[0], 2), "gold_output": gold,
     }
 
 

@@ -23,6 +23,7 @@ from functools import cache, partial
 
 import numpy
 import regex
+from spacy.attrs import IDX, NORM, ORTH, SPACY, TAG
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 from spacy.util import registry as spacy_registry
@@ -31,7 +32,7 @@ from thinc.types import Ragged
 
 from extractors.layout import Layout, Segment
 from extractors.quantities import Quantity
-from extractors.spacy_pipeline import candidates, shared_rules
+from extractors.spacy_pipeline import candidates, layout_of, shared_rules, text_of
 from reform_facts.claim import Claim, Document
 
 SUGGESTER = "reform_facts.claim_suggester.v1"
@@ -44,7 +45,7 @@ INDICATOR_SOURCES = ("learned", "learned_then_rules", "rules_then_learned", "rul
 _DIGIT = regex.compile(r"\d")
 TokenSpan = tuple[int, int]
 
-for _name in ("rf_document", "rf_claims", "rf_scores"):
+for _name in ("rf_claims", "rf_scores"):
     if not Doc.has_extension(_name):
         Doc.set_extension(_name, default=None)
 
@@ -57,11 +58,21 @@ def _number_pattern() -> regex.Pattern[str]:
     return shared_rules().book.compile("{ARABIC} | {CN_NUMBER}", where="spacy suggester: number")
 
 
-def clause_ends(doc: Doc) -> list[int]:
-    """Indices of the tokens that end a clause (，；。 and line breaks, rules/context.yaml)."""
-    starts = [token.idx for token in doc]
-    found = shared_rules().context.layout_patterns.clause_end.finditer(doc.text)
-    return sorted({bisect.bisect_right(starts, m.start()) - 1 for m in found})
+class Offsets:
+    """A doc's text and its tokens' character offsets, read once: `Doc.text` joins every token
+    anew on each access, and token objects are made one by one."""
+
+    def __init__(self, doc: Doc) -> None:
+        self.text = text_of(doc)
+        self.starts = doc.to_array(IDX).tolist() if len(doc) else []
+
+    def token_at(self, char: int) -> int:
+        return bisect.bisect_right(self.starts, char) - 1
+
+    def clause_ends(self) -> list[int]:
+        """Indices of the tokens that end a clause (，；。 and line breaks, rules/context.yaml)."""
+        found = shared_rules().context.layout_patterns.clause_end.finditer(self.text)
+        return sorted({self.token_at(m.start()) for m in found})
 
 
 def clause_of(ends: list[int], start: int, end: int, n_tokens: int) -> TokenSpan:
@@ -90,15 +101,16 @@ def indicator_candidates(start: int, end: int, clause: TokenSpan, *, max_tokens:
 
 def suggest(doc: Doc, *, max_tokens: int, before_gap: int, after_gap: int) -> list[TokenSpan]:
     """Every span the categoriser scores in one doc, in order, without repeats."""
-    ends = clause_ends(doc)
+    offsets = Offsets(doc)
+    ends = offsets.clause_ends()
     found = _rule_candidates(doc)
     spans = set(found)
     taken = {i for start, end in found for i in range(start, end)}
-    number = _number_pattern()
-    for token in doc:
-        if token.i not in taken and number.search(token.text):  # a figure the rules did not take
-            hi = clause_of(ends, token.i, token.i + 1, len(doc))[1]
-            spans.update((token.i, j) for j in range(token.i + 1, min(token.i + 3, hi) + 1))
+    for match in _number_pattern().finditer(offsets.text):
+        i = offsets.token_at(match.start())
+        if i not in taken:  # a figure the rules did not take: up to three tokens from it
+            hi = clause_of(ends, i, i + 1, len(doc))[1]
+            spans.update((i, j) for j in range(i + 1, min(i + 3, hi) + 1))
     for start, end in found:
         clause = clause_of(ends, start, end, len(doc))
         spans.update(indicator_candidates(start, end, clause, max_tokens=max_tokens,
@@ -134,18 +146,14 @@ def claim_suggester(max_tokens: int, before_gap: int, after_gap: int):
 
 # --- running the categoriser on the sentences that hold figures -----------------------------
 
-def layout_of(text: str) -> Layout:
-    rules = shared_rules()
-    return Layout(text, rules.book, rules.context.layout_patterns)
-
-
 def candidate_sentences(doc: Doc, layout: Layout | None = None) -> list[Span]:
     """Token spans of the sentences holding a rule candidate or a digit, in order, disjoint.
 
     The doc must have passed `reform_rule_spans` (it lists the candidates)."""
-    layout = layout or layout_of(doc.text)
+    text = text_of(doc)
+    layout = layout or layout_of(text)
     segments = {layout.sentence(start, end) for start, end in candidates(doc)}
-    segments |= {layout.sentence(m.start(), m.end()) for m in _DIGIT.finditer(doc.text)}
+    segments |= {layout.sentence(m.start(), m.end()) for m in _DIGIT.finditer(text)}
     spans: list[Span] = []
     for segment in sorted(segments, key=lambda s: (s.start, s.end)):
         span = doc.char_span(segment.start, segment.end, alignment_mode="expand")
@@ -158,32 +166,56 @@ def candidate_sentences(doc: Doc, layout: Layout | None = None) -> list[Span]:
     return spans
 
 
-def sentence_doc(doc: Doc, sentence: Span) -> Doc:
-    """A sentence as its own doc, with the rule candidates that lie inside it."""
-    sub = sentence.as_doc()
-    a, b = sentence.start_char, sentence.end_char
-    sub._.rf_found = [replace(f, start=f.start - a, end=f.end - a)
-                      for f in (doc._.rf_found or []) if a <= f.start and f.end <= b]
-    return sub
+def sentence_docs(doc: Doc, sentences: list[Span]) -> list[Doc]:
+    """Each sentence as its own doc, with its tokens' NORM and TAG (the rule marks) and the
+    rule candidates that lie inside it. (`Span.as_doc` would copy the whole doc's arrays for
+    every sentence; one array read serves them all.)"""
+    rows = doc.to_array([ORTH, SPACY, NORM, TAG, IDX])
+    strings = doc.vocab.strings
+    found = doc._.rf_found or []
+    text = text_of(doc)
+    out = []
+    for sentence in sentences:
+        part = rows[sentence.start:sentence.end]
+        sub = Doc(doc.vocab, words=[strings[orth] for orth in part[:, 0].tolist()],
+                  spaces=[bool(space) for space in part[:, 1].tolist()])
+        sub.from_array([NORM, TAG], part[:, 2:4])
+        a, b = sentence.start_char, sentence.end_char
+        sub._.rf_text = text[a:rows[sentence.end, 4] if sentence.end < len(rows) else len(text)]
+        sub._.rf_found = [replace(f, start=f.start - a, end=f.end - a) for f in found if a <= f.start and f.end <= b]
+        out.append(sub)
+    return out
 
 
 class SentenceSpans:
-    """Runs the pipeline's (disabled) categoriser on the candidate sentences; records in
-    `doc._.rf_scores` the score of every span it kept, by (start, end, label) in tokens."""
+    """Runs the pipeline's (disabled) categoriser on the candidate sentences and records in
+    `doc._.rf_scores` the score of every span it looked at, by (start, end, label) in tokens.
 
-    def __init__(self, nlp: Language, spancat: str) -> None:
+    Scores are read from `predict` rather than from the span groups the categoriser would
+    write: an indicator is the best of its figure's candidates, however low its score, and
+    skipping the span objects keeps the component cheap."""
+
+    def __init__(self, nlp: Language, spancat: str, batch_size: int = 64) -> None:
         self.nlp = nlp
         self.spancat = spancat
+        self.batch_size = batch_size
 
     def __call__(self, doc: Doc) -> Doc:
         spancat = self.nlp.get_pipe(self.spancat)
+        labels, ops = list(spancat.labels), spancat.model.ops
         sentences = candidate_sentences(doc)
+        subs = sentence_docs(doc, sentences)
         scores: dict[tuple[int, int, str], float] = {}
-        subs = (sentence_doc(doc, s) for s in sentences)
-        for sentence, sub in zip(sentences, spancat.pipe(subs, batch_size=64)):
-            group = sub.spans[SPANS_KEY]
-            for span, score in zip(group, group.attrs.get("scores", [])):
-                scores[(sentence.start + span.start, sentence.start + span.end, span.label_)] = float(score)
+        for at in range(0, len(subs), self.batch_size):
+            indices, predicted = spancat.predict(subs[at:at + self.batch_size])
+            if not len(indices.dataXd):
+                continue
+            shift = numpy.repeat([s.start for s in sentences[at:at + self.batch_size]], ops.to_numpy(indices.lengths))
+            spans = ops.to_numpy(indices.dataXd) + shift[:, None]
+            values = ops.to_numpy(predicted)
+            for column, label in enumerate(labels):
+                scores.update(zip(zip(spans[:, 0].tolist(), spans[:, 1].tolist(), [label] * len(spans)),
+                                  values[:, column].tolist()))
         doc._.rf_scores = scores
         return doc
 
@@ -215,11 +247,13 @@ class ClaimAssembler:
     def __call__(self, doc: Doc) -> Doc:
         document: Document = doc._.rf_document or Document.from_text(doc.text, doc_id="doc")
         scores: dict[tuple[int, int, str], float] = doc._.rf_scores or {}
-        claims = shared_rules()(document)
+        made = doc._.rf_rule_claims  # made by reform_rule_spans when it marks their indicators
+        claims = made[1] if made is not None and made[0] is document else shared_rules()(document)
         if self.quantities == "learned":
             claims = self._learned(document, doc, claims, scores)
-        ends = clause_ends(doc)
-        doc._.rf_claims = [self._indicated(doc, claim, scores, ends) for claim in claims]
+        offsets = Offsets(doc)
+        ends = offsets.clause_ends()
+        doc._.rf_claims = [self._indicated(offsets, claim, scores, ends) for claim in claims]
         return doc
 
     def _learned(self, document: Document, doc: Doc, rule_claims: list[Claim],
@@ -241,15 +275,16 @@ class ClaimAssembler:
                 kept.append(rules.claim(document, ctx, q).with_(rule_id=f"learned:{q.rule_id}"))
         return sorted(kept, key=lambda c: (c.start, c.end))
 
-    def _indicated(self, doc: Doc, claim: Claim, scores: dict[tuple[int, int, str], float],
+    def _indicated(self, offsets: Offsets, claim: Claim, scores: dict[tuple[int, int, str], float],
                    ends: list[int]) -> Claim:
-        start, end = _tokens(doc, claim.start, claim.end)
-        clause = clause_of(ends, start, end, len(doc))
+        start, end = offsets.token_at(claim.start), offsets.token_at(claim.end - 1) + 1
+        clause = clause_of(ends, start, end, len(offsets.starts))
         best = max(((scores.get((i, j, INDICATOR), 0.0), i, j)
                     for i, j in indicator_candidates(start, end, clause, **self.window)), default=None)
         mine = None
         if best is not None and best[0] >= self.indicator_threshold:
-            mine = doc.text[doc[best[1]].idx:doc[best[2] - 1].idx + len(doc[best[2] - 1])]
+            stop = offsets.starts[best[2]] if best[2] < len(offsets.starts) else len(offsets.text)
+            mine = offsets.text[offsets.starts[best[1]]:stop].strip() or None
         indicator = {"learned": mine, "learned_then_rules": mine or claim.indicator,
                      "rules_then_learned": claim.indicator or mine, "rules": claim.indicator}[self.indicators]
         return claim.with_(indicator=indicator, extractor=self.extractor)
@@ -276,7 +311,7 @@ def _resolve(text: str, a: int, b: int) -> Iterator[Quantity]:
 
 @Language.factory(CLAIMS, default_config={
     "extractor": "spacy", "quantities": "learned", "indicators": "learned",
-    "quantity_threshold": 0.5, "indicator_threshold": 0.1})
+    "quantity_threshold": 0.5, "indicator_threshold": 0.0})
 def make_claims(nlp: Language, name: str, extractor: str, quantities: str, indicators: str,
                 quantity_threshold: float, indicator_threshold: float) -> ClaimAssembler:
     return ClaimAssembler(nlp, extractor, quantities, indicators, quantity_threshold, indicator_threshold)

@@ -27,19 +27,24 @@ from spacy.tokens import Doc, Span
 from spacy.util import registry as spacy_registry
 from spacy.vocab import Vocab
 
+from extractors.layout import Layout, Segment
 from extractors.quantities import Quantity, Rejection
 from extractors.rule_based import RuleExtractor
+from reform_facts.claim import Document
 from reform_facts.models import pkuseg_model_dir
 
 TOKENIZER = "reform_facts.pkuseg_tokenizer.v1"
 RULE_SPANS = "reform_rule_spans"
-SPAN_KEYS = ("quantity", "region", "year")
+SPAN_KEYS = ("quantity", "region", "year", "cue")
 # the word groups of the user dictionary (see `user_words`); all of them by default
 WORD_GROUPS = ("units", "indicators", "regions")
 
-if not Doc.has_extension("rf_found"):
-    # every quantity candidate the rules found in the doc's text, accepted or rejected
-    Doc.set_extension("rf_found", default=None)
+# rf_found: every quantity candidate the rules found in the doc's text, accepted or rejected;
+# rf_document: the Document the doc was made from; rf_rule_claims: (document, the rules' claims);
+# rf_text: the doc's text where it is known without joining the tokens again
+for _name in ("rf_found", "rf_document", "rf_rule_claims", "rf_text"):
+    if not Doc.has_extension(_name):
+        Doc.set_extension(_name, default=None)
 
 
 def shared_rules() -> RuleExtractor:
@@ -155,43 +160,113 @@ def create_tokenizer(user_dict: list[str] = list(WORD_GROUPS)):
 # --- the span ruler -----------------------------------------------------------------------
 
 class RuleSpans:
-    """Marks what the rules find: quantity, region and year spans, and their tokens' NORM."""
+    """Marks what the rules find, as features for the learned component.
 
-    def __init__(self, mark_norms: bool) -> None:
+    Quantity, region and year spans (and, with `mark_cues`, the words the rules strip around
+    an indicator: verbs such as 提高到, comparators, fillers) give their tokens' NORM the span's
+    class. With `mark_indicators`, the rule extractor's claims are made here and the tokens of
+    each claim's indicator phrase get the TAG `⟨indicator⟩`: the learned component sees the
+    rules' proposal and learns where to depart from it.
+    """
+
+    def __init__(self, mark_norms: bool, mark_cues: bool, mark_indicators: bool) -> None:
         self.mark_norms = mark_norms
+        self.cues = _cue_pattern() if mark_cues else None
+        self.mark_indicators = mark_indicators
 
     def __call__(self, doc: Doc) -> Doc:
         rules = shared_rules()
-        text = doc.text
+        text = text_of(doc)
         found = list(rules.quantities.find(text))
         doc._.rf_found = found
         groups = {
-            "quantity": [(q.start, q.end, str(q.quantity_type)) for q in found if isinstance(q, Quantity)],
-            "region": [(m.start(), m.end(), "region") for m in rules.gazetteer.finditer(text)],
+            "cue": [(m.start(), m.end(), m.lastgroup) for m in self.cues.finditer(text)] if self.cues else [],
             "year": [(m.start(), m.end(), "year") for m in rules.context.year_pattern.finditer(text)],
+            "region": [(m.start(), m.end(), "region") for m in rules.gazetteer.finditer(text)],
+            "quantity": [(q.start, q.end, str(q.quantity_type)) for q in found if isinstance(q, Quantity)],
         }
         for key, triples in groups.items():
-            doc.spans[key] = list(_token_spans(doc, triples))
+            doc.spans[key] = list(_token_spans(doc, triples, strict=key == "cue"))
         if self.mark_norms:
-            # later groups win on a shared token; quantities are written last
-            for key in ("year", "region", "quantity"):
+            for key in groups:  # later groups win on a shared token: quantities last
                 for span in doc.spans[key]:
                     for token in span:
                         token.norm_ = f"⟨{span.label_}⟩"
+        if self.mark_indicators:
+            self._mark_indicators(doc)
         return doc
 
+    def _mark_indicators(self, doc: Doc) -> None:
+        document = doc._.rf_document or Document.from_text(doc.text, doc_id="doc")
+        claims = shared_rules()(document)
+        doc._.rf_rule_claims = (document, claims)  # the claim assembler reuses them
+        layout = layout_of(document.text)
+        places = [nearest_occurrence(document.text, c.indicator, c.start, c.end, layout.sentence(c.start, c.end))
+                  for c in claims if c.indicator]
+        doc.spans["rule_indicator"] = list(_token_spans(doc, ((*p, "indicator") for p in places if p)))
+        for span in doc.spans["rule_indicator"]:
+            for token in span:
+                token.tag_ = "⟨indicator⟩"
 
-def _token_spans(doc: Doc, triples: Iterable[tuple[int, int, str]]) -> Iterator[Span]:
-    """Character spans as token spans, widened to whole tokens where pkuseg cut inside them."""
+
+def text_of(doc: Doc) -> str:
+    """The doc's text: the Document's when the doc was made from one (`Doc.text` joins every
+    token anew on each access)."""
+    if doc._.rf_text is not None:
+        return doc._.rf_text
+    document = doc._.rf_document
+    return document.text if document is not None else doc.text
+
+
+def layout_of(text: str) -> Layout:
+    """The text's paragraphs, sentences and clauses as the rules cut them (rules/context.yaml)."""
+    rules = shared_rules()
+    return Layout(text, rules.book, rules.context.layout_patterns)
+
+
+def nearest_occurrence(text: str, phrase: str, start: int, end: int, within: Segment) -> tuple[int, int] | None:
+    """Where `phrase` occurs in `within` nearest to [start, end) without overlapping it.
+
+    >>> nearest_occurrence("占比65%，占比70%", "占比", 10, 13, Segment(0, 13))
+    (6, 8)
+    """
+    best = None
+    at = text.find(phrase, within.start, within.end)
+    while phrase and at >= 0:
+        stop = at + len(phrase)
+        gap = start - stop if stop <= start else at - end if at >= end else None
+        if gap is not None and (best is None or gap < best[0]):
+            best = (gap, at, stop)
+        at = text.find(phrase, at + 1, within.end)
+    return (best[1], best[2]) if best else None
+
+
+@cache
+def _cue_pattern():
+    """The words rules/ strips around an indicator, by role, longest first."""
+    import regex
+
+    rules = shared_rules().book
+    roles = {"verb": rules.indicators.strip_end, "filler": rules.indicators.strip_start,
+             "comparator": [s for c in rules.comparators.comparators for s in c.surfaces]}
+    words = {w: role for role, ws in roles.items() for w in ws if len(w) >= 2 and not w.isspace()}
+    ordered = sorted(words, key=len, reverse=True)
+    return regex.compile("|".join(f"(?P<{words[w]}{i}>{regex.escape(w)})" for i, w in enumerate(ordered)))
+
+
+def _token_spans(doc: Doc, triples: Iterable[tuple[int, int, str]], *, strict: bool = False) -> Iterator[Span]:
+    """Character spans as token spans, widened to whole tokens where pkuseg cut inside them
+    (or, `strict`, only those that are whole tokens)."""
     for start, end, label in triples:
-        span = doc.char_span(start, end, label=label, alignment_mode="expand")
+        span = doc.char_span(start, end, label=label.rstrip("0123456789"),
+                             alignment_mode="strict" if strict else "expand")
         if span is not None and len(span):
             yield span
 
 
-@Language.factory(RULE_SPANS, default_config={"mark_norms": True})
-def make_rule_spans(nlp: Language, name: str, mark_norms: bool) -> RuleSpans:
-    return RuleSpans(mark_norms)
+@Language.factory(RULE_SPANS, default_config={"mark_norms": True, "mark_cues": False, "mark_indicators": False})
+def make_rule_spans(nlp: Language, name: str, mark_norms: bool, mark_cues: bool, mark_indicators: bool) -> RuleSpans:
+    return RuleSpans(mark_norms, mark_cues, mark_indicators)
 
 
 def candidates(doc: Doc) -> list[tuple[int, int]]:

@@ -30,11 +30,12 @@ from spacy.training import Example
 from spacy.util import load_config, registry as spacy_registry
 
 from extractors.layout import Layout
-from extractors.spacy_components import (INDICATOR, QUANTITY, SPANS_KEY, candidate_sentences, layout_of,
-                                          sentence_doc)
-from extractors.spacy_pipeline import RULE_SPANS, WORD_GROUPS, segmenter, shared_rules
+from extractors.spacy_components import (INDICATOR, QUANTITY, SPANS_KEY, candidate_sentences,
+                                          sentence_docs)
+from extractors.spacy_pipeline import (RULE_SPANS, WORD_GROUPS, layout_of, nearest_occurrence, segmenter,
+                                      shared_rules)
 from reform_facts import ROOT, models
-from reform_facts.claim import Claim
+from reform_facts.claim import Claim, Document
 from reform_facts.gold import gold_files, load_gold
 from reform_facts.readers import read_document
 
@@ -70,24 +71,11 @@ def gold_spans(text: str, claims: Iterable[Claim], layout: Layout) -> list[Entit
         if claim.optional:
             continue
         spans.add((claim.start, claim.end, QUANTITY))
-        place = _nearest(text, claim, layout) if claim.indicator else None
+        sentence = layout.sentence(claim.start, claim.end)
+        place = nearest_occurrence(text, claim.indicator, claim.start, claim.end, sentence) if claim.indicator else None
         if place:
             spans.add((*place, INDICATOR))
     return sorted(spans)
-
-
-def _nearest(text: str, claim: Claim, layout: Layout) -> tuple[int, int] | None:
-    """The occurrence of the claim's indicator in its sentence nearest to the claim."""
-    sentence = layout.sentence(claim.start, claim.end)
-    phrase, best = claim.indicator or "", None
-    at = text.find(phrase, sentence.start, sentence.end)
-    while at >= 0:
-        end = at + len(phrase)
-        gap = claim.start - end if end <= claim.start else at - claim.end if at >= claim.end else None
-        if gap is not None and (best is None or gap < best[0]):
-            best = (gap, at, end)
-        at = text.find(phrase, at + 1, sentence.end)
-    return (best[1], best[2]) if best else None
 
 
 def build_examples(nlp: Language, gold_dir: Path, held_out: Collection[str] = (), limit: int = 0) -> list[Example]:
@@ -99,9 +87,12 @@ def build_examples(nlp: Language, gold_dir: Path, held_out: Collection[str] = ()
         text = read_document(CORPUS_DIR / f"{doc_id}.txt").text
         layout = layout_of(text)
         labelled = gold_spans(text, gold[doc_id], layout)
-        doc = rule_spans(nlp.make_doc(text))
-        for sentence in candidate_sentences(doc, layout):
-            examples.append(_example(sentence_doc(doc, sentence), sentence.start_char, labelled))
+        doc = nlp.make_doc(text)
+        doc._.rf_document = Document.from_text(text, doc_id=doc_id)
+        doc = rule_spans(doc)
+        sentences = candidate_sentences(doc, layout)
+        for sentence, sub in zip(sentences, sentence_docs(doc, sentences)):
+            examples.append(_example(sub, sentence.start_char, labelled))
     return examples[:limit] if limit else examples
 
 
@@ -199,6 +190,7 @@ def train(*, held_out: Collection[str] = (), output: Path, config: Path = CONFIG
     settings = {"corpora.train.held_out": sorted(held_out), **(overrides or {})}
     loaded = load_config(config, overrides=settings, interpolate=False)
     nlp = init_nlp(loaded)
+    output.mkdir(parents=True, exist_ok=True)
     stream = _LogStream()
     train_loop(nlp, output, stdout=stream, stderr=stream)
     return output / "model-last"

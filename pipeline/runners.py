@@ -5,6 +5,7 @@ belongs here: one process per Dask worker, one thread each, each building its ex
 """
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -30,9 +31,13 @@ def dask_runner(address: str | None = None, workers: int | None = None) -> DaskT
     if workers is not None:
         if workers < 1:
             raise ValueError(f"a local Dask cluster needs at least one worker, not {workers}")
-        # processes, one thread each: extraction is CPU-bound Python, threads would share one GIL
+        # The scheduler's start-up chatter in this process; the workers' is silenced below.
+        logging.getLogger("distributed").setLevel(logging.WARNING)
+        # processes, one thread each: extraction is CPU-bound Python, threads would share one GIL;
+        # the dashboard on any free port, so that two clusters on one machine do not collide
         return DaskTaskRunner(cluster_kwargs={"n_workers": workers, "threads_per_worker": 1,
-                                              "processes": True, "dashboard_address": None})
+                                              "processes": True, "dashboard_address": ":0",
+                                              "silence_logs": logging.ERROR})
     return None
 
 

@@ -157,7 +157,7 @@ def test_a_new_extractor_version_rewrites_its_claims_with_the_same_ids(loaded, c
 def test_claim_ids_are_the_documented_hash(loaded, corpus_docs, corpus_results):
     doc = corpus_docs[0]
     claim = next(r for r in corpus_results if r.doc_id == doc.doc_id).claims[0]
-    expected = hashlib.sha256(f"{doc.sha256}:rules:{claim.start}:{claim.end}".encode()).hexdigest()[:16]
+    expected = hashlib.sha256(f"{doc.doc_id}:{doc.sha256}:rules:{claim.start}:{claim.end}".encode()).hexdigest()[:16]
     assert rows(loaded, "SELECT claim_id FROM claims WHERE doc_id = ? AND start = ?",
                 [doc.doc_id, claim.start]) == [(expected,)]
 
@@ -254,3 +254,19 @@ def test_facts_show_the_preferred_extractor_of_each_document(loaded, corpus_docs
     assert chosen[second.doc_id] == "rules"
     assert rows(loaded, "SELECT count(*) FROM facts WHERE doc_id = ?", [first.doc_id]) == [(3,)]
     assert rows(loaded, "SELECT count(DISTINCT extractor) FROM facts WHERE doc_id <> ?", [first.doc_id]) == [(1,)]
+
+
+def test_two_files_with_the_same_bytes_are_two_documents(loaded, corpus_docs, corpus_results):
+    doc = corpus_docs[0]
+    copy = Document(doc_id=doc.doc_id + "-copy", path=doc.path.replace(".txt", "-copy.txt"), sha256=doc.sha256,
+                    text=doc.text, title=doc.title, year=doc.year, region=doc.region, region_code=doc.region_code)
+    claims = [c.with_(doc_id=copy.doc_id) for c in next(r for r in corpus_results if r.doc_id == doc.doc_id).claims]
+    load(loaded, "run-2", [copy], [ExtractionResult(copy.doc_id, "rules", corpus_results[0].version, claims)])
+    assert rows(loaded, "SELECT count(DISTINCT claim_id), count(*) FROM claims WHERE doc_id IN (?, ?)",
+                [doc.doc_id, copy.doc_id]) == [(2 * len(claims), 2 * len(claims))]
+
+
+def test_every_stored_span_is_the_slice_of_its_stored_document(loaded):
+    assert rows(loaded, """SELECT count(*) FROM claims c JOIN documents d ON d.doc_id = c.doc_id
+                           WHERE substr(d.text, c.start + 1, c."end" - c.start) <> c.text""") == [(0,)]
+    assert rows(loaded, "SELECT count(*) FROM claims c ANTI JOIN documents d ON d.doc_id = c.doc_id") == [(0,)]

@@ -161,3 +161,28 @@ def test_a_reader_waits_for_a_writer_that_finishes(tmp_path):
     finally:
         holder.kill()
         holder.wait()
+
+
+def test_migration_005_gives_stored_claims_the_ids_of_the_current_formula(tmp_path, corpus_docs, rules):
+    from datetime import UTC, datetime
+
+    from warehouse.load import ExtractionResult, load_run
+
+    db = tmp_path / "w.duckdb"
+    doc = corpus_docs[0]
+    load_run(db, run_id="r1", documents=[doc], results=[ExtractionResult(doc.doc_id, "rules", rules.version, rules(doc))],
+             failures=[], started_at=datetime.now(UTC), parameters={})
+    con = duckdb.connect(str(db))
+    current = con.execute("SELECT claim_id, start FROM claims ORDER BY start").fetchall()
+    # a database as the code before 005 left it: ids without the document's id, 005 not applied
+    con.execute("""UPDATE claims SET claim_id = left(sha256(d.sha256 || ':' || claims.extractor || ':' ||
+                   claims.start || ':' || claims."end"), 16) FROM documents d WHERE d.doc_id = claims.doc_id""")
+    con.execute("DELETE FROM schema_migrations WHERE name = '005_claim_id_with_doc_id.sql'")
+    assert con.execute("SELECT claim_id, start FROM claims ORDER BY start").fetchall() != current
+    con.close()
+    connect(db, read_only=False).close()  # applies 005
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        assert con.execute("SELECT claim_id, start FROM claims ORDER BY start").fetchall() == current
+    finally:
+        con.close()

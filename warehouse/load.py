@@ -36,8 +36,10 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-# A claim's stable id: its document version, extractor and span (see docs in the claims table).
-CLAIM_ID_SQL = """left(sha256(w.doc_sha256 || ':' || c.extractor || ':' || c.start || ':' || c."end"), 16)"""
+# A claim's stable id: its document (id and version), extractor and span. The id is in it
+# too because two files with the same bytes (a copy, a renamed file) are two documents.
+CLAIM_ID_SQL = """left(sha256(c.doc_id || ':' || w.doc_sha256 || ':' || c.extractor || ':' || c.start
+                             || ':' || c."end"), 16)"""
 # What "the same claims" means for an extraction: every stored field of every claim. Each row
 # is hashed and the hashes combined as count, xor and sum (order does not matter): fast over a
 # million claims. Should a DuckDB upgrade change hash(), each extraction is rewritten once, same rows.

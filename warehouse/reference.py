@@ -46,6 +46,11 @@ def regions_frame() -> pd.DataFrame:
     return frame
 
 
+@cache
+def _regions_digest() -> str:
+    return frame_digest(regions_frame())
+
+
 def indicators_frame(canonical: IndicatorMap) -> pd.DataFrame:
     rows = [(i.code, i.name, i.name_en, i.quantity_type.value, list(i.aliases)) for i in canonical.indicators]
     return pd.DataFrame(rows, columns=INDICATOR_COLUMNS)
@@ -66,8 +71,9 @@ def refresh(con: duckdb.DuckDBPyConnection, *, canonical: IndicatorMap | None = 
     """
     canonical = canonical or load_canonical()
     changed = []
-    for name, frame in (("regions", regions_frame()), ("indicators", indicators_frame(canonical))):
-        digest = frame_digest(frame)
+    indicators = indicators_frame(canonical)
+    for name, frame, digest in (("regions", regions_frame(), _regions_digest()),
+                                ("indicators", indicators, frame_digest(indicators))):
         stored = con.execute("SELECT digest FROM reference_data WHERE name = ?", [name]).fetchone()
         if stored and stored[0] == digest:
             continue

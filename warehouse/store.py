@@ -30,6 +30,7 @@ _NAME = re.compile(r"(\d{3})_[a-z0-9_]+\.sql")
 # DuckDB's message when another process holds the file ("Could not set lock on file ...").
 _LOCKED = re.compile(r"could not set lock", re.IGNORECASE)
 _HOLDER = re.compile(r"\(PID (\d+)\)")
+_FIRST_PAUSE = 0.05  # seconds; doubled after each try, up to one
 
 logger = logging.getLogger(__name__)
 
@@ -91,7 +92,7 @@ def connect(db_path: Path, *, read_only: bool, wait_seconds: float = 30.0,
 def _open_waiting(db_path: Path, *, read_only: bool, wait_seconds: float) -> duckdb.DuckDBPyConnection:
     """duckdb.connect, retried with a growing pause while another process holds the lock."""
     deadline = time.monotonic() + wait_seconds
-    pause = 0.05
+    pause = _FIRST_PAUSE
     while True:
         try:
             return duckdb.connect(str(db_path), read_only=read_only)
@@ -105,7 +106,8 @@ def _open_waiting(db_path: Path, *, read_only: bool, wait_seconds: float) -> duc
                 raise WarehouseBusyError(
                     f"{db_path}: locked by {by} for more than {wait_seconds:g} s (a load in progress?); "
                     f"try again when it has finished, or read a Parquet export") from None
-            logger.info("%s is locked by another process; waiting up to %.1f s more", db_path, left)
+            if pause == _FIRST_PAUSE:  # say it once, not at every retry
+                logger.info("%s is locked by another process; waiting up to %.1f s", db_path, left)
             time.sleep(min(pause, left))
             pause = min(pause * 2, 1.0)
 

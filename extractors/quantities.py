@@ -6,6 +6,7 @@ about region, year or kind (context.py) or the indicator (indicators.py).
 """
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -115,6 +116,8 @@ class QuantityFinder:
             value_max = parse_number(match.group("n2"), self.scales.get(scale, 1.0)) * factor
             if match.group("s2") and not match.group("s1"):  # 1-2万人: the scale applies to both ends
                 value *= self.scales[match.group("s2")]
+        if not math.isfinite(value) or (value_max is not None and not math.isfinite(value_max)):
+            return Rejection(start, end, unit_rule.id, "a digit run too long to be a quantity")
         unit, quantity_type = self._unit(text, start, unit_rule)
         comparator = self._comparator(text, start, end, match.group("tail") or match.group("tail1") or "")
         return Quantity(start, end, value, value_max, unit, quantity_type, comparator,

@@ -78,6 +78,7 @@ CONTRACT_FIELDS = (
 )
 EXTRACTOR_FIELDS = ("extractor", "confidence", "sentence")
 GOLD_FIELDS = ("optional", "note")
+PROVENANCE_FIELDS = ("rule_id",)  # the rule that produced a claim: kept in the warehouse
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -146,7 +147,8 @@ class Claim:
     def with_(self, **changes: Any) -> Claim:
         return replace(self, **changes)
 
-    def to_record(self, *, keys: tuple[str, ...] = CONTRACT_FIELDS + EXTRACTOR_FIELDS) -> dict[str, Any]:
+    def to_record(self, *, keys: tuple[str, ...] = CONTRACT_FIELDS + EXTRACTOR_FIELDS + PROVENANCE_FIELDS
+                  ) -> dict[str, Any]:
         """The claim as a plain dict of JSON types, keys in the contract's order."""
         record = asdict(self)
         return {key: (str(record[key]) if isinstance(record[key], StrEnum) else record[key])

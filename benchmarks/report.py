@@ -74,7 +74,7 @@ def machine_line(results: Row) -> str:
     m = results["machine"]
     kind = "quick run" if results.get("quick") else "full run"
     if results.get("only"):
-        kind += f" of {', '.join(results['only'])}"
+        kind = f"{kind.split()[0] if results.get('quick') else 'partial'} run of {', '.join(results['only'])}"
     return (f"Ran {m['when']} on {m['cores']} cores ({m['cpu']}), {m['memory_gib']} GiB, {m['os']}, "
             f"Python {m['python']}, commit {m['commit']}; load average (1/5/15 min) "
             f"{m['load_average_start']} at the start, {m.get('load_average_end')} at the end; "

@@ -7,18 +7,18 @@
   the phrases that could name what it measures (`indicator_candidates`). It learns which
   candidates are claims and which phrase is each figure's indicator.
 - `reform_sentence_spans` runs that categoriser on the candidate sentences only (those where
-  the rules found a candidate or a digit is written): the others hold no figure, and skipping
-  them keeps the pipeline near the cost of segmentation. Training reads the same sentences.
-- `reform_claims` assembles claims: the rule extractor's claims (values, units, comparators,
-  region, year and kind resolved by quantities.py and context.py), kept where the categoriser
-  says QUANTITY, plus learned quantities the rules missed (read by the same QuantityFinder),
-  each with the INDICATOR candidate the categoriser scores highest.
+  the rules found a quantity candidate): the others hold no figure, and skipping them keeps
+  the pipeline near the cost of segmentation. Training reads the same sentences.
+- `reform_claims` assembles claims (`ClaimAssembler`): the rule extractor's claims (values,
+  units, comparators, region, year and kind resolved by quantities.py and context.py), kept
+  where the categoriser says QUANTITY, plus learned quantities the rules missed (read by the
+  same QuantityFinder), each with the indicator candidate the categoriser scores highest.
 """
 from __future__ import annotations
 
 import bisect
-from dataclasses import replace
 from collections.abc import Iterable, Iterator
+from dataclasses import replace
 from functools import cache, partial
 
 import numpy
@@ -32,17 +32,18 @@ from thinc.types import Ragged
 
 from extractors.layout import Layout, Segment
 from extractors.quantities import Quantity
-from extractors.spacy_pipeline import candidates, layout_of, shared_rules, text_of
+from extractors.spacy_pipeline import candidates, layout_for, nearest_occurrence, shared_rules, text_of
 from reform_facts.claim import Claim, Document
+from reform_facts.errors import SpacyConfigError
 
 SUGGESTER = "reform_facts.claim_suggester.v1"
 SENTENCE_SPANS = "reform_sentence_spans"
 CLAIMS = "reform_claims"
 QUANTITY, INDICATOR = "QUANTITY", "INDICATOR"
 SPANS_KEY = "sc"
+QUANTITY_FLOOR = 0.05  # QUANTITY scores below this are not kept (thresholds sit far above)
 QUANTITY_SOURCES = ("learned", "rules")
-INDICATOR_SOURCES = ("learned", "learned_then_rules", "rules_then_learned", "rules")
-_DIGIT = regex.compile(r"\d")
+INDICATOR_SOURCES = ("learned", "rules", "rules_unless_surer")
 TokenSpan = tuple[int, int]
 
 for _name in ("rf_claims", "rf_scores"):
@@ -68,6 +69,17 @@ class Offsets:
 
     def token_at(self, char: int) -> int:
         return bisect.bisect_right(self.starts, char) - 1
+
+    def tokens(self, start: int, end: int) -> TokenSpan:
+        """The tokens covering characters [start, end)."""
+        return self.token_at(start), self.token_at(end - 1) + 1
+
+    def chars(self, start: int, end: int) -> tuple[int, int]:
+        """The characters of tokens [start, end), without the last token's trailing space."""
+        stop = self.starts[end] if end < len(self.starts) else len(self.text)
+        while stop > self.starts[start] and self.text[stop - 1].isspace():
+            stop -= 1
+        return self.starts[start], stop
 
     def clause_ends(self) -> list[int]:
         """Indices of the tokens that end a clause (，；。 and line breaks, rules/context.yaml)."""
@@ -147,13 +159,13 @@ def claim_suggester(max_tokens: int, before_gap: int, after_gap: int):
 # --- running the categoriser on the sentences that hold figures -----------------------------
 
 def candidate_sentences(doc: Doc, layout: Layout | None = None) -> list[Span]:
-    """Token spans of the sentences holding a rule candidate or a digit, in order, disjoint.
+    """Token spans of the sentences holding a quantity candidate of the rules (accepted or
+    rejected), in order, disjoint. Sentences with a year or a list number only are left out:
+    they hold no claim, and they would be a third of the categoriser's work.
 
     The doc must have passed `reform_rule_spans` (it lists the candidates)."""
-    text = text_of(doc)
-    layout = layout or layout_of(text)
+    layout = layout or layout_for(doc)
     segments = {layout.sentence(start, end) for start, end in candidates(doc)}
-    segments |= {layout.sentence(m.start(), m.end()) for m in _DIGIT.finditer(text)}
     spans: list[Span] = []
     for segment in sorted(segments, key=lambda s: (s.start, s.end)):
         span = doc.char_span(segment.start, segment.end, alignment_mode="expand")
@@ -214,8 +226,11 @@ class SentenceSpans:
             spans = ops.to_numpy(indices.dataXd) + shift[:, None]
             values = ops.to_numpy(predicted)
             for column, label in enumerate(labels):
-                scores.update(zip(zip(spans[:, 0].tolist(), spans[:, 1].tolist(), [label] * len(spans)),
-                                  values[:, column].tolist()))
+                # every indicator candidate competes; a quantity only matters near its threshold
+                keep = values[:, column] >= (0.0 if label == INDICATOR else QUANTITY_FLOOR)
+                kept = spans[keep]
+                scores.update(zip(zip(kept[:, 0].tolist(), kept[:, 1].tolist(), [label] * len(kept)),
+                                  values[keep, column].tolist()))
         doc._.rf_scores = scores
         return doc
 
@@ -228,18 +243,26 @@ def make_sentence_spans(nlp: Language, name: str, spancat: str) -> SentenceSpans
 # --- assembling claims --------------------------------------------------------------------
 
 class ClaimAssembler:
-    """Claims from the rules' quantities, the categoriser's scores and the shared context code."""
+    """Claims from the rules' quantities, the categoriser's scores and the shared context code.
+
+    `quantities`: "rules" keeps every rule claim; "learned" keeps those the categoriser calls
+    QUANTITY (score at least `quantity_threshold`) and adds its QUANTITY spans the rules missed.
+    `indicators`: "learned" takes the best-scored indicator candidate of each figure; "rules"
+    the rule extractor's phrase; "rules_unless_surer" the rules' phrase unless the best
+    candidate scores at least `indicator_margin` above it (the phrase scores 0 when it is not
+    a candidate), and the best candidate where the rules have none.
+    """
 
     def __init__(self, nlp: Language, extractor: str, quantities: str, indicators: str,
-                 quantity_threshold: float, indicator_threshold: float) -> None:
+                 quantity_threshold: float, indicator_margin: float) -> None:
         if quantities not in QUANTITY_SOURCES or indicators not in INDICATOR_SOURCES:
-            raise ValueError(f"{extractor}: quantities must be one of {QUANTITY_SOURCES}, "
-                             f"indicators one of {INDICATOR_SOURCES}")
+            raise SpacyConfigError(f"{CLAIMS} of {extractor!r}: quantities must be one of {QUANTITY_SOURCES} "
+                                   f"(not {quantities!r}), indicators one of {INDICATOR_SOURCES} (not {indicators!r})")
         self.extractor = extractor
         self.quantities = quantities
         self.indicators = indicators
         self.quantity_threshold = quantity_threshold
-        self.indicator_threshold = indicator_threshold
+        self.indicator_margin = indicator_margin
         # the same candidates as the categoriser's suggester, from the pipeline's config
         suggester = dict(nlp.config["components"]["spancat"]["suggester"])
         self.window = {key: suggester[key] for key in ("max_tokens", "before_gap", "after_gap")}
@@ -249,24 +272,25 @@ class ClaimAssembler:
         scores: dict[tuple[int, int, str], float] = doc._.rf_scores or {}
         made = doc._.rf_rule_claims  # made by reform_rule_spans when it marks their indicators
         claims = made[1] if made is not None and made[0] is document else shared_rules()(document)
-        if self.quantities == "learned":
-            claims = self._learned(document, doc, claims, scores)
         offsets = Offsets(doc)
+        if self.quantities == "learned":
+            claims = self._learned(document, offsets, claims, scores)
         ends = offsets.clause_ends()
-        doc._.rf_claims = [self._indicated(offsets, claim, scores, ends) for claim in claims]
+        layout = layout_for(doc) if self.indicators == "rules_unless_surer" else None
+        doc._.rf_claims = [self._indicated(offsets, claim, scores, ends, layout) for claim in claims]
         return doc
 
-    def _learned(self, document: Document, doc: Doc, rule_claims: list[Claim],
+    def _learned(self, document: Document, offsets: Offsets, rule_claims: list[Claim],
                  scores: dict[tuple[int, int, str], float]) -> list[Claim]:
         """Rule claims the categoriser calls QUANTITY, plus its QUANTITY spans the rules missed."""
         kept = [c for c in rule_claims
-                if scores.get((*_tokens(doc, c.start, c.end), QUANTITY), 0.0) >= self.quantity_threshold]
+                if scores.get((*offsets.tokens(c.start, c.end), QUANTITY), 0.0) >= self.quantity_threshold]
         learned = sorted(((score, start, end) for (start, end, label), score in scores.items()
                           if label == QUANTITY and score >= self.quantity_threshold), reverse=True)
         taken = [(c.start, c.end) for c in rule_claims]
         rules, ctx = shared_rules(), None
         for _score, start, end in learned:
-            a, b = doc[start].idx, doc[end - 1].idx + len(doc[end - 1])
+            a, b = offsets.chars(start, end)
             if any(a < e and s < b for s, e in taken):
                 continue
             taken.append((a, b))
@@ -276,23 +300,20 @@ class ClaimAssembler:
         return sorted(kept, key=lambda c: (c.start, c.end))
 
     def _indicated(self, offsets: Offsets, claim: Claim, scores: dict[tuple[int, int, str], float],
-                   ends: list[int]) -> Claim:
-        start, end = offsets.token_at(claim.start), offsets.token_at(claim.end - 1) + 1
+                   ends: list[int], layout: Layout | None) -> Claim:
+        start, end = offsets.tokens(claim.start, claim.end)
         clause = clause_of(ends, start, end, len(offsets.starts))
         best = max(((scores.get((i, j, INDICATOR), 0.0), i, j)
                     for i, j in indicator_candidates(start, end, clause, **self.window)), default=None)
-        mine = None
-        if best is not None and best[0] >= self.indicator_threshold:
-            stop = offsets.starts[best[2]] if best[2] < len(offsets.starts) else len(offsets.text)
-            mine = offsets.text[offsets.starts[best[1]]:stop].strip() or None
-        indicator = {"learned": mine, "learned_then_rules": mine or claim.indicator,
-                     "rules_then_learned": claim.indicator or mine, "rules": claim.indicator}[self.indicators]
+        mine = offsets.text[slice(*offsets.chars(best[1], best[2]))].strip() or None if best else None
+        indicator = claim.indicator if self.indicators == "rules" else mine
+        if self.indicators == "rules_unless_surer" and claim.indicator and layout is not None:
+            sentence = layout.sentence(claim.start, claim.end)
+            place = nearest_occurrence(offsets.text, claim.indicator, claim.start, claim.end, sentence)
+            theirs = scores.get((*offsets.tokens(*place), INDICATOR), 0.0) if place else 0.0
+            if best is None or best[0] < theirs + self.indicator_margin:
+                indicator = claim.indicator
         return claim.with_(indicator=indicator, extractor=self.extractor)
-
-
-def _tokens(doc: Doc, start: int, end: int) -> TokenSpan:
-    span = doc.char_span(start, end, alignment_mode="expand")
-    return (span.start, span.end) if span is not None else (0, 0)
 
 
 def _resolve(text: str, a: int, b: int) -> Iterator[Quantity]:
@@ -311,7 +332,7 @@ def _resolve(text: str, a: int, b: int) -> Iterator[Quantity]:
 
 @Language.factory(CLAIMS, default_config={
     "extractor": "spacy", "quantities": "learned", "indicators": "learned",
-    "quantity_threshold": 0.5, "indicator_threshold": 0.0})
+    "quantity_threshold": 0.5, "indicator_margin": 0.1})
 def make_claims(nlp: Language, name: str, extractor: str, quantities: str, indicators: str,
-                quantity_threshold: float, indicator_threshold: float) -> ClaimAssembler:
-    return ClaimAssembler(nlp, extractor, quantities, indicators, quantity_threshold, indicator_threshold)
+                quantity_threshold: float, indicator_margin: float) -> ClaimAssembler:
+    return ClaimAssembler(nlp, extractor, quantities, indicators, quantity_threshold, indicator_margin)

@@ -1,12 +1,13 @@
 """The `spacy` extractor: the trained spaCy pipeline run over a document.
 
-    tokenizer           pkuseg over the whole text (the model loaded once per process)
-    reform_rule_spans   quantity, region and year spans from the rule modules; NORM marks
+    tokenizer              pkuseg over the whole text (the model loaded once per process)
+    reform_rule_spans      quantity, region, year spans and the rules' claims; NORM and TAG marks
+    spancat                (disabled: run by the next component on the sentences that matter)
     reform_sentence_spans  the trained span categoriser on the sentences that hold a figure
     reform_claims          claims: rule-resolved values and context, learned spans and indicators
 
 Its version names the trained pipeline's folder, whose name is a hash of the rules, the config,
-the gold set and the code (extractors/training.py), so a changed input is a new version.
+the gold set and the training code (extractors/training.py): a changed input is a new version.
 """
 from __future__ import annotations
 
@@ -19,14 +20,19 @@ from extractors.spacy_components import CLAIMS, SENTENCE_SPANS
 from reform_facts.claim import Claim, Document
 
 NAME = "spacy"
+MAX_CHARS = 50_000_000  # more than the readers accept (20 MB of text)
 
 
-def runtime(path, *, extractor: str, quantities: str, indicators: str) -> Language:
-    """The trained pipeline of `path` with the sentence NER and the claim assembler added."""
+def runtime(path, *, extractor: str, **assemble: object) -> Language:
+    """The trained pipeline of `path` with the sentence categoriser and the claim assembler
+    added; `assemble` sets the assembler (`quantities`, `indicators`, `indicator_margin`...)."""
     nlp = training.load(path)
+    # spaCy refuses texts over a million characters for the memory of its parsers; this
+    # pipeline's learned part reads sentences, so a long report is no reason to fail
+    nlp.max_length = MAX_CHARS
     nlp.add_pipe(SENTENCE_SPANS, config={"spancat": "spancat"})
     nlp.disable_pipe("spancat")  # run by reform_sentence_spans on the sentences that matter
-    nlp.add_pipe(CLAIMS, config={"extractor": extractor, "quantities": quantities, "indicators": indicators})
+    nlp.add_pipe(CLAIMS, config={"extractor": extractor, **assemble})
     return nlp
 
 
@@ -37,13 +43,12 @@ class SpacyExtractor:
     """
 
     name = NAME
-    quantities = "learned"
-    indicators = "learned"
+    assemble: dict[str, object] = {"quantities": "learned", "indicators": "learned"}
 
     def __init__(self, *, held_out: Collection[str] = ()) -> None:
         self.held_out = tuple(sorted(held_out))
         path = training.ensure_model(self.held_out)
-        self.nlp = runtime(path, extractor=self.name, quantities=self.quantities, indicators=self.indicators)
+        self.nlp = runtime(path, extractor=self.name, **self.assemble)
         fold = f"-without-{'+'.join(self.held_out)}" if self.held_out else ""
         self.version = f"{self.name}-{path.name}{fold}"
 

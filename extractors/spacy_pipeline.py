@@ -3,12 +3,15 @@
 - The tokenizer is spaCy's Chinese pkuseg tokenizer over the model the setup obtains
   (`reform_facts.models.pkuseg_model_dir()`), loaded once per process and shared by every
   pipeline of the process (the final model, the cross-validation folds). Its user dictionary
-  holds the rules' multi-character domain words: unit surfaces, indicator head nouns, region
-  names (`user_words`). Pipelines save only the tokenizer's settings, never the 180 MB model.
+  takes the rules' multi-character domain words of the groups the config names (`user_words`:
+  unit surfaces, indicator head nouns, region names; the config keeps the units, the one
+  group measured to keep more gold spans whole). Pipelines save the tokenizer's settings only,
+  never the 180 MB model.
 - `reform_rule_spans` is the span ruler: it runs the rule extractor's own QuantityFinder,
-  Gazetteer and year pattern over the text and writes `doc.spans["quantity" | "region" | "year"]`.
-  It also writes each covered token's NORM as the span's class (`⟨percentage⟩`, `⟨region⟩`), so
-  the learned component sees "a percentage stands here" rather than the figure itself.
+  Gazetteer, year pattern and claims over the text and writes `doc.spans["quantity" | "region" |
+  "year" | "rule_indicator"]`. As features for the categoriser it writes each covered token's
+  NORM as the span's class (`⟨percentage⟩`, `⟨region⟩`), so that it sees "a percentage stands
+  here" rather than the figure itself, and the TAG `⟨indicator⟩` on the rules' indicator phrases.
 
 Nothing here holds a Chinese word: every surface comes from the rule extractor's modules.
 """
@@ -31,18 +34,20 @@ from extractors.layout import Layout, Segment
 from extractors.quantities import Quantity, Rejection
 from extractors.rule_based import RuleExtractor
 from reform_facts.claim import Document
+from reform_facts.errors import SpacyConfigError
 from reform_facts.models import pkuseg_model_dir
 
 TOKENIZER = "reform_facts.pkuseg_tokenizer.v1"
 RULE_SPANS = "reform_rule_spans"
-SPAN_KEYS = ("quantity", "region", "year", "cue")
+SPAN_KEYS = ("quantity", "region", "year", "rule_indicator")
 # the word groups of the user dictionary (see `user_words`); all of them by default
 WORD_GROUPS = ("units", "indicators", "regions")
 
 # rf_found: every quantity candidate the rules found in the doc's text, accepted or rejected;
 # rf_document: the Document the doc was made from; rf_rule_claims: (document, the rules' claims);
-# rf_text: the doc's text where it is known without joining the tokens again
-for _name in ("rf_found", "rf_document", "rf_rule_claims", "rf_text"):
+# rf_text: the doc's text where it is known without joining the tokens again; rf_layout: its
+# sentences and clauses (`layout_for`)
+for _name in ("rf_found", "rf_document", "rf_rule_claims", "rf_text", "rf_layout"):
     if not Doc.has_extension(_name):
         Doc.set_extension(_name, default=None)
 
@@ -91,7 +96,8 @@ def user_words(groups: Iterable[str] = WORD_GROUPS) -> list[str]:
         elif group == "regions":
             words += [*rules.gazetteer.by_surface, *rules.gazetteer.deictic]
         else:
-            raise ValueError(f"unknown user-dictionary group {group!r}; known: {', '.join(WORD_GROUPS)}")
+            raise SpacyConfigError(f"nlp.tokenizer.user_dict: unknown word group {group!r}; "
+                                   f"known: {', '.join(WORD_GROUPS)}")
     return sorted({w for w in words if len(w) >= 2 and not any(ch.isspace() for ch in w)})
 
 
@@ -162,16 +168,14 @@ def create_tokenizer(user_dict: list[str] = list(WORD_GROUPS)):
 class RuleSpans:
     """Marks what the rules find, as features for the learned component.
 
-    Quantity, region and year spans (and, with `mark_cues`, the words the rules strip around
-    an indicator: verbs such as 提高到, comparators, fillers) give their tokens' NORM the span's
-    class. With `mark_indicators`, the rule extractor's claims are made here and the tokens of
-    each claim's indicator phrase get the TAG `⟨indicator⟩`: the learned component sees the
-    rules' proposal and learns where to depart from it.
+    Quantity, region and year spans give their tokens' NORM the span's class (`⟨percentage⟩`,
+    `⟨region⟩`, `⟨year⟩`). With `mark_indicators`, the rule extractor's claims are made here and
+    the tokens of each claim's indicator phrase get the TAG `⟨indicator⟩`: the learned component
+    sees the rules' proposal and learns where to depart from it.
     """
 
-    def __init__(self, mark_norms: bool, mark_cues: bool, mark_indicators: bool) -> None:
+    def __init__(self, mark_norms: bool, mark_indicators: bool) -> None:
         self.mark_norms = mark_norms
-        self.cues = _cue_pattern() if mark_cues else None
         self.mark_indicators = mark_indicators
 
     def __call__(self, doc: Doc) -> Doc:
@@ -180,13 +184,12 @@ class RuleSpans:
         found = list(rules.quantities.find(text))
         doc._.rf_found = found
         groups = {
-            "cue": [(m.start(), m.end(), m.lastgroup) for m in self.cues.finditer(text)] if self.cues else [],
             "year": [(m.start(), m.end(), "year") for m in rules.context.year_pattern.finditer(text)],
             "region": [(m.start(), m.end(), "region") for m in rules.gazetteer.finditer(text)],
             "quantity": [(q.start, q.end, str(q.quantity_type)) for q in found if isinstance(q, Quantity)],
         }
         for key, triples in groups.items():
-            doc.spans[key] = list(_token_spans(doc, triples, strict=key == "cue"))
+            doc.spans[key] = list(_token_spans(doc, triples))
         if self.mark_norms:
             for key in groups:  # later groups win on a shared token: quantities last
                 for span in doc.spans[key]:
@@ -200,7 +203,7 @@ class RuleSpans:
         document = doc._.rf_document or Document.from_text(doc.text, doc_id="doc")
         claims = shared_rules()(document)
         doc._.rf_rule_claims = (document, claims)  # the claim assembler reuses them
-        layout = layout_of(document.text)
+        layout = layout_for(doc)
         places = [nearest_occurrence(document.text, c.indicator, c.start, c.end, layout.sentence(c.start, c.end))
                   for c in claims if c.indicator]
         doc.spans["rule_indicator"] = list(_token_spans(doc, ((*p, "indicator") for p in places if p)))
@@ -224,6 +227,13 @@ def layout_of(text: str) -> Layout:
     return Layout(text, rules.book, rules.context.layout_patterns)
 
 
+def layout_for(doc: Doc) -> Layout:
+    """The doc's layout, made once and kept on the doc."""
+    if doc._.rf_layout is None:
+        doc._.rf_layout = layout_of(text_of(doc))
+    return doc._.rf_layout
+
+
 def nearest_occurrence(text: str, phrase: str, start: int, end: int, within: Segment) -> tuple[int, int] | None:
     """Where `phrase` occurs in `within` nearest to [start, end) without overlapping it.
 
@@ -241,32 +251,17 @@ def nearest_occurrence(text: str, phrase: str, start: int, end: int, within: Seg
     return (best[1], best[2]) if best else None
 
 
-@cache
-def _cue_pattern():
-    """The words rules/ strips around an indicator, by role, longest first."""
-    import regex
-
-    rules = shared_rules().book
-    roles = {"verb": rules.indicators.strip_end, "filler": rules.indicators.strip_start,
-             "comparator": [s for c in rules.comparators.comparators for s in c.surfaces]}
-    words = {w: role for role, ws in roles.items() for w in ws if len(w) >= 2 and not w.isspace()}
-    ordered = sorted(words, key=len, reverse=True)
-    return regex.compile("|".join(f"(?P<{words[w]}{i}>{regex.escape(w)})" for i, w in enumerate(ordered)))
-
-
-def _token_spans(doc: Doc, triples: Iterable[tuple[int, int, str]], *, strict: bool = False) -> Iterator[Span]:
-    """Character spans as token spans, widened to whole tokens where pkuseg cut inside them
-    (or, `strict`, only those that are whole tokens)."""
+def _token_spans(doc: Doc, triples: Iterable[tuple[int, int, str]]) -> Iterator[Span]:
+    """Character spans as token spans, widened to whole tokens where pkuseg cut inside them."""
     for start, end, label in triples:
-        span = doc.char_span(start, end, label=label.rstrip("0123456789"),
-                             alignment_mode="strict" if strict else "expand")
+        span = doc.char_span(start, end, label=label, alignment_mode="expand")
         if span is not None and len(span):
             yield span
 
 
-@Language.factory(RULE_SPANS, default_config={"mark_norms": True, "mark_cues": False, "mark_indicators": False})
-def make_rule_spans(nlp: Language, name: str, mark_norms: bool, mark_cues: bool, mark_indicators: bool) -> RuleSpans:
-    return RuleSpans(mark_norms, mark_cues, mark_indicators)
+@Language.factory(RULE_SPANS, default_config={"mark_norms": True, "mark_indicators": True})
+def make_rule_spans(nlp: Language, name: str, mark_norms: bool, mark_indicators: bool) -> RuleSpans:
+    return RuleSpans(mark_norms, mark_indicators)
 
 
 def candidates(doc: Doc) -> list[tuple[int, int]]:

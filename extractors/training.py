@@ -15,8 +15,8 @@ from __future__ import annotations
 
 import fcntl
 import hashlib
-import json
 import io
+import json
 import logging
 import shutil
 import tempfile
@@ -46,7 +46,7 @@ MODELS_DIR = ROOT / ".models" / "spacy"
 READER = "reform_facts.gold_sentences.v1"
 # Bump when the code changes what a trained model means (the examples, the suggester, the
 # features): the digest then names new folders and the old models are not loaded.
-FORMAT = "spancat-2"
+FORMAT = "spancat-3"
 _DONE = "trained.json"  # written last: a folder without it is an interrupted training
 
 log = logging.getLogger(__name__)
@@ -89,6 +89,7 @@ def build_examples(nlp: Language, gold_dir: Path, held_out: Collection[str] = ()
         labelled = gold_spans(text, gold[doc_id], layout)
         doc = nlp.make_doc(text)
         doc._.rf_document = Document.from_text(text, doc_id=doc_id)
+        doc._.rf_layout = layout
         doc = rule_spans(doc)
         sentences = candidate_sentences(doc, layout)
         for sentence, sub in zip(sentences, sentence_docs(doc, sentences)):

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from prefect import flow, get_run_logger
+from prefect.artifacts import create_link_artifact
 from prefect.runtime import flow_run
 from prefect.states import Completed, Failed, State
 from prefect.task_runners import ThreadPoolTaskRunner
@@ -23,6 +24,7 @@ from pipeline.tasks import extract_document, load_warehouse, read_file, record, 
 from reform_facts import ROOT
 from reform_facts.errors import DocumentError
 from reform_facts.readers import Failure, expand_paths
+from reform_facts.report import write_report
 
 READ_THREADS = 4
 
@@ -110,9 +112,7 @@ def extract(corpus: Corpus, extractors: list[str], cache_dir: str | None = None)
 def load(db: str, corpus: Corpus, extraction: Extraction, run_id: str, started_at: datetime,
          parameters: dict[str, Any]) -> Any:
     """Write the run into the warehouse with one task (one transaction): a `RunSummary`."""
-    return load_warehouse(db, run_id=run_id, documents=corpus.documents, results=extraction.results,
-                          failures=merge_failures([*corpus.failures, *extraction.failures]),
-                          started_at=started_at, parameters=parameters)
+    return load_warehouse(db, corpus, extraction, run_id=run_id, started_at=started_at, parameters=parameters)
 
 
 @flow(name="evaluate-extractors")
@@ -123,8 +123,13 @@ def evaluate(extractors: list[str] | None = None, gold: str = "gold", corpus: st
     report = score(names, str(resolve(gold)), str(resolve(corpus)), resamples)
     run_id = run_id or str(flow_run.get_id())
     artifacts.publish_scores(report.to_json(), description=f"Scores on the gold set, run {run_id}")
-    record(str(resolve(db) if db else default_db()), run_id, report)
-    get_run_logger().info("scores on the gold set:\n%s", report.table())
+    db_path = resolve(db) if db else default_db()
+    record(str(db_path), run_id, report)
+    html = write_report(report, ROOT / "build" / "reports" / f"evaluation-{run_id}.html",
+                        corpus_dir=resolve(corpus), db_path=Path(db_path))
+    create_link_artifact(key="evaluation-report", link=html.as_uri(), link_text=html.name,
+                         description=f"Evaluation report of run {run_id}: charts and every error")
+    get_run_logger().info("scores on the gold set:\n%s\nreport: %s", report.table(), html)
     return report
 
 

@@ -19,9 +19,10 @@ from prefect.states import State
 
 from extractors import registry
 from pipeline import caching
+from pipeline.batches import Corpus, Extraction, merge_failures
 from reform_facts.claim import Document
 from reform_facts.errors import WarehouseBusyError
-from reform_facts.readers import Failure, read_document
+from reform_facts.readers import read_document
 
 # Extractors are not promised to be thread-safe. Extraction holds the GIL anyway, so running
 # one at a time per process costs nothing, and threads still overlap their calls to the API.
@@ -74,15 +75,18 @@ def warehouse_busy(task: Any, task_run: TaskRun, state: State) -> bool:
 
 @task(name="write-warehouse", cache_policy=NO_CACHE, retries=LOAD_RETRIES,
       retry_delay_seconds=LOAD_RETRY_DELAY_SECONDS, retry_condition_fn=warehouse_busy)
-def load_warehouse(db: str, *, run_id: str, documents: list[Document], results: list[Any],
-                   failures: list[Failure], started_at: datetime, parameters: dict[str, Any]) -> Any:
+def load_warehouse(db: str, corpus: Corpus, extraction: Extraction, *, run_id: str, started_at: datetime,
+                   parameters: dict[str, Any]) -> Any:
     """Write the run to the warehouse in one transaction: a `warehouse.load.RunSummary`.
 
-    Retried only when the file stays locked by another process (WarehouseBusyError).
+    Retried only when the file stays locked by another process (WarehouseBusyError). Takes the
+    containers, not their lists: Prefect walks a task's list and dataclass arguments looking
+    for futures, which for every field of thousands of claims takes seconds.
     """
     from warehouse.load import load_run
 
-    return load_run(Path(db), run_id=run_id, documents=documents, results=results, failures=failures,
+    return load_run(Path(db), run_id=run_id, documents=corpus.documents, results=extraction.results,
+                    failures=merge_failures([*corpus.failures, *extraction.failures]),
                     started_at=started_at, parameters=parameters)
 
 

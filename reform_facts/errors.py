@@ -25,6 +25,11 @@ class ModelMissingError(ReformFactsError):
     """A model the setup obtains is not where the code looks for it."""
 
 
+class SpacyConfigError(ReformFactsError, ValueError):
+    """The spaCy pipeline's config (configs/spacy_indicator.cfg) names a setting the code does
+    not know; the message names the setting and the values it may take."""
+
+
 class UnknownExtractorError(ReformFactsError, KeyError):
     """An extractor name not in the registry."""
 

@@ -21,7 +21,7 @@ from prefect.testing.utilities import prefect_test_harness
 import warehouse.load
 from extractors import registry
 from pipeline import artifacts, caching, runners
-from pipeline.batches import Corpus, Extracted
+from pipeline.batches import Corpus, Extracted, Extraction
 from pipeline.flows import evaluate, ingest, reform_facts_pipeline
 from pipeline.tasks import load_warehouse, warehouse_busy
 from reform_facts import ROOT
@@ -226,7 +226,7 @@ def test_the_load_is_retried_while_the_warehouse_is_busy_and_not_otherwise(prefe
     @flow
     def load_only():
         return load_warehouse.with_options(retry_delay_seconds=0)(
-            "w.duckdb", run_id="r", documents=[], results=[], failures=[], started_at=None, parameters={})
+            "w.duckdb", Corpus([], []), Extraction([], [], []), run_id="r", started_at=None, parameters={})
 
     monkeypatch.setattr(warehouse.load, "load_run", busy_once)
     assert load_only() == "loaded" and len(calls) == 2

@@ -90,3 +90,34 @@ def test_evaluate_scores_trained_extractors_on_held_out_documents(monkeypatch):
     held_out = {result.name: result.held_out for result in report.results}
     assert held_out == {"rules": False, "folded": True}
     assert "held-out docs" in report.table()
+
+
+SENTENCE = "力争到2027年，全市基层诊疗量占比达65%以上。"
+
+
+@pytest.mark.parametrize("shorter_score, rules_score, expected", [
+    (0.9, 0.5, "诊疗量占比"),      # the categoriser is surer of another phrase by more than the margin
+    (0.55, 0.5, "基层诊疗量占比"),  # not by enough: the rules' phrase stays
+    (0.9, 0.85, "基层诊疗量占比"),
+])
+def test_hybrid_replaces_the_rules_indicator_only_when_surer(doc_from, shorter_score, rules_score, expected):
+    from extractors.spacy_components import CLAIMS, INDICATOR, Offsets
+
+    nlp = registry.get("hybrid").nlp
+    document = doc_from(SENTENCE)
+    doc = nlp.make_doc(document.text)
+    doc._.rf_document = document
+    doc = nlp.get_pipe("reform_rule_spans")(doc)
+    offsets = Offsets(doc)
+    start = SENTENCE.index("基层诊疗量占比")
+    doc._.rf_scores = {(*offsets.tokens(start, start + 7), INDICATOR): rules_score,
+                       (*offsets.tokens(start + 2, start + 7), INDICATOR): shorter_score}
+    claim = next(c for c in nlp.get_pipe(CLAIMS)(doc)._.rf_claims if c.text == "65%")
+    assert 0.05 < nlp.get_pipe(CLAIMS).indicator_margin < 0.4
+    assert claim.indicator == expected
+
+
+def test_a_document_as_long_as_the_readers_accept_is_not_refused(extractor):
+    from reform_facts.readers import MAX_BYTES
+
+    assert extractor.nlp.max_length >= MAX_BYTES  # spaCy's own limit is a million characters

@@ -12,6 +12,7 @@ import spacy_pkuseg
 from extractors import spacy_pipeline, training
 from extractors.spacy_components import Offsets, candidate_sentences, clause_of, indicator_candidates
 from reform_facts import ROOT
+from reform_facts.errors import SpacyConfigError
 from reform_facts.models import pkuseg_model_dir
 
 
@@ -20,18 +21,24 @@ def nlp():
     return training.load(training.ensure_model())
 
 
-# Corpus sentences and the words pkuseg (with the units of rules/units.yaml as user words) cuts
-# them into.
+# Corpus sentences and the words pkuseg cuts them into, with the units of rules/units.yaml as
+# user words (plain pkuseg cuts 个百分点 into 个 | 百分点).
 SEGMENTED = [
     ("全市基层诊疗量占比达65%以上", ["全市", "基层", "诊疗量", "占比", "达", "65%", "以上"]),
-    ("较上年度提升18个百分点", ["较", "上", "年度", "提升", "18", "个百分点"]),
+    ("较上年度提升18个百分点", ["较", "上年度", "提升", "18", "个百分点"]),
     ("三明市深化医药卫生体制改革实施方案", ["三明市", "深化", "医药", "卫生", "体制", "改革", "实施", "方案"]),
+    ("累计节约费用7721.4万元", ["累计", "节约", "费用", "7721.4万", "元"]),
 ]
 
 
 @pytest.mark.parametrize("sentence, words", SEGMENTED)
 def test_segments_with_the_local_pkuseg_model(nlp, sentence, words):
     assert [token.text for token in nlp.make_doc(sentence)] == words
+
+
+def test_plain_pkuseg_cuts_a_unit_the_user_dictionary_keeps_whole():
+    assert spacy_pipeline.segmenter(()).cut("较上年度提升18个百分点")[-2:] == ["个", "百分点"]
+    assert spacy_pipeline.segmenter(("units",)).cut("较上年度提升18个百分点")[-1] == "个百分点"
 
 
 def test_the_segmenter_is_the_local_model_loaded_once(nlp):
@@ -49,6 +56,7 @@ def test_user_dictionary_words_come_from_the_rules():
     assert all(len(word) >= 2 for word in words)  # a forced single character would split 县域
 
 
+@pytest.mark.slow  # segments the gold documents twice
 def test_the_chosen_user_dictionary_keeps_gold_spans_whole():
     """The config's word groups keep at least as many gold spans on token boundaries as plain pkuseg."""
     chosen = tuple(training.config_value("nlp.tokenizer.user_dict"))
@@ -68,6 +76,20 @@ def test_the_span_ruler_marks_what_the_rules_find(nlp, text, key, expected):
     doc = nlp.get_pipe(spacy_pipeline.RULE_SPANS)(nlp.make_doc(text))
     assert [span.text for span in doc.spans[key]] == expected
     assert all(token.norm_.startswith("⟨") for span in doc.spans[key] for token in span)
+
+
+def test_the_rules_indicator_phrases_are_tagged_for_the_categoriser(nlp, doc_from):
+    document = doc_from("力争到2027年，全市基层诊疗量占比达65%以上。")
+    doc = nlp.make_doc(document.text)
+    doc._.rf_document = document
+    doc = nlp.get_pipe(spacy_pipeline.RULE_SPANS)(doc)
+    assert [span.text for span in doc.spans["rule_indicator"]] == ["基层诊疗量占比"]
+    assert [t.text for t in doc if t.tag_ == "⟨indicator⟩"] == ["基层", "诊疗量", "占比"]
+
+
+def test_an_unknown_word_group_is_named():
+    with pytest.raises(SpacyConfigError, match="unknown word group 'units2'"):
+        spacy_pipeline.user_words(["units2"])
 
 
 def test_only_sentences_with_a_figure_reach_the_learned_component(nlp):

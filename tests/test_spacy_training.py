@@ -25,6 +25,7 @@ def tiny_model(tmp_path_factory):
     return training.train(held_out=_others(SMALL_DOC), output=tmp_path_factory.mktemp("tiny"), overrides=TINY)
 
 
+@pytest.mark.slow  # about 15 s with loading the segmenter; the training itself takes seconds
 def test_training_on_a_tiny_sample_gives_a_working_pipeline(tiny_model):
     nlp = runtime(tiny_model, extractor="spacy", quantities="rules", indicators="learned")
     doc = Document.from_text("力争到2027年，全市基层诊疗量占比达65%以上。", doc_id="d")
@@ -34,6 +35,7 @@ def test_training_on_a_tiny_sample_gives_a_working_pipeline(tiny_model):
     assert [(c.text, c.value, c.extractor) for c in claims] == [("65%", 65.0, "spacy")]
 
 
+@pytest.mark.slow
 def test_training_is_reproducible(tiny_model, tmp_path):
     again = training.train(held_out=_others(SMALL_DOC), output=tmp_path / "again", overrides=TINY)
     assert (again / "spancat" / "model").read_bytes() == (tiny_model / "spancat" / "model").read_bytes()

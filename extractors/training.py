@@ -46,7 +46,7 @@ MODELS_DIR = ROOT / ".models" / "spacy"
 READER = "reform_facts.gold_sentences.v1"
 # Bump when the code changes what a trained model means (the examples, the suggester, the
 # features): the digest then names new folders and the old models are not loaded.
-FORMAT = "spancat-3"
+FORMAT = "spancat-4"
 _DONE = "trained.json"  # written last: a folder without it is an interrupted training
 
 log = logging.getLogger(__name__)

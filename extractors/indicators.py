@@ -6,6 +6,9 @@ Before the number, the clause is cut back to the words naming the measure (签�
 """
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
+
 import regex
 
 from extractors.rulebook import Rulebook
@@ -13,10 +16,54 @@ from reform_facts.claim import QuantityType
 
 Span = tuple[int, int]
 _AFTER_FIRST = (QuantityType.COUNT, QuantityType.MONEY)
+_DIGIT = regex.compile(r"[0-9０-９]")
+_FIGURE = regex.compile(r"[0-9０-９]+(?:\.[0-9]+)?")
+_CLOSE = regex.compile(r"[（(][^）)]{1,8}[）)]")
+
+
+_NUMBER_START = frozenset("0123456789０１２３４５６７８９")
+_PERCENT = frozenset("%％")
+
+
+@dataclass(frozen=True, slots=True)
+class Cut:
+    """Where an indicator may start: after the last match of `whole` (years | region names |
+    numbers [0-9０-９]+[%％]?) in a stretch of text.
+
+    `whole` with its trie of thousands of names costs some 3 µs a character. Where its first
+    alternative, `years`, matches nowhere in the stretch, the same scan is run here with the
+    names' Aho-Corasick automaton instead (`names`: the longest name at each offset, which is
+    what the trie matches there): same matches, a tenth of the time.
+    """
+
+    whole: regex.Pattern[str]
+    years: regex.Pattern[str]
+    names: Callable[[str, int, int], dict[int, int]]
+
+    def last_end(self, text: str, lo: int, hi: int) -> int:
+        if self.years.search(text, lo, hi) is not None:
+            for match in self.whole.finditer(text, lo, hi):
+                lo = max(lo, match.end())
+            return lo
+        names = self.names(text, lo, hi)
+        last, at = lo, lo
+        while at < hi:  # finditer: leftmost match, names before numbers, then on from its end
+            end = names.get(at)
+            if end is None and text[at] in _NUMBER_START:
+                end = at + 1
+                while end < hi and text[end] in _NUMBER_START:
+                    end += 1
+                if end < hi and text[end] in _PERCENT:
+                    end += 1
+            if end is None:
+                at += 1
+            else:
+                last = at = end
+        return last
 
 
 class IndicatorFinder:
-    def __init__(self, book: Rulebook, *, cut_before: regex.Pattern[str]) -> None:
+    def __init__(self, book: Rulebook, *, cut_before: Cut) -> None:
         rules = book.indicators
         self.max_chars = rules.max_chars
         self.strip_end = _alternation(rules.strip_end, "$")
@@ -41,15 +88,13 @@ class IndicatorFinder:
         if found is None and previous_clause is not None:
             # the previous clause names the measure: up to its own figure, or whole (a table row's
             # first cell: 基层诊疗量占比\t62.5%)
-            first_digit = regex.search(r"[0-9０-９]", text[previous_clause[0]:previous_clause[1]])
-            stop = previous_clause[0] + first_digit.start() if first_digit else previous_clause[1]
+            first_digit = _DIGIT.search(text, previous_clause[0], previous_clause[1])
+            stop = first_digit.start() if first_digit else previous_clause[1]
             found = self._before(text, previous_clause[0], stop)
         return found
 
     def _before(self, text: str, lo: int, hi: int) -> Span | None:
-        for match in self.cut_before.finditer(text, lo, hi):  # start after the last year, region, number
-            lo = max(lo, match.end())
-        return self._trim(text, lo, hi)
+        return self._trim(text, self.cut_before.last_end(text, lo, hi), hi)  # after the last year, region, number
 
     def _trim(self, text: str, lo: int, hi: int) -> Span | None:
         changed = True
@@ -80,7 +125,7 @@ class IndicatorFinder:
         if marker is None:
             return None
         names = self._split(text, lo, marker.start())
-        figures = len(regex.findall(r"[0-9０-９]+(?:\.[0-9]+)?", text[marker.end():hi])) + 1
+        figures = len(_FIGURE.findall(text, marker.end(), hi)) + 1
         if len(names) < 2 or figures > len(names):
             return None
         name = names[figures - 1]
@@ -102,7 +147,7 @@ class IndicatorFinder:
             pass
         if last is None:  # no known head noun: the phrase up to the boundary, if it is one
             return self._trim(text, end, hi)
-        close = regex.match(r"[（(][^）)]{1,8}[）)]", text[last.end():last.end() + 10])
+        close = _CLOSE.match(text[last.end():last.end() + 10])
         return end, last.end() + (close.end() if close else 0)
 
 

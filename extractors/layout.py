@@ -5,7 +5,9 @@ Computed once per document; every claim of the document looks its context up her
 from __future__ import annotations
 
 import bisect
+from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import regex
 
@@ -15,13 +17,16 @@ from extractors.rulebook import Rulebook
 _BREAKS = regex.compile(r"(?<=[\p{Han}])\n+(?=[\p{Han}])")
 # a single line break inside a number (96\n.5%, 20\n23年) is debris too, whatever the line length
 # a line that stops at a comma (table rows of clauses) goes on in the next line
-_CONTINUED = regex.compile(r"[，,、；;：:][ \t　]*$")
+_COMMAS = frozenset("，,、；;：:")
+_LINE_SPACE = frozenset(" \t　")
 _CLAUSE_BREAK = regex.compile(r"(?<=[，,、；;：:][ \t　]*)\n+")
 _NUMBER_BREAK = regex.compile(r"(?<=[0-9０-９.．])\n(?=[0-9０-９.．])")
 
 
-@dataclass(frozen=True, slots=True)
-class Segment:
+class Segment(NamedTuple):
+    """A range of offsets. A named tuple rather than a frozen dataclass: a document makes tens
+    of thousands of them, and a tuple is built in a third of the time."""
+
     start: int
     end: int
 
@@ -33,25 +38,31 @@ class Layout:
         self.text = text
         self.paragraphs: list[Segment] = []
         self.headings: list[Segment] = []
-        for match in regex.finditer(r"[^\n]+", text):
-            line = match.group()
+        last_line = 0  # where the last line of the last paragraph starts
+        for start, line in _lines(text):
             if not line.strip():
                 continue
-            segment = Segment(match.start(), match.end())
+            segment = Segment(start, start + len(line))
             bare = line.strip().strip("#*\t 　").strip()
             previous = self.paragraphs[-1] if self.paragraphs else None
-            if previous and _CONTINUED.search(text, previous.start, previous.end):
+            if previous and _continued(text, last_line, previous.end):
                 # the last line stopped at a comma: this one goes on with its sentence
                 self.paragraphs[-1] = Segment(previous.start, segment.end)
+                last_line = start
             elif patterns.speaker.search(line) or (bare and patterns.heading.fullmatch(bare)):
                 self.headings.append(segment)
             else:
                 self.paragraphs.append(segment)
+                last_line = start
         soft = self._soft_breaks(text, book.context.soft_break_min_line)
-        self.sentence_ends = [m.end() for m in patterns.sentence_end.finditer(text) if m.start() not in soft]
-        self.clause_ends = [m.end() for m in patterns.clause_end.finditer(text) if m.start() not in soft]
+        self.sentence_ends = _ends(patterns.sentence_end, text, soft)
+        self.clause_ends = _ends(patterns.clause_end, text, soft)
         self._paragraph_starts = [p.start for p in self.paragraphs]
         self._heading_starts = [h.start for h in self.headings]
+        self._openings: list[Segment | None] = [None] * len(self.paragraphs)
+        self._clauses: dict[tuple[int, int], Segment] = {}
+        self._places: dict[int, tuple[int, bool, int, int]] = {}
+        self._sentences: dict[tuple[int, int], Segment] = {}
 
     @staticmethod
     def _soft_breaks(text: str, min_line: int) -> set[int]:
@@ -76,10 +87,17 @@ class Layout:
         return Segment(left, right)
 
     def clause(self, start: int, end: int) -> Segment:
-        return self._between(self.clause_ends, start, end, len(self.text))
+        # every claim asks for its clause and sentence several times (context, kind, indicator)
+        found = self._clauses.get((start, end))
+        if found is None:
+            found = self._clauses[start, end] = self._between(self.clause_ends, start, end, len(self.text))
+        return found
 
     def sentence(self, start: int, end: int) -> Segment:
-        return self._between(self.sentence_ends, start, end, len(self.text))
+        found = self._sentences.get((start, end))
+        if found is None:
+            found = self._sentences[start, end] = self._between(self.sentence_ends, start, end, len(self.text))
+        return found
 
     def paragraph(self, start: int) -> Segment | None:
         i = bisect.bisect_right(self._paragraph_starts, start) - 1
@@ -97,19 +115,44 @@ class Layout:
             return None
         return Segment(paragraph.start, sentence.start)
 
+    def place(self, start: int) -> tuple[int, bool, int, int]:
+        """What the paragraph-wide lookups of `start` depend on: the index of the last paragraph
+        starting at or before it, whether it lies inside that paragraph, the start of its
+        sentence and the index of the last heading before it. Equal places, equal answers."""
+        found = self._places.get(start)
+        if found is None:
+            i = bisect.bisect_right(self._paragraph_starts, start) - 1
+            inside = i >= 0 and self.paragraphs[i].end >= start
+            sentence = bisect.bisect_right(self.sentence_ends, start)
+            found = self._places[start] = (i, inside, sentence, bisect.bisect_right(self._heading_starts, start))
+        return found
+
     def previous_openings(self, start: int) -> list[Segment]:
         """First sentences of the paragraphs before the one holding `start`, back to the
         nearest heading, nearest first."""
+        lo, hi = self.previous_range(start)
+        return [self.opening(k) for k in range(hi - 1, lo - 1, -1)]
+
+    def previous_range(self, start: int) -> tuple[int, int]:
+        """Indices lo..hi of the paragraphs before the one holding `start` that come after
+        its nearest heading (paragraphs are in text order: a slice, not a walk back)."""
         i = bisect.bisect_right(self._paragraph_starts, start) - 1
         heading = self.heading(start)
-        floor = heading.end if heading else 0
-        out = []
-        for paragraph in reversed(self.paragraphs[:max(i, 0)]):
-            if paragraph.start < floor:
-                break
+        hi = max(i, 0)
+        return min(bisect.bisect_left(self._paragraph_starts, heading.end if heading else 0), hi), hi
+
+    def openings(self) -> list[Segment]:
+        """The first sentence of every paragraph."""
+        return [self.opening(k) for k in range(len(self.paragraphs))]
+
+    def opening(self, k: int) -> Segment:
+        """The first sentence of paragraph k, found once per document, when first asked for."""
+        found = self._openings[k]
+        if found is None:
+            paragraph = self.paragraphs[k]
             first = self.sentence(paragraph.start, paragraph.start + 1)
-            out.append(Segment(paragraph.start, min(first.end, paragraph.end)))
-        return out
+            found = self._openings[k] = Segment(paragraph.start, min(first.end, paragraph.end))
+        return found
 
     def heading(self, start: int) -> Segment | None:
         """The nearest heading or speaker line before `start`."""
@@ -120,6 +163,49 @@ class Layout:
         """Every heading before `start`, nearest first."""
         i = bisect.bisect_right(self._heading_starts, start)
         return self.headings[:i][::-1]
+
+
+def _lines(text: str) -> Iterator[tuple[int, str]]:
+    """(offset, line) of every run of characters between line breaks, empty ones too."""
+    offset = 0
+    for line in text.split("\n"):
+        yield offset, line
+        offset += len(line) + 1
+
+
+def _continued(text: str, start: int, end: int) -> bool:
+    r"""Whether the line text[start:end] stops at a comma, spaces after it aside (the regex
+    `[，,、；;：:][ \t　]*$` over the line, read from its end instead of scanned from its start).
+
+    >>> _continued("覆盖率达到50%， \n下一行", 0, 9), _continued("标题\n", 0, 2)
+    (True, False)
+    """
+    while end > start and text[end - 1] in _LINE_SPACE:
+        end -= 1
+    return end > start and text[end - 1] in _COMMAS
+
+
+def _ends(pattern: regex.Pattern[str], text: str, soft: set[int]) -> list[int]:
+    r"""Where the pattern's matches end, but for those starting at a soft break.
+
+    Read with `map` rather than a Python loop (a document has thousands of boundaries); soft
+    breaks are few, so the matches they start are looked up by bisection and dropped.
+
+    >>> _ends(regex.compile(r"[，\n]"), "甲，乙\n丙\n", {3})
+    [2, 6]
+    """
+    matches = list(pattern.finditer(text))
+    ends = list(map(regex.Match.end, matches))
+    if not soft:
+        return ends
+    starts = list(map(regex.Match.start, matches))
+    dropped = set()
+    for offset in soft:
+        i = bisect.bisect_left(starts, offset)
+        while i < len(starts) and starts[i] == offset:  # more than one only after an empty match
+            dropped.add(i)
+            i += 1
+    return [end for i, end in enumerate(ends) if i not in dropped] if dropped else ends
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,7 +14,8 @@ def is_chinese_numeral(text: str) -> bool:
     >>> is_chinese_numeral("九"), is_chinese_numeral("96\\n.5")
     (True, False)
     """
-    return bool(text) and not any(unicodedata.digit(ch, None) is not None for ch in text)
+    # str.isdigit is unicodedata.digit's "has a digit value" (Numeric_Type Digit or Decimal)
+    return bool(text) and not any(map(str.isdigit, text))
 
 
 def parse_number(text: str, scale: float = 1.0) -> float:

@@ -53,7 +53,9 @@ class QuantityFinder:
         self.units: dict[str, UnitRule] = {s: u for u in book.units.units for s in u.surfaces}
         self.scales = {s.surface: s.factor for s in book.numbers.scales}
         self.rates = book.units.rates
-        self.exclusions = [(rule, self._compile_exclusion(rule)) for rule in book.exclusions.exclusions]
+        # (rule, before, after, span, sentence): the patterns a rule checks, None where it has none
+        self.exclusions = [(rule, *map(self._compile_exclusion(rule).get, _AROUND))
+                           for rule in book.exclusions.exclusions]
         gap = book.comparators.gap
         before = [(s, c) for c in book.comparators.comparators
                   if c.position == "before" and not c.reach for s in c.surfaces]
@@ -67,7 +69,7 @@ class QuantityFinder:
 
     def _compile_exclusion(self, rule: ExclusionRule) -> dict[str, regex.Pattern[str]]:
         return {key: self.book.compile(getattr(rule, key), where=f"exclusions.yaml: {rule.id}.{key}")
-                for key in ("before", "after", "span", "sentence") if getattr(rule, key)}
+                for key in _AROUND if getattr(rule, key)}
 
     @staticmethod
     def _word_table(pairs, template: str):
@@ -79,7 +81,10 @@ class QuantityFinder:
     # --- finding ----------------------------------------------------------------------
     def find(self, text: str) -> Iterator[Quantity | Rejection]:
         taken: list[tuple[int, int]] = []
-        for match in self.ratio.finditer(text):
+        seen: dict = {}  # what this text's figures share: numerals read, sentences searched
+        # a ratio is kept only with ∶ or two ASCII colons in it: without them in the text, none is
+        ratios = self.ratio.finditer(text) if "∶" in text or text.count(":") >= 2 else ()
+        for match in ratios:
             # ∶ is a ratio; an ASCII colon only with three parts (8:30 is a time of day)
             if "∶" in match.group() or match.group().count(":") >= 2:
                 taken.append((match.start(), match.end()))
@@ -87,35 +92,37 @@ class QuantityFinder:
                                self._comparator(text, match.start(), match.end(), ""),
                                "unit.ratio", 0.9)
         for match in self.quantity.finditer(text):
-            if any(s < match.end() and match.start() < e for s, e in taken):
+            if taken and any(s < match.end() and match.start() < e for s, e in taken):
                 continue
-            yield self._resolve(text, match)
+            yield self._resolve(text, match, seen)
         for match in self.bare_scale.finditer(text):
-            yield Quantity(match.start(), match.end(), parse_number(match.group("n1")), None, "个",
+            yield Quantity(match.start(), match.end(), _number(seen, match.group("n1")), None, "个",
                            QuantityType.COUNT, self._comparator(text, match.start(), match.end(), ""),
                            "numbers.bare_scale", 0.6)
 
-    def _resolve(self, text: str, match: regex.Match[str]) -> Quantity | Rejection:
+    def _resolve(self, text: str, match: regex.Match[str], seen: dict | None = None) -> Quantity | Rejection:
+        seen = {} if seen is None else seen
         start, end = match.span()
         unit_rule = self.units[match.group("unit")]
-        excluded = self._excluded(text, start, end, match)
+        n1, s1, n2, s2 = match.group("n1", "s1", "n2", "s2")
+        chinese = is_chinese_numeral(n1)
+        excluded = self._excluded(text, start, end, match, seen, bare_chinese=chinese and not s1)
         if excluded is not None:
             return excluded
-        chinese = is_chinese_numeral(match.group("n1"))
-        if (unit_rule.numerals == "arabic" and chinese and not match.group("s1")) or (unit_rule.numerals == "chinese" and not chinese):
+        if (unit_rule.numerals == "arabic" and chinese and not s1) or (unit_rule.numerals == "chinese" and not chinese):
             return Rejection(start, end, unit_rule.id, "numeral form not used with this unit")
         if unit_rule.requires_context:
             window = text[max(0, start - 30):start]
             if not any(word in window for word in unit_rule.requires_context):
                 return Rejection(start, end, unit_rule.id, "unit used without its context")
         factor = unit_rule.factor
-        value = parse_number(match.group("n1"), self.scales.get(match.group("s1") or "", 1.0)) * factor
+        value = _number(seen, n1, self.scales.get(s1 or "", 1.0)) * factor
         value_max = None
-        if match.group("n2"):
-            scale = match.group("s2") or match.group("s1") or ""
-            value_max = parse_number(match.group("n2"), self.scales.get(scale, 1.0)) * factor
-            if match.group("s2") and not match.group("s1"):  # 1-2万人: the scale applies to both ends
-                value *= self.scales[match.group("s2")]
+        if n2:
+            scale = s2 or s1 or ""
+            value_max = _number(seen, n2, self.scales.get(scale, 1.0)) * factor
+            if s2 and not s1:  # 1-2万人: the scale applies to both ends
+                value *= self.scales[s2]
         if not math.isfinite(value) or (value_max is not None and not math.isfinite(value_max)):
             return Rejection(start, end, unit_rule.id, "a digit run too long to be a quantity")
         unit, quantity_type = self._unit(text, start, unit_rule)
@@ -126,7 +133,7 @@ class QuantityFinder:
     def _unit(self, text: str, start: int, unit_rule: UnitRule) -> tuple[str, QuantityType]:
         """A count becomes a rate when a per-population cue stands earlier in the clause."""
         if unit_rule.quantity_type is QuantityType.COUNT:
-            window = regex.split(r"[，。；;,\n]", text[max(0, start - 40):start])[-1]
+            window = _CLAUSE_MARK.split(text[max(0, start - 40):start])[-1]
             for rate in self.rates:
                 if any(cue in window for cue in rate.cues):
                     unit = unit_rule.unit + rate.suffix
@@ -150,39 +157,75 @@ class QuantityFinder:
                 return comparator
         return Comparator.EQ
 
-    def _excluded(self, text: str, start: int, end: int, match) -> Rejection | None:
-        """The first exclusion rule whose every pattern holds around the span."""
-        for rule, patterns in self.exclusions:
+    def _excluded(self, text: str, start: int, end: int, match, seen: dict | None = None, *,
+                  bare_chinese: bool | None = None) -> Rejection | None:
+        """The first exclusion rule whose every pattern holds around the span. `bare_chinese`:
+        whether the match's first number is in Chinese numerals without a scale, if known."""
+        seen = {} if seen is None else seen
+        lo, hi = max(0, start - LOOK), min(len(text), end + LOOK)
+        for rule, before, after, span, sentence in self.exclusions:
             if rule.chinese_below is not None:
-                if not self._small_chinese_count(rule, match):
+                if not self._small_chinese_count(rule, match, seen, bare_chinese):
                     continue
-            elif not patterns:
+            elif before is after is span is sentence is None:
                 continue
-            before, after, span = patterns.get("before"), patterns.get("after"), patterns.get("span")
-            sentence = patterns.get("sentence")
-            if ((before is None or before.search(text, max(0, start - LOOK), start))
-                    and (after is None or after.match(text, end, min(len(text), end + LOOK)))
-                    and (span is None or span.search(text, start, end))
-                    and (sentence is None or sentence.search(text, *_sentence_bounds(text, start, end)))):
+            # every pattern must hold: the span itself, the shortest text, is looked at first
+            if ((span is None or span.search(text, start, end))
+                    and (before is None or before.search(text, lo, start))
+                    and (after is None or after.match(text, end, hi))
+                    and (sentence is None or _in_sentence(seen, rule.id, sentence, text, start, end))):
                 return Rejection(start, end, rule.id, rule.reason)
         return None
 
-    def _small_chinese_count(self, rule: ExclusionRule, match) -> bool:
+    def _small_chinese_count(self, rule: ExclusionRule, match, seen: dict | None = None,
+                             bare_chinese: bool | None = None) -> bool:
         """三个工作抓手: a Chinese-numeral count without scale below the rule's threshold."""
-        if match is None or match.group("s1") or not is_chinese_numeral(match.group("n1")):
+        if match is None:
+            return False
+        if bare_chinese is None:
+            bare_chinese = not match.group("s1") and is_chinese_numeral(match.group("n1"))
+        if not bare_chinese:
             return False
         unit_rule = self.units[match.group("unit")]
         if rule.quantity_types and unit_rule.quantity_type not in rule.quantity_types:
             return False
-        return parse_number(match.group("n1")) < rule.chinese_below
+        return _number({} if seen is None else seen, match.group("n1")) < rule.chinese_below
+
+
+def _number(seen: dict, numeral: str, scale: float = 1.0) -> float:
+    """parse_number, reading each numeral of a text once (cn2an is slow): same value, since
+    parse_number(n, scale) is parse_number(n) * scale."""
+    value = seen.get(numeral)
+    if value is None:
+        value = seen[numeral] = parse_number(numeral)
+    return value * scale
+
+
+def _in_sentence(seen: dict, rule_id: str, pattern: regex.Pattern[str], text: str, start: int, end: int) -> bool:
+    """Whether a rule's pattern occurs in the span's sentence, searched once per sentence."""
+    key = (rule_id, *_sentence_bounds(text, start, end))
+    found = seen.get(key)
+    if found is None:
+        found = seen[key] = pattern.search(text, key[1], key[2]) is not None
+    return found
 
 
 def _sentence_bounds(text: str, start: int, end: int) -> tuple[int, int]:
     """From the end of the previous sentence to the end of this one: 。！？, a line break, or
-    the brackets that set injected text apart (【微信扫一扫】)."""
-    lo = max(text.rfind(mark, 0, start) for mark in _SENTENCE_MARKS) + 1
-    ends = [i for i in (text.find(mark, end) for mark in _SENTENCE_MARKS) if i >= 0]
-    return lo, (min(ends) + 1 if ends else len(text))
+    the brackets that set injected text apart (【微信扫一扫】).
+
+    One search each way, stopping at the nearest mark (a search per mark would run to the
+    text's ends for the marks it does not hold).
+
+    >>> _sentence_bounds("扫一扫。领取888元红包！再见", 8, 12)
+    (4, 13)
+    """
+    before = _SENTENCE_MARK_BACK.search(text, 0, start)
+    after = _SENTENCE_MARK.search(text, end)
+    return (before.start() + 1 if before else 0), (after.start() + 1 if after else len(text))
 
 
-_SENTENCE_MARKS = ("。", "！", "？", "!", "?", "\n", "【", "】")
+_AROUND = ("before", "after", "span", "sentence")
+_SENTENCE_MARK = regex.compile("[。！？!?\n【】]")
+_SENTENCE_MARK_BACK = regex.compile("[。！？!?\n【】]", regex.REVERSE)
+_CLAUSE_MARK = regex.compile(r"[，。；;,\n]")

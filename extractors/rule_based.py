@@ -6,7 +6,7 @@ from dataclasses import replace
 import regex
 
 from extractors.context import ContextResolver, DocumentContext
-from extractors.indicators import IndicatorFinder
+from extractors.indicators import Cut, IndicatorFinder
 from extractors.quantities import Quantity, QuantityFinder
 from extractors.regions import Gazetteer
 from extractors.rulebook import Rulebook, load_rulebook
@@ -27,9 +27,15 @@ class RuleExtractor:
         self.quantities = QuantityFinder(self.book)
         self.gazetteer = Gazetteer(self.book.regions)
         self.context = ContextResolver(self.book, self.gazetteer)
-        years = self.book.context.years.pattern
-        cut = "|".join([f"(?:{years})", self.gazetteer.pattern.pattern, r"[0-9０-９]+[%％]?"])
-        self.indicators = IndicatorFinder(self.book, cut_before=regex.compile(cut, regex.VERBOSE | regex.V1))
+        self.indicators = IndicatorFinder(self.book, cut_before=self._cut())
+
+    def _cut(self) -> Cut:
+        """Years, region names and numbers, after which an indicator starts."""
+        years = f"(?:{self.book.context.years.pattern})"
+        whole = "|".join([years, self.gazetteer.pattern.pattern, r"[0-9０-９]+[%％]?"])
+        flags = regex.VERBOSE | regex.V1
+        return Cut(whole=regex.compile(whole, flags), years=regex.compile(years, flags),
+                   names=self.gazetteer.longest_at)
 
     def __call__(self, doc: Document) -> list[Claim]:
         # rules match the simplified view; claims keep the stored text (same offsets)

@@ -20,6 +20,7 @@ import bisect
 from collections.abc import Iterable, Iterator
 from dataclasses import replace
 from functools import cache, partial
+from itertools import accumulate
 
 import numpy
 import regex
@@ -185,6 +186,8 @@ def sentence_docs(doc: Doc, sentences: list[Span]) -> list[Doc]:
     rows = doc.to_array([ORTH, SPACY, NORM, TAG, IDX])
     strings = doc.vocab.strings
     found = doc._.rf_found or []
+    by_start = sorted(range(len(found)), key=lambda k: found[k].start)
+    starts = [found[k].start for k in by_start]
     text = text_of(doc)
     out = []
     for sentence in sentences:
@@ -194,7 +197,11 @@ def sentence_docs(doc: Doc, sentences: list[Span]) -> list[Doc]:
         sub.from_array([NORM, TAG], part[:, 2:4])
         a, b = sentence.start_char, sentence.end_char
         sub._.rf_text = text[a:rows[sentence.end, 4] if sentence.end < len(rows) else len(text)]
-        sub._.rf_found = [replace(f, start=f.start - a, end=f.end - a) for f in found if a <= f.start and f.end <= b]
+        # the candidates inside the sentence, in the doc's order (bisected: a long document has
+        # thousands of sentences and candidates)
+        inside = sorted(k for k in by_start[bisect.bisect_left(starts, a):bisect.bisect_right(starts, b)]
+                        if found[k].end <= b)
+        sub._.rf_found = [replace(found[k], start=found[k].start - a, end=found[k].end - a) for k in inside]
         out.append(sub)
     return out
 
@@ -287,13 +294,13 @@ class ClaimAssembler:
                 if scores.get((*offsets.tokens(c.start, c.end), QUANTITY), 0.0) >= self.quantity_threshold]
         learned = sorted(((score, start, end) for (start, end, label), score in scores.items()
                           if label == QUANTITY and score >= self.quantity_threshold), reverse=True)
-        taken = [(c.start, c.end) for c in rule_claims]
+        taken = Taken([(c.start, c.end) for c in rule_claims])
         rules, ctx = shared_rules(), None
         for _score, start, end in learned:
             a, b = offsets.chars(start, end)
-            if any(a < e and s < b for s, e in taken):
+            if taken.overlaps(a, b):
                 continue
-            taken.append((a, b))
+            taken.add(a, b)
             ctx = ctx or rules.context.for_document(document)
             for q in _resolve(document.text, a, b):
                 kept.append(rules.claim(document, ctx, q).with_(rule_id=f"learned:{q.rule_id}"))
@@ -314,6 +321,40 @@ class ClaimAssembler:
             if best is None or best[0] < theirs + self.indicator_margin:
                 indicator = claim.indicator
         return claim.with_(indicator=indicator, extractor=self.extractor)
+
+
+class Taken:
+    """Character spans already claimed: does [a, b) overlap one (`s < b and a < e`)?
+
+    In logarithmic time (a long document has thousands of claims): the first spans (the rule
+    claims) by the largest end among those starting before b; the spans added later, which
+    overlap none of the others, by the last of them starting before b.
+
+    >>> taken = Taken([(0, 4), (10, 12)])
+    >>> taken.overlaps(4, 10), taken.overlaps(3, 5)
+    (False, True)
+    >>> taken.add(5, 8)
+    >>> taken.overlaps(7, 9), taken.overlaps(8, 10)
+    (True, False)
+    """
+
+    def __init__(self, spans: list[tuple[int, int]]) -> None:
+        spans = sorted(spans)
+        self.starts = [s for s, _ in spans]
+        self.reach = list(accumulate((e for _, e in spans), max))  # the largest end so far
+        self.added: list[tuple[int, int]] = []
+
+    def overlaps(self, a: int, b: int) -> bool:
+        k = bisect.bisect_left(self.starts, b)
+        if k and self.reach[k - 1] > a:
+            return True
+        # added spans overlap no other span, so sorted by (start, end) their ends never fall
+        j = bisect.bisect_left(self.added, (b, -1))
+        return bool(j) and self.added[j - 1][1] > a
+
+    def add(self, a: int, b: int) -> None:
+        """Add a span that overlaps none taken (`overlaps(a, b)` is false)."""
+        bisect.insort(self.added, (a, b))
 
 
 def _resolve(text: str, a: int, b: int) -> Iterator[Quantity]:

@@ -36,6 +36,14 @@ def runtime(path, *, extractor: str, **assemble: object) -> Language:
     return nlp
 
 
+def version(name: str = NAME, held_out: Collection[str] = ()) -> str:
+    """The `version` of the extractor `name` (spacy, hybrid) with `held_out` out of training,
+    without loading or training its pipeline: the folder name of the model it uses or would train."""
+    held = tuple(sorted(held_out))
+    fold = f"-without-{'+'.join(held)}" if held else ""
+    return f"{name}-{training.model_dir(held).name}{fold}"
+
+
 class SpacyExtractor:
     """Build once (trains on first use if the model is missing), then call per document.
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from reform_facts.claim import Document
 from reform_facts.readers import Failure
@@ -53,6 +54,75 @@ class Extraction:
 
     def __repr__(self) -> str:
         return f"Extraction({len(self.rows)} results, {self.cached} cached, {len(self.failures)} failures)"
+
+
+class Batch:
+    """Documents that one task extracts with one extractor, one after the other.
+
+    A plain class with slots, like `Corpus`: Prefect neither walks its documents looking for
+    futures nor records their text as a task parameter.
+    """
+
+    __slots__ = ("extractor", "documents")
+
+    def __init__(self, extractor: str, documents: list[Document]) -> None:
+        self.extractor = extractor
+        self.documents = documents
+
+    def __len__(self) -> int:
+        return len(self.documents)
+
+    def __repr__(self) -> str:
+        return f"Batch({self.extractor}, {len(self.documents)} documents)"
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """What became of one document of a batch: its result (cached or not), or why it failed."""
+
+    doc_id: str
+    extractor: str
+    result: Any = None  # warehouse.load.ExtractionResult, None when the extraction failed
+    cached: bool = False
+    error: str | None = None
+
+
+# Batches shrink down to this many documents: below it a task's own cost (its states reported to
+# the API, its run created) is no longer small beside the work, and the tail is short already.
+SMALLEST_BATCH = 4
+
+
+def plan(documents: list[Document], extractors: list[str], slots: int,
+         smallest: int = SMALLEST_BATCH) -> list[Batch]:
+    """Cut the (document, extractor) pairs into batches for `slots` parallel task slots.
+
+    Few tasks, because each task run costs Prefect bookkeeping, yet an even end: the largest
+    documents go first and each batch holds half of the remaining text's share of a slot
+    (guided self-scheduling), so that batches shrink towards the end and no slot finishes
+    long after the others. Batches are in the order to submit them, largest first.
+
+    >>> docs = [Document.from_text("增长" * n, doc_id=f"d{n}") for n in range(1, 11)]
+    >>> [[d.doc_id for d in b.documents] for b in plan(docs, ["rules"], slots=2, smallest=2)]
+    [['d10', 'd9'], ['d8', 'd7'], ['d6', 'd5'], ['d4', 'd3'], ['d2', 'd1']]
+    >>> same = [Document.from_text("增长" * 50, doc_id=f"e{i}") for i in range(100)]
+    >>> [len(b) for b in plan(same, ["rules"], slots=2)]
+    [25, 18, 14, 10, 8, 7, 6, 4, 4, 4]
+    """
+    ordered = sorted(documents, key=lambda doc: len(doc.text), reverse=True)
+    cuts: list[tuple[int, int]] = []  # (start, end) of each batch in `ordered`
+    remaining = sum(len(doc.text) for doc in ordered)
+    start = 0
+    while start < len(ordered):
+        share, size, end = remaining / (2 * max(slots, 1)), 0, start
+        while end < len(ordered) and (end - start < smallest or size + len(ordered[end].text) <= share
+                                      or len(ordered) - end < smallest):  # no batch left smaller
+            size += len(ordered[end].text)
+            end += 1
+        cuts.append((start, end))
+        remaining -= size
+        start = end
+    batches = [Batch(name, ordered[start:end]) for start, end in cuts for name in extractors]
+    return sorted(batches, key=lambda b: sum(len(doc.text) for doc in b.documents), reverse=True)
 
 
 def merge_failures(failures: Iterable[Failure]) -> list[Failure]:

@@ -8,13 +8,14 @@ Results are written to local storage under `.cache/prefect/` (ignored by git).
 """
 from __future__ import annotations
 
-import threading
 from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any, cast
 
 from prefect.cache_policies import CachePolicy
 from prefect.context import TaskRunContext
+from prefect.filesystems import LocalFileSystem
+from prefect.results import ResultStore
 from prefect.utilities.hashing import hash_objects
 
 from extractors import registry
@@ -24,15 +25,10 @@ from reform_facts.claim import Claim, Document
 
 CACHE_DIR = ROOT / ".cache" / "prefect"
 
-# The thread runner may call this from several threads at once. registry.get caches, but it
-# does not lock, so two threads could each build the same extractor (a spaCy pipeline twice).
-_BUILD = threading.Lock()
-
-
 def extractor(name: str) -> Extractor:
-    """The extractor of that name, built at most once per process even when threads race."""
-    with _BUILD:
-        return registry.get(name)
+    """The extractor of that name, built at most once per process even when threads race
+    (registry.get builds under a lock: never a spaCy pipeline twice)."""
+    return registry.get(name)
 
 
 def result_format() -> tuple[str, ...]:
@@ -46,9 +42,9 @@ def result_format() -> tuple[str, ...]:
 class DocumentAndVersion(CachePolicy):
     """Cache key of `extract_document`: the document's content and the extractor's version.
 
-    The key is computed where the task runs, so a Dask worker learns the version from the
-    extractor it builds once for itself. The document's path is left out: moving the corpus
-    folder does not change what is extracted.
+    The key is computed where the task runs, so a Dask worker learns the version for itself
+    (`registry.version`: from the rules and the trained model's folder, nothing loaded). The
+    document's path is left out: moving the corpus folder does not change what is extracted.
     """
 
     def compute_key(self, task_ctx: TaskRunContext, inputs: dict[str, Any],
@@ -57,11 +53,26 @@ class DocumentAndVersion(CachePolicy):
 
 
 def extraction_key(document: Document, name: str) -> str:
-    """The cache key of extracting `document` with the extractor called `name`."""
+    """The cache key of extracting `document` with the extractor called `name`.
+
+    The version comes from `registry.version`, which does not build a spaCy pipeline: a cache
+    hit costs no model load."""
     # raise_on_failure: an unhashable input raises instead of returning None (no caching)
     return cast(str, hash_objects(result_format(), document.doc_id, document.sha256, document.title,
                                   document.year, document.region, document.region_code,
-                                  name, extractor(name).version, raise_on_failure=True))
+                                  name, registry.version(name), raise_on_failure=True))
+
+
+def result_store(cache_dir: Path | str | None = None) -> ResultStore:
+    """The files `cache_options` makes a task keep its results in, for a task that keeps one per
+    document itself (`tasks.extract_batch`): the same keys, the same layout, read by either.
+
+    Not kept in memory: a worker extracting thousands of documents holds none of their results.
+    """
+    where = Path(cache_dir) if cache_dir else CACHE_DIR
+    return ResultStore(result_storage=LocalFileSystem(basepath=str(where / "results")),
+                       metadata_storage=LocalFileSystem(basepath=str(where / "keys")),
+                       cache_result_in_memory=False)
 
 
 def cache_options(cache_dir: Path | str | None = None) -> dict[str, Any]:

@@ -13,18 +13,17 @@ from typing import Any
 
 from prefect import flow, get_run_logger
 from prefect.artifacts import create_link_artifact
+from prefect.context import FlowRunContext
 from prefect.runtime import flow_run
 from prefect.states import Completed, Failed, State
 from prefect.task_runners import ThreadPoolTaskRunner
 
 from extractors import registry
 from pipeline import artifacts, caching, runners
-from pipeline.batches import Corpus, Extracted, Extraction, merge_failures
-from pipeline.tasks import extract_document, load_warehouse, read_file, record, score
+from pipeline.batches import Batch, Corpus, Extracted, Extraction, Outcome, merge_failures, plan
+from pipeline.tasks import extract_batch, load_warehouse, read_files, record, score
 from reform_facts import ROOT
-from reform_facts.errors import DocumentError
 from reform_facts.readers import Failure, expand_paths
-from reform_facts.report import write_report
 
 READ_THREADS = 4
 
@@ -56,24 +55,43 @@ def extractor_names(extractors: list[str] | None) -> list[str]:
     return names
 
 
+def warm_up(extractors: list[str] | None) -> None:
+    """Get ready in this process what every threaded run of `extractors` needs first: the rules
+    extractor (it describes each document read) and each extractor's version (it keys the
+    cache). `reform-facts run` calls it while Prefect's temporary server starts, time this
+    process would otherwise spend waiting. No spaCy pipeline is built; unknown names are left
+    to the flow, which fails on them.
+    """
+    caching.extractor("rules")
+    for name in dict.fromkeys(extractors or registry.names()):
+        if name in registry.names():
+            registry.version(name)
+
+
 @flow(name="ingest-corpus", task_runner=ThreadPoolTaskRunner(max_workers=READ_THREADS))
 def ingest(paths: list[str]) -> Corpus:
-    """Read every supported file under `paths`, one task a file; a file that fails is recorded, not fatal."""
+    """Read every supported file under `paths`, in `READ_THREADS` batch tasks; a file that fails
+    is recorded, not fatal."""
     logger = get_run_logger()
     listed = list(expand_paths([resolve(p) for p in paths]))
     failures = [item for item in listed if isinstance(item, Failure)]
-    submitted = [(str(path), read_file.submit(str(path))) for path in listed if not isinstance(path, Failure)]
+    files = [str(path) for path in listed if not isinstance(path, Failure)]
+    size = max(1, -(-len(files) // READ_THREADS))  # ceiling: at most READ_THREADS tasks, in order
+    batches = [files[i:i + size] for i in range(0, len(files), size)]
+    futures = [read_files.submit(batch) for batch in batches]
     documents, seen = [], {}
-    for path, future in submitted:
+    for batch, future in zip(batches, futures):
         outcome = future.result(raise_on_failure=False)
-        if isinstance(outcome, BaseException):
-            reason = str(outcome) if isinstance(outcome, DocumentError) else f"{type(outcome).__name__}: {outcome}"
-            failures.append(Failure(path, reason.removeprefix(f"{path}: ")))
-        elif outcome.doc_id in seen:  # doc_id is the file stem: a.txt and a.md would collide
-            failures.append(Failure(path, f"same document id {outcome.doc_id!r} as {seen[outcome.doc_id]}"))
-        else:
-            seen[outcome.doc_id] = path
-            documents.append(outcome)
+        if isinstance(outcome, BaseException):  # the task itself broke: none of its files was read
+            outcome = [Failure(path, f"{type(outcome).__name__}: {outcome}") for path in batch]
+        for path, read in zip(batch, outcome):
+            if isinstance(read, Failure):
+                failures.append(read)
+            elif read.doc_id in seen:  # doc_id is the file stem: a.txt and a.md would collide
+                failures.append(Failure(path, f"same document id {read.doc_id!r} as {seen[read.doc_id]}"))
+            else:
+                seen[read.doc_id] = path
+                documents.append(read)
     for failure in failures:
         logger.error("could not read %s", failure)
     logger.info("read %d documents; %d files failed", len(documents), len(failures))
@@ -82,30 +100,63 @@ def ingest(paths: list[str]) -> Corpus:
 
 @flow(name="extract-claims")
 def extract(corpus: Corpus, extractors: list[str], cache_dir: str | None = None) -> Extraction:
-    """Extract every document with every extractor, one cached task a pair, on the flow's task runner.
+    """Extract every document with every extractor on the flow's task runner, in batches.
 
+    One task a batch of documents (`batches.plan`, sized for the runner's parallel slots), yet
+    one cache entry and one failure per (document, extractor) pair, in the corpus's order.
     Give it a Dask runner with `extract.with_options(task_runner=runners.dask_runner(...))`.
     """
     logger = get_run_logger()
-    task = extract_document.with_options(**caching.cache_options(cache_dir)) if cache_dir else extract_document
-    pairs = [(doc, name) for doc in corpus.documents for name in extractors]
+    runner = FlowRunContext.get().task_runner
+    if runners.is_local_dask(runner):  # before the cluster starts, which is at the first task
+        runners.start_worker_server(extractors)
+    batches = plan(corpus.documents, extractors, runners.slots(runner))
     with runners.api_for_workers():
-        futures = [task.submit(doc, name) for doc, name in pairs]
-        outcomes = [future.result(raise_on_failure=False) for future in futures]
+        outcomes = _run_batches(batches, cache_dir)
     results, rows, failures = [], [], []
-    for (doc, name), future, outcome in zip(pairs, futures, outcomes):
-        if isinstance(outcome, BaseException):
-            failures.append(Failure(doc.path, f"extractor {name} failed: {type(outcome).__name__}: {outcome}"))
-            logger.error("extracting %s with %s failed: %s", doc.path, name, outcome)
-            continue
-        results.append(outcome)
-        rows.append(Extracted(doc.doc_id, name, outcome.version, len(outcome.claims),
-                              cached=future.state.name == "Cached"))
+    for doc in corpus.documents:
+        for name in extractors:
+            outcome = outcomes[doc.doc_id, name]
+            if outcome.error is not None:
+                failures.append(Failure(doc.path, f"extractor {name} failed: {outcome.error}"))
+                logger.error("extracting %s with %s failed: %s", doc.path, name, outcome.error)
+                continue
+            results.append(outcome.result)
+            rows.append(Extracted(doc.doc_id, name, outcome.result.version, len(outcome.result.claims),
+                                  cached=outcome.cached))
     extraction = Extraction(results, rows, failures)
-    logger.info("%d extractions: %d from cache, %d computed, %d failed", len(pairs), extraction.cached,
-                len(rows) - extraction.cached, len(failures))
+    logger.info("%d extractions in %d tasks: %d from cache, %d computed, %d failed", len(outcomes), len(batches),
+                extraction.cached, len(rows) - extraction.cached, len(failures))
     artifacts.publish_claims(rows, description=f"Claims per document and extractor, run {flow_run.get_id()}")
     return extraction
+
+
+def _run_batches(batches: list[Batch], cache_dir: str | None) -> dict[tuple[str, str], Outcome]:
+    """The outcome of every (doc_id, extractor) pair of `batches`, all submitted at once.
+
+    A batch whose task fails as a whole (its worker died, its result could not be sent back) is
+    run again one document a task, so that only the document at fault fails; the others of
+    the batch that were extracted before are read from the cache then.
+    """
+    futures = [(batch, extract_batch.submit(batch, cache_dir)) for batch in batches]
+    outcomes: dict[tuple[str, str], Outcome] = {}
+    again: list[Batch] = []
+    for batch, future in futures:
+        try:
+            done = future.result(raise_on_failure=False)
+        except Exception as error:  # noqa: BLE001 - e.g. distributed's KilledWorker, raised as is
+            done = error
+        if not isinstance(done, BaseException):
+            outcomes.update(((outcome.doc_id, outcome.extractor), outcome) for outcome in done)
+        elif len(batch) > 1:
+            get_run_logger().warning("%s failed as a whole (%s: %s): again one document a task", batch,
+                                     type(done).__name__, done)
+            again.extend(Batch(batch.extractor, [doc]) for doc in batch.documents)
+        else:
+            doc = batch.documents[0]
+            outcomes[doc.doc_id, batch.extractor] = Outcome(doc.doc_id, batch.extractor,
+                                                             error=f"{type(done).__name__}: {done}")
+    return outcomes | (_run_batches(again, cache_dir) if again else {})
 
 
 @flow(name="load-warehouse")
@@ -119,6 +170,8 @@ def load(db: str, corpus: Corpus, extraction: Extraction, run_id: str, started_a
 def evaluate(extractors: list[str] | None = None, gold: str = "gold", corpus: str = "corpus",
              db: str | None = None, resamples: int = 200, run_id: str | None = None) -> Any:
     """Score the extractors on the gold set, publish the score table, store it in the warehouse."""
+    from reform_facts.report import write_report  # altair and pandas: only a run that evaluates needs them
+
     names = extractor_names(extractors)
     report = score(names, str(resolve(gold)), str(resolve(corpus)), resamples)
     run_id = run_id or str(flow_run.get_id())

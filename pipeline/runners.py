@@ -5,13 +5,19 @@ belongs here: one process per Dask worker, one thread each, each building its ex
 """
 from __future__ import annotations
 
+import atexit
 import logging
+import os
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any
 
 from prefect.context import FlowRunContext
 from prefect.settings import PREFECT_API_URL, temporary_settings
-from prefect_dask import DaskTaskRunner
+
+if TYPE_CHECKING:
+    from prefect_dask import DaskTaskRunner
 
 
 def dask_runner(address: str | None = None, workers: int | None = None) -> DaskTaskRunner | None:
@@ -26,19 +32,109 @@ def dask_runner(address: str | None = None, workers: int | None = None) -> DaskT
     """
     if address and workers:
         raise ValueError("give a Dask scheduler address or a number of local workers, not both")
+    if not address and workers is None:
+        return None
+    # imported here: it costs a second of CPU that a run on the thread runner does not need
+    from prefect_dask import DaskTaskRunner
+
     if address:
         return DaskTaskRunner(address=address)
-    if workers is not None:
-        if workers < 1:
-            raise ValueError(f"a local Dask cluster needs at least one worker, not {workers}")
-        # The scheduler's start-up chatter in this process; the workers' is silenced below.
-        logging.getLogger("distributed").setLevel(logging.WARNING)
-        # processes, one thread each: extraction is CPU-bound Python, threads would share one GIL;
-        # the dashboard on any free port, so that two clusters on one machine do not collide
-        return DaskTaskRunner(cluster_kwargs={"n_workers": workers, "threads_per_worker": 1,
-                                              "processes": True, "dashboard_address": ":0",
-                                              "silence_logs": logging.ERROR})
-    return None
+    if workers is None or workers < 1:
+        raise ValueError(f"a local Dask cluster needs at least one worker, not {workers}")
+    # The scheduler's start-up chatter in this process; the workers' is silenced below.
+    logging.getLogger("distributed").setLevel(logging.WARNING)
+    # processes, one thread each: extraction is CPU-bound Python, threads would share one GIL;
+    # the dashboard on any free port, so that two clusters on one machine do not collide
+    return DaskTaskRunner(cluster_kwargs={"n_workers": workers, "threads_per_worker": 1,
+                                          "processes": True, "dashboard_address": ":0",
+                                          "silence_logs": logging.ERROR})
+
+
+# The fork server's environment names the extractors its workers should find built.
+PRELOAD_ENV = "REFORM_FACTS_WORKER_EXTRACTORS"
+
+
+def start_worker_server(extractors: list[str] | None = None) -> None:
+    """Have this process's local Dask workers forked from one server that has imported the code and
+    built `extractors` (every registered one when None), not each spawned as a new Python.
+
+    A spawned worker imports Prefect, Dask, spaCy and the project, then loads the spaCy pipeline
+    and its pkuseg model: ~10 s of CPU before its first document, in every worker again. The
+    fork server (`pipeline.worker_preload`) does it once, and starting it is all this costs
+    here: called early, it loads on the other core while this process starts the flow and
+    Prefect's API server starts. Forked workers share the model's memory until they write to it.
+    A server already running is kept. Where fork servers do not exist, workers are spawned.
+    """
+    import multiprocessing
+    from multiprocessing import forkserver
+
+    if "forkserver" not in multiprocessing.get_all_start_methods():
+        return
+    import dask.config
+    import distributed  # noqa: F401 - sets Dask's defaults of the workers' environment read below
+
+    from extractors import registry
+
+    names = list(extractors) if extractors is not None else registry.names()
+    # what a Nanny sets before it spawns a worker (one BLAS thread, a fixed hash seed), and
+    # which a forked worker can only inherit from its server
+    environ = {key: os.environ.get(key, str(value))
+               for key, value in dask.config.get("distributed.nanny.pre-spawn-environ").items()}
+    environ.setdefault("PYTHONHASHSEED", "6640")  # as distributed.nanny does for its workers
+    dask.config.set({"distributed.worker.multiprocessing-method": "forkserver"})
+    multiprocessing.get_context("forkserver").set_forkserver_preload(["pipeline.worker_preload"])
+    with _environment(environ | {PRELOAD_ENV: ",".join(names)}):
+        forkserver.ensure_running()
+    # Stopped, and waited for, when this process ends: no orphan left behind, and its memory
+    # and its workers' count in this process's resource usage (what `wait4` reports to a caller).
+    stop = getattr(forkserver._forkserver, "_stop", None)  # the standard library's own way, not public
+    if stop is not None and stop not in _AT_EXIT:
+        _AT_EXIT.append(stop)
+        atexit.register(stop)
+
+
+_AT_EXIT: list[Any] = []
+
+
+@contextmanager
+def _environment(values: dict[str, str]) -> Iterator[None]:
+    saved = {key: os.environ.get(key) for key in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
+def is_local_dask(task_runner: Any) -> bool:
+    """Whether the runner makes its own local Dask cluster (rather than joining one)."""
+    dask = sys.modules.get("prefect_dask")  # a Dask runner was made by importing it
+    return (dask is not None and isinstance(task_runner, dask.DaskTaskRunner)
+            and not task_runner.address and "n_workers" in task_runner.cluster_kwargs)
+
+
+def slots(task_runner: Any) -> int:
+    """How many extractions the runner runs at once: what batches are planned for.
+
+    One for the thread runner: extraction holds the GIL and a lock in one process. For Dask,
+    the worker threads of a local cluster as it is asked for, else those the scheduler knows
+    now (a cluster still growing: its workers so far, at least one).
+
+    >>> from prefect.task_runners import ThreadPoolTaskRunner
+    >>> slots(ThreadPoolTaskRunner(max_workers=8)), slots(dask_runner(workers=3))
+    (1, 3)
+    """
+    dask = sys.modules.get("prefect_dask")  # a Dask runner was made by importing it
+    if dask is None or not isinstance(task_runner, dask.DaskTaskRunner):
+        return 1
+    if is_local_dask(task_runner):
+        kwargs = task_runner.cluster_kwargs
+        return kwargs["n_workers"] * kwargs.get("threads_per_worker", 1)
+    return max(sum(task_runner.client.nthreads().values()), 1)
 
 
 @contextmanager

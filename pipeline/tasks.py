@@ -1,6 +1,7 @@
-"""The tasks: read one file, extract one document with one extractor, load the warehouse once.
+"""The tasks: read a batch of files, extract one document (or a batch of them) with one extractor, load
+the warehouse once.
 
-Tasks are this small so that a bad file fails on its own: the other tasks go on, and the flow
+A bad file fails on its own: the other tasks go on, and the flow
 records the failure. Tasks take documents and extractor names, never a built extractor. Each
 process that runs them, a Dask worker for example, builds each extractor once for itself.
 """
@@ -19,10 +20,10 @@ from prefect.states import State
 
 from extractors import registry
 from pipeline import caching
-from pipeline.batches import Corpus, Extraction, merge_failures
+from pipeline.batches import Batch, Corpus, Extraction, Outcome, merge_failures
 from reform_facts.claim import Document
-from reform_facts.errors import WarehouseBusyError
-from reform_facts.readers import read_document
+from reform_facts.errors import DocumentError, WarehouseBusyError
+from reform_facts.readers import Failure, read_document
 
 # Extractors are not promised to be thread-safe. Extraction holds the GIL anyway, so running
 # one at a time per process costs nothing, and threads still overlap their calls to the API.
@@ -33,17 +34,30 @@ LOAD_RETRY_DELAY_SECONDS = 10
 
 
 def _read_run_name() -> str:
-    return f"read {Path(task_run.parameters['path']).name}"
+    paths = task_run.parameters["paths"]
+    more = f" and {len(paths) - 1} more" if len(paths) > 1 else ""
+    return f"read {Path(paths[0]).name}{more}"
 
 
 @task(name="read", task_run_name=_read_run_name, cache_policy=NO_CACHE)
-def read_file(path: str) -> Document:
-    """Read one file and describe it (title, year, region it states); DocumentError says why not.
+def read_files(paths: list[str]) -> list[Document | Failure]:
+    """Read and describe (title, year, region it states) each file, in order: its `Document`, or
+    a `Failure` saying why it could not be read. One file's failure leaves the others read.
 
-    No retries: a file that cannot be parsed will not parse on a second try.
+    Files go in batches because each task run costs Prefect bookkeeping (in this process and in
+    the API server) that outweighs reading a file. No retries: a file that cannot be parsed
+    will not parse on a second try.
     """
     caching.extractor("rules")  # describe() uses it: build it under the lock first
-    return registry.describe(read_document(Path(path)))
+    return [_read_one(path) for path in paths]
+
+
+def _read_one(path: str) -> Document | Failure:
+    try:
+        return registry.describe(read_document(Path(path)))
+    except Exception as error:  # noqa: BLE001 (any error of one file is that file's failure)
+        reason = str(error) if isinstance(error, DocumentError) else f"{type(error).__name__}: {error}"
+        return Failure(path, reason.removeprefix(f"{path}: "))
 
 
 @task(name="extract", task_run_name="extract {document.doc_id} with {extractor}",
@@ -59,6 +73,46 @@ def extract_document(document: Document, extractor: str) -> Any:
     built = caching.extractor(extractor)
     get_run_logger().info("extracting %s with %s %s (not cached)", document.doc_id, extractor, built.version)
     return ExtractionResult(document.doc_id, extractor, built.version, _one_at_a_time(built, document))
+
+
+def _batch_run_name() -> str:
+    batch = task_run.parameters["batch"]
+    return f"extract {len(batch)} document{'s' * (len(batch) != 1)} with {batch.extractor}"
+
+
+@task(name="extract-batch", task_run_name=_batch_run_name, cache_policy=NO_CACHE)
+def extract_batch(batch: Batch, cache_dir: str | None = None) -> list[Outcome]:
+    """Extract each document of `batch`, each cached on its own as `extract_document` caches it.
+
+    One task for many documents, since a task run's own cost (its states reported to the API)
+    is as large as extracting a document. Each document still fails alone: an error becomes
+    that document's `Outcome.error` and the others go on. A result whose key is in the cache
+    is read from it, and the extractor is only built for a document that is not.
+    """
+    logger = get_run_logger()
+    store = caching.result_store(cache_dir)
+    outcomes = [_extract_one(store, batch.extractor, document, logger) for document in batch.documents]
+    cached = sum(outcome.cached for outcome in outcomes)
+    failed = sum(outcome.error is not None for outcome in outcomes)
+    logger.info("%s: %d extracted, %d from cache, %d failed", batch, len(outcomes) - cached - failed, cached, failed)
+    return outcomes
+
+
+def _extract_one(store: Any, extractor: str, document: Document, logger: Any) -> Outcome:
+    from warehouse.load import ExtractionResult
+
+    try:
+        key = caching.extraction_key(document, extractor)
+        if store.exists(key):
+            logger.info("reusing the cached extraction of %s with %s", document.doc_id, extractor)
+            return Outcome(document.doc_id, extractor, store.read(key).result, cached=True)
+        built = caching.extractor(extractor)
+        logger.info("extracting %s with %s %s (not cached)", document.doc_id, extractor, built.version)
+        result = ExtractionResult(document.doc_id, extractor, built.version, _one_at_a_time(built, document))
+        store.write(result, key=key)
+        return Outcome(document.doc_id, extractor, result)
+    except Exception as error:  # noqa: BLE001 - any error of one document is that document's failure
+        return Outcome(document.doc_id, extractor, error=f"{type(error).__name__}: {error}")
 
 
 def _one_at_a_time(built: Any, document: Document) -> list[Any]:

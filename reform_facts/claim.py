@@ -112,21 +112,27 @@ class Claim:
         object.__setattr__(self, "quantity_type", QuantityType(self.quantity_type))
         object.__setattr__(self, "comparator", Comparator(self.comparator))
         object.__setattr__(self, "kind", Kind(self.kind))
-        where = f"{self.doc_id}[{self.start}:{self.end}] {self.text!r}"
+        problem = self._problem()
+        if problem:  # the message is built only for a bad claim: this runs for every claim made
+            raise ClaimError(f"{self.doc_id}[{self.start}:{self.end}] {self.text!r}: {problem}")
+
+    def _problem(self) -> str | None:
+        """What is wrong with this claim's fields, or None."""
         if not (0 <= self.start < self.end) or self.end - self.start != len(self.text):
-            raise ClaimError(f"{where}: span does not match its text")
+            return "span does not match its text"
         if not vocabulary.unit_allowed(self.quantity_type, self.unit):
-            raise ClaimError(f"{where}: unit {self.unit!r} is not a {self.quantity_type} unit")
+            return f"unit {self.unit!r} is not a {self.quantity_type} unit"
         for name in ("value", "value_max"):
             number = getattr(self, name)
             if number is not None and not math.isfinite(number):
-                raise ClaimError(f"{where}: {name} is not a finite number")
+                return f"{name} is not a finite number"
         if (self.value is None) != (self.quantity_type is QuantityType.RATIO):
-            raise ClaimError(f"{where}: value must be null exactly for a ratio")
+            return "value must be null exactly for a ratio"
         if self.region_code is not None and not (len(self.region_code) == 6 and self.region_code.isdigit()):
-            raise ClaimError(f"{where}: region_code {self.region_code!r} is not six digits")
+            return f"region_code {self.region_code!r} is not six digits"
         if self.confidence is not None and not 0 <= self.confidence <= 1:
-            raise ClaimError(f"{where}: confidence {self.confidence} outside 0..1")
+            return f"confidence {self.confidence} outside 0..1"
+        return None
 
     @classmethod
     def at(cls, doc: Document, start: int, end: int, **values: Any) -> Claim:

@@ -178,18 +178,30 @@ def cmd_run(args: argparse.Namespace) -> int:
     # start of the local server creates its database, which can take longer than Prefect's 20 s.
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
     os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
-    from pipeline.flows import reform_facts_pipeline
-
     if args.task_runner == "dask" and not (args.dask_address or args.dask_workers):
         args.dask_workers = os.cpu_count() or 1
     elif args.task_runner == "threads" and (args.dask_address or args.dask_workers):
         raise ReformFactsError("--dask-address and --dask-workers need --task-runner dask")
-    state = reform_facts_pipeline(
-        paths=[str(p.resolve()) for p in args.paths], extractors=args.extractors,
-        db=str(args.db.resolve()) if args.db else None, evaluate_gold=args.evaluate,
-        dask_address=args.dask_address, dask_workers=args.dask_workers,
-        cache_dir=str(args.cache_dir.resolve()) if args.cache_dir else None, return_state=True)
-    outcome = state.result(raise_on_failure=False)
+    from contextlib import nullcontext
+
+    from pipeline import local_api
+
+    server = local_api.start()  # Prefect's temporary server, starting while the flows are imported
+    if args.dask_workers:  # and the fork server of the Dask workers, loading the extractors meanwhile
+        from pipeline.runners import start_worker_server
+
+        start_worker_server(args.extractors)
+    from pipeline.flows import reform_facts_pipeline, warm_up
+
+    if server and not (args.dask_address or args.dask_workers):  # Dask workers build their own
+        warm_up(args.extractors)  # while the server starts
+    with server.serving() if server else nullcontext():
+        state = reform_facts_pipeline(
+            paths=[str(p.resolve()) for p in args.paths], extractors=args.extractors,
+            db=str(args.db.resolve()) if args.db else None, evaluate_gold=args.evaluate,
+            dask_address=args.dask_address, dask_workers=args.dask_workers,
+            cache_dir=str(args.cache_dir.resolve()) if args.cache_dir else None, return_state=True)
+        outcome = state.result(raise_on_failure=False)
     if isinstance(outcome, BaseException):
         raise outcome
     for row in sorted(outcome.rows, key=lambda r: (r.doc_id, r.extractor)):

@@ -2,27 +2,57 @@
 
 spaCy's Chinese tokenizer loads a pkuseg model from a folder. The trained default model ships
 inside the registry wheel pkuseg==0.0.25 (built for CPython 3.7, so it is downloaded, not
-installed); the setup takes the two model files out of it into `.models/` (ignored by git) and
-checks them against the digests recorded here.
+installed); the setup takes the two model files out of it into `.models/pkuseg/default/`
+(ignored by git) and checks them against the digests recorded here.
+
+Loaded as published, that model holds about 800 MiB in every process. The setup therefore
+derives from it, once, the folder that is loaded (`.models/pkuseg/compact/`): the same
+segmentation from less memory (about 570 MiB), because pkuseg's segmentation reads only the
+feature ids, the word list and the weights (feature_extractor.pyx, `__get_node_features_idx`;
+inference.pyx, `getLogYY`), and each feature only adds its row of weights to a character's
+scores:
+
+- the word-pair set (`bigram`, 1.1 million strings) is used in training only: left empty;
+- a feature whose weights are all +0.0 adds nothing (a score is never -0.0): left out;
+- features with byte-identical rows of weights share one row and one id, so the weights
+  shrink by 44% and the ids are 1.5 million shared int objects instead of 2.6 million;
+- id 0 stays the start feature's, which pkuseg adds to every character by number.
+
+A character's scores are the same float sums in the same order, so every cut is the same;
+the derivation checks that row by row and then the files' digests against those recorded.
 """
 from __future__ import annotations
 
 import hashlib
+import io
+import logging
+import pickle
+import shutil
 import subprocess
 import sys
 import tempfile
 import zipfile
 from pathlib import Path
+from typing import Any
+
+import numpy as np
 
 from reform_facts import ROOT
 from reform_facts.errors import ModelMissingError
 
-PKUSEG_DIR = ROOT / ".models" / "pkuseg" / "default"
+log = logging.getLogger(__name__)
+
+SOURCE_DIR = ROOT / ".models" / "pkuseg" / "default"  # the wheel's files, as published
+PKUSEG_DIR = ROOT / ".models" / "pkuseg" / "compact"  # derived from them: the one loaded
 WHEEL = "pkuseg==0.0.25"
 WHEEL_SHA256 = "6fc2f97d0f66cc6722cf772e65dbcde1b01d8cc53b66ac4aa7bce639de79588f"
 FILES_SHA256 = {
     "features.pkl": "265dcf5534a11d6429776f7e7450a9eef8e075b1a4bedb82ef996994d9c721ac",
     "weights.npz": "95d1632a1fed45993b5006d8ba85939cb110fae71313987673582d24669811dd",
+}
+COMPACT_SHA256 = {
+    "features.pkl": "1b781cf1229e81fa987f7b2708f8ab1866779dfc1e4b5156ecc492d3100ba86e",
+    "weights.npz": "434f88bf9ac75a70c79f21c21d8f551fcb15bf145e0f20838f983269517aeebf",
 }
 _DOWNLOAD = ["--no-deps", "--only-binary=:all:", "--python-version", "3.7", "--implementation", "cp",
              "--abi", "cp37m", "--platform", "manylinux1_x86_64"]
@@ -37,8 +67,8 @@ def sha256(path: Path) -> str:
 
 
 def pkuseg_model_dir() -> Path:
-    """The verified model folder; raises with the fix when the setup has not run."""
-    missing = [name for name in FILES_SHA256 if not (PKUSEG_DIR / name).is_file()]
+    """The verified (compact) model folder; raises with the fix when the setup has not run."""
+    missing = [name for name in COMPACT_SHA256 if not (PKUSEG_DIR / name).is_file()]
     if missing:
         raise ModelMissingError(f"pkuseg model not found in {PKUSEG_DIR} (missing {', '.join(missing)}): "
                                 "run `make setup` (or `reform-facts fetch-model`) once")
@@ -46,28 +76,123 @@ def pkuseg_model_dir() -> Path:
 
 
 def fetch_pkuseg(*, force: bool = False) -> Path:
-    """Download the pkuseg wheel, check it, and unpack its default model into .models/."""
-    if not force and all((PKUSEG_DIR / n).is_file() for n in FILES_SHA256) and verify_pkuseg():
+    """Download the pkuseg wheel if its model is not here yet, check it, unpack its default
+    model into `SOURCE_DIR` and derive the compact folder that is loaded (`PKUSEG_DIR`)."""
+    if not force and verify(PKUSEG_DIR, COMPACT_SHA256):
         return PKUSEG_DIR
+    if force or not verify(SOURCE_DIR, FILES_SHA256):
+        _unpack_wheel()
+    with tempfile.TemporaryDirectory(dir=PKUSEG_DIR.parent, prefix=".compact-") as tmp:
+        derive_compact(SOURCE_DIR, Path(tmp))
+        if not verify(Path(tmp), COMPACT_SHA256):
+            found = {name: sha256(Path(tmp) / name) for name in COMPACT_SHA256}
+            raise ModelMissingError(f"{PKUSEG_DIR}: the derived files' SHA-256 {found} are not the "
+                                    f"recorded {COMPACT_SHA256}")
+        shutil.rmtree(PKUSEG_DIR, ignore_errors=True)
+        Path(tmp).rename(PKUSEG_DIR)
+    return PKUSEG_DIR
+
+
+def _unpack_wheel() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         subprocess.run([sys.executable, "-m", "pip", "download", "-q", WHEEL, *_DOWNLOAD, "-d", tmp],
                        check=True)
         wheel = next(Path(tmp).glob("pkuseg-*.whl"))
         if sha256(wheel) != WHEEL_SHA256:
             raise ModelMissingError(f"{wheel.name}: SHA-256 {sha256(wheel)} is not the recorded {WHEEL_SHA256}")
-        PKUSEG_DIR.mkdir(parents=True, exist_ok=True)
+        SOURCE_DIR.mkdir(parents=True, exist_ok=True)
         with zipfile.ZipFile(wheel) as archive:
             for name in FILES_SHA256:
-                target = PKUSEG_DIR / name
-                with archive.open(f"pkuseg/models/default/{name}") as src, target.open("wb") as dst:
-                    while block := src.read(1 << 20):
-                        dst.write(block)
-    if not verify_pkuseg():
-        raise ModelMissingError(f"{PKUSEG_DIR}: unpacked files do not match the recorded SHA-256")
-    return PKUSEG_DIR
+                with archive.open(f"pkuseg/models/default/{name}") as src, (SOURCE_DIR / name).open("wb") as dst:
+                    shutil.copyfileobj(src, dst, 1 << 20)
+    if not verify(SOURCE_DIR, FILES_SHA256):
+        raise ModelMissingError(f"{SOURCE_DIR}: unpacked files do not match the recorded SHA-256")
+
+
+def verify(folder: Path, digests: dict[str, str]) -> bool:
+    return all((folder / n).is_file() and sha256(folder / n) == digest for n, digest in digests.items())
 
 
 def verify_pkuseg() -> bool:
-    return all((PKUSEG_DIR / n).is_file() and sha256(PKUSEG_DIR / n) == digest
-               for n, digest in FILES_SHA256.items())
+    """The published model files are here and are the recorded ones."""
+    return verify(SOURCE_DIR, FILES_SHA256)
 
+
+# --- the compact model ----------------------------------------------------------------------
+
+def read_model(folder: Path) -> tuple[dict[str, Any], np.ndarray, np.ndarray]:
+    """A pkuseg model folder's features, its weights as one row per feature, and the weights
+    of tag transitions (`Model.load`'s layout: n_feature * n_tag node weights, then edges)."""
+    with (folder / "features.pkl").open("rb") as handle:
+        features = pickle.load(handle)  # the setup's own file, checked against its SHA-256
+    with np.load(folder / "weights.npz") as npz:
+        n_tag, n_feature = (int(n) for n in npz["sizes"])
+        weights = npz["w"]
+    return features, weights[:n_tag * n_feature].reshape(n_feature, n_tag), weights[n_tag * n_feature:]
+
+
+def derive_compact(source: Path, target: Path) -> None:
+    """Write into `target` the compact form of the pkuseg model in `source` (see the module's
+    docstring), and check that every feature it keeps has its own weights there and every
+    feature it leaves out had only zeros."""
+    features, rows, edges = read_model(source)
+    by_bytes = rows.view(np.dtype((np.void, rows.shape[1] * rows.itemsize))).ravel()
+    _, first, group = np.unique(by_bytes, return_index=True, return_inverse=True)
+    order = np.argsort(first)  # the distinct rows, in the order of the first feature having each
+    new_id = np.empty_like(order)
+    new_id[order] = np.arange(len(order))
+    new_id = new_id[group.ravel()]
+    zero = ~rows.view(np.uint8).reshape(len(rows), -1).any(axis=1)
+    zero[0] = False  # id 0 is added to every character by number, whatever its weights
+    if new_id[0] != 0:
+        raise ModelMissingError(f"{source}: the start feature does not keep id 0")
+    ids, new_ids, dropped = list(range(len(order))), new_id.tolist(), zero.tolist()
+    compact = dict(features, bigram=[], feature_to_idx={  # one int object per id, shared
+        key: ids[new_ids[old]] for key, old in features["feature_to_idx"].items() if not dropped[old]})
+    target.mkdir(parents=True, exist_ok=True)
+    with (target / "features.pkl").open("wb") as handle:
+        SharedIntPickler(handle, protocol=4).dump(compact)
+    _write_npz(target / "weights.npz", sizes=np.array([rows.shape[1], len(order)], dtype=np.int64),
+               w=np.concatenate([rows[first[order]].ravel(), edges]))
+    _check_same_scores(features, rows, edges, target)
+
+
+def _check_same_scores(features: dict[str, Any], rows: np.ndarray, edges: np.ndarray, target: Path) -> None:
+    """Every feature of the compact model adds the same weights as in the original."""
+    compact, new_rows, new_edges = read_model(target)
+    old_ids = features["feature_to_idx"]
+    kept = compact["feature_to_idx"]
+    old = np.fromiter((old_ids[key] for key in kept), dtype=np.int64, count=len(kept))
+    new = np.fromiter(kept.values(), dtype=np.int64, count=len(kept))
+    dropped = np.setdiff1d(np.arange(len(rows)), old, assume_unique=True)
+    same = (rows[old].tobytes() == new_rows[new].tobytes() and edges.tobytes() == new_edges.tobytes()
+            and not rows[dropped].view(np.uint8).any() and compact["unigram"] == features["unigram"]
+            and compact["tag_to_idx"] == features["tag_to_idx"])
+    if not same:
+        raise ModelMissingError(f"{target}: the compact pkuseg model does not give the original's weights")
+
+
+class SharedIntPickler(pickle._Pickler):  # type: ignore[name-defined,misc]
+    """Pickles equal int objects once (the loader then shares them) and memoizes nothing else:
+    the C pickler writes every int anew, and a memo of millions of strings costs memory at load."""
+
+    dispatch = dict(pickle._Pickler.dispatch)  # type: ignore[attr-defined]
+
+    def memoize(self, obj: object) -> None:
+        if type(obj) is int:
+            super().memoize(obj)
+
+    def save_long(self, obj: int) -> None:
+        super().save_long(obj)
+        self.memoize(obj)
+
+    dispatch[int] = save_long
+
+
+def _write_npz(path: Path, **arrays: np.ndarray) -> None:
+    """`np.savez` with fixed entry dates, so that the same arrays give the same bytes."""
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_STORED) as archive:
+        for name, array in arrays.items():
+            buffer = io.BytesIO()
+            np.lib.format.write_array(buffer, np.asarray(array), allow_pickle=False)
+            archive.writestr(zipfile.ZipInfo(f"{name}.npy", date_time=(1980, 1, 1, 0, 0, 0)), buffer.getvalue())

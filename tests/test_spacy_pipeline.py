@@ -128,3 +128,43 @@ def test_the_pipeline_loads_and_runs_without_a_network():
     """)
     result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr[-2000:]
+
+
+# Texts with the whitespace pkuseg drops (spaces, line breaks, a space before a line break),
+# cut by pkuseg: the tokenizer's linear alignment must give spaCy's own words and spaces.
+ALIGNED = [
+    "全市基层诊疗量占比达65%以上",
+    "三明市深化医药卫生体制改革实施方案\n\n一、总体要求\n",
+    "  累计节约费用 7721.4万元 \n较上年度提升18个百分点  ",
+    "县域内就诊率 　达到90%",  # an ideographic space: whitespace, but not a token's trailing space
+]
+
+
+@pytest.mark.parametrize("text", ALIGNED)
+def test_the_tokenizer_aligns_words_as_spacy_does(nlp, text):
+    from spacy.util import get_words_and_spaces
+
+    words = nlp.tokenizer.pkuseg_seg.cut(text)
+    assert spacy_pipeline.words_and_spaces(words, text) == get_words_and_spaces(words, text)
+    doc = nlp.make_doc(text)
+    assert doc.text == text
+
+
+def test_taken_spans_overlap_as_the_plain_definition_says():
+    """`Taken` answers as the linear scan `any(a < e and s < b)` over every span taken so far."""
+    import random
+
+    from extractors.spacy_components import Taken
+
+    rng = random.Random(5)
+    for _ in range(200):
+        first = [(s, s + rng.randint(0, 6)) for s in rng.sample(range(60), 8)]  # may overlap, may be empty
+        taken, plain = Taken(first), list(first)
+        for _ in range(30):
+            a = rng.randint(0, 70)
+            b = a + rng.randint(0, 5)
+            overlaps = any(a < e and s < b for s, e in plain)
+            assert taken.overlaps(a, b) == overlaps, (plain, a, b)
+            if not overlaps:
+                taken.add(a, b)
+                plain.append((a, b))

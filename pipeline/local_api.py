@@ -1,0 +1,155 @@
+"""Prefect's temporary local API server, started before the flows are imported.
+
+In Prefect's local ephemeral mode (no API URL configured) the first client of a run starts a
+temporary server: a uvicorn subprocess serving `prefect.server.api.server:create_app` on a
+free local port, stopped when the process exits (Prefect's `SubprocessASGIServer`). Left to
+Prefect, it starts only when the flow starts, after this process has imported everything the
+flows need, and importing the class that starts it loads the whole server (FastAPI,
+SQLAlchemy, every model: seconds of CPU, ~80 MB) into this process, which never serves.
+
+`start` launches the same server the same way as soon as Prefect's settings are read, so that
+its start-up (imports, database migrations) runs on another core while this process imports
+the flows; `TemporaryServer.serving` then waits until it answers and points the run at it.
+With an API URL configured (a real server, Prefect Cloud) nothing is started.
+"""
+from __future__ import annotations
+
+import atexit
+import contextlib
+import importlib.util
+import logging
+import os
+import random
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+# Prefect's handlers show it with the flow's logs, as they show Prefect's own start message
+log = logging.getLogger("prefect.local_api")
+
+PORTS = range(8000, 9000)  # where Prefect looks for a free port for its temporary server
+PORT_IN_USE = 3  # uvicorn's exit status when it cannot bind (another process took the port)
+POLL_SECONDS = 0.1
+SERVER_DOCS = "https://docs.prefect.io/v3/concepts/server#how-to-guides"
+
+
+def start() -> TemporaryServer | None:
+    """A temporary API server starting in the background, or None when the settings name an API
+    (or forbid the ephemeral mode: Prefect then says so itself when the flow starts)."""
+    from prefect.settings import get_current_settings
+
+    settings = get_current_settings()
+    if settings.api.url or not settings.server.ephemeral.enabled:
+        return None
+    server = TemporaryServer(settings.to_environment_variables(exclude_unset=True),
+                             timeout=settings.server.ephemeral.startup_timeout_seconds)
+    server.launch()
+    atexit.register(server.stop)  # registered before Prefect's log and event workers: stops after they drain
+    return server
+
+
+class TemporaryServer:
+    """One uvicorn subprocess serving Prefect's API on 127.0.0.1, as Prefect starts it."""
+
+    def __init__(self, settings_env: dict[str, str], *, timeout: float) -> None:
+        self.settings_env = settings_env
+        self.timeout = timeout
+        self.port: int | None = None
+        self.process: subprocess.Popen[bytes] | None = None
+        self.ready = False
+        self.announced = False
+
+    @property
+    def api_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/api"
+
+    def launch(self) -> None:
+        self.port = free_port()
+        self.announced = False  # logged by `wait`: logging is not set up yet when this runs
+        app_dir = Path(importlib.util.find_spec("prefect").origin).parent.parent  # type: ignore[arg-type, union-attr]
+        # the command and environment of prefect.server.api.server.SubprocessASGIServer:
+        # no UI, ephemeral services only, the caller's Prefect settings
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "uvicorn", "--app-dir", str(app_dir), "--factory",
+             "prefect.server.api.server:create_app", "--host", "127.0.0.1", "--port", str(self.port),
+             "--log-level", "error", "--lifespan", "on"],
+            env={**os.environ, "PREFECT_UI_ENABLED": "0", "PREFECT__SERVER_EPHEMERAL": "1",
+                 "PREFECT__SERVER_FINAL": "1", **self.settings_env})
+
+    def wait(self) -> None:
+        """Return once the server answers its health check; relaunch on another port if the
+        chosen one was taken meanwhile; RuntimeError when it does not answer in time."""
+        deadline = time.monotonic() + self.timeout
+        while not self.ready:
+            assert self.process is not None, "launch() first"
+            if not self.announced:
+                log.info("Starting temporary server on http://127.0.0.1:%d\nSee %s for more information on "
+                         "running a dedicated Prefect server.", self.port, SERVER_DOCS)
+                self.announced = True
+            if self.process.poll() == PORT_IN_USE:
+                self.launch()
+            elif self.process.poll() is not None:
+                raise RuntimeError(f"the temporary Prefect server exited with status {self.process.returncode}")
+            elif healthy(self.api_url):
+                self.ready = True
+                return
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"the temporary Prefect server did not answer within {self.timeout} s")
+            time.sleep(POLL_SECONDS)
+
+    @contextlib.contextmanager
+    def serving(self) -> Iterator[str]:
+        """Wait for the server, then point Prefect's clients at it (its API URL) inside the block.
+
+        No UI URL: the temporary server serves no UI, so runs log no "View at" link to it. No
+        flow-run heartbeats unless asked for: they let a server mark a crashed run as crashed,
+        but this server ends with this process, and each flow run's end waits up to a second for
+        its heartbeat thread (four flow runs: two seconds of a warm run)."""
+        from prefect.settings import (PREFECT_API_URL, PREFECT_FLOWS_HEARTBEAT_FREQUENCY, PREFECT_UI_URL,
+                                      temporary_settings)
+
+        self.wait()
+        updates = {PREFECT_API_URL: self.api_url, PREFECT_UI_URL: ""}
+        if "PREFECT_FLOWS_HEARTBEAT_FREQUENCY" not in os.environ:
+            updates[PREFECT_FLOWS_HEARTBEAT_FREQUENCY] = None
+        with temporary_settings(updates):
+            yield self.api_url
+
+    def stop(self) -> None:
+        """Terminate the server (killed after 5 s, as Prefect does)."""
+        if self.process is None:
+            return
+        log.info("Stopping temporary server on http://127.0.0.1:%d", self.port)
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+        self.process = None
+
+
+def free_port() -> int:
+    """A port of `PORTS` nobody listens on now (random, as Prefect picks them)."""
+    for _ in range(50):
+        port = random.choice(PORTS)
+        with contextlib.closing(socket.socket(socket.AF_INET, socket.SOCK_STREAM)) as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+        return port
+    raise RuntimeError(f"no free port in {PORTS.start}-{PORTS.stop - 1} for the temporary Prefect server")
+
+
+def healthy(api_url: str) -> bool:
+    try:
+        with urllib.request.urlopen(f"{api_url}/health", timeout=2) as response:
+            return response.status == 200
+    except (urllib.error.URLError, OSError):
+        return False

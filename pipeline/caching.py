@@ -1,4 +1,4 @@
-"""When an extraction is reused: the cache policy, and where cached results are kept.
+"""When an extraction is reused: its cache key, and where cached results are kept.
 
 An extraction depends on the document's bytes, on what the reader and `registry.describe`
 made of them (id, title, year, region), and on the extractor's name and version. The version
@@ -8,12 +8,10 @@ Results are written to local storage under `.cache/prefect/` (ignored by git).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import fields
 from pathlib import Path
-from typing import Any, cast
+from typing import cast
 
-from prefect.cache_policies import CachePolicy
-from prefect.context import TaskRunContext
 from prefect.filesystems import LocalFileSystem
 from prefect.results import ResultStore
 from prefect.utilities.hashing import hash_objects
@@ -24,6 +22,7 @@ from reform_facts import ROOT
 from reform_facts.claim import Claim, Document
 
 CACHE_DIR = ROOT / ".cache" / "prefect"
+
 
 def extractor(name: str) -> Extractor:
     """The extractor of that name, built at most once per process even when threads race
@@ -38,20 +37,6 @@ def result_format() -> tuple[str, ...]:
     return tuple(f.name for f in fields(Claim)) + tuple(f.name for f in fields(ExtractionResult))
 
 
-@dataclass
-class DocumentAndVersion(CachePolicy):
-    """Cache key of `extract_document`: the document's content and the extractor's version.
-
-    The key is computed where the task runs, so a Dask worker learns the version for itself
-    (`registry.version`: from the rules and the trained model's folder, nothing loaded). The
-    document's path is left out: moving the corpus folder does not change what is extracted.
-    """
-
-    def compute_key(self, task_ctx: TaskRunContext, inputs: dict[str, Any],
-                    flow_parameters: dict[str, Any], **kwargs: Any) -> str | None:
-        return extraction_key(inputs["document"], inputs["extractor"])
-
-
 def extraction_key(document: Document, name: str) -> str:
     """The cache key of extracting `document` with the extractor called `name`.
 
@@ -64,8 +49,8 @@ def extraction_key(document: Document, name: str) -> str:
 
 
 def result_store(cache_dir: Path | str | None = None) -> ResultStore:
-    """The files `cache_options` makes a task keep its results in, for a task that keeps one per
-    document itself (`tasks.extract_batch`): the same keys, the same layout, read by either.
+    """Where `tasks.extract_batch` keeps one result per document: `<cache_dir>/results`, found
+    by their keys under `<cache_dir>/keys`.
 
     Not kept in memory: a worker extracting thousands of documents holds none of their results.
     """
@@ -73,13 +58,3 @@ def result_store(cache_dir: Path | str | None = None) -> ResultStore:
     return ResultStore(result_storage=LocalFileSystem(basepath=str(where / "results")),
                        metadata_storage=LocalFileSystem(basepath=str(where / "keys")),
                        cache_result_in_memory=False)
-
-
-def cache_options(cache_dir: Path | str | None = None) -> dict[str, Any]:
-    """The options of `Task.with_options` that keep extraction results under `cache_dir`."""
-    where = Path(cache_dir) if cache_dir else CACHE_DIR
-    return {
-        "cache_policy": DocumentAndVersion().configure(key_storage=where / "keys"),
-        "result_storage": where / "results",
-        "persist_result": True,
-    }

@@ -1,5 +1,5 @@
-"""The tasks: read a batch of files, extract one document (or a batch of them) with one extractor, load
-the warehouse once.
+"""The tasks: read a batch of files, extract a batch of documents with one extractor, load the
+warehouse once.
 
 A bad file fails on its own: the other tasks go on, and the flow
 records the failure. Tasks take documents and extractor names, never a built extractor. Each
@@ -60,21 +60,6 @@ def _read_one(path: str) -> Document | Failure:
         return Failure(path, reason.removeprefix(f"{path}: "))
 
 
-@task(name="extract", task_run_name="extract {document.doc_id} with {extractor}",
-      **caching.cache_options())
-def extract_document(document: Document, extractor: str) -> Any:
-    """Extract one document with one extractor: a `warehouse.load.ExtractionResult`.
-
-    Cached by `caching.DocumentAndVersion`. When the key matches, Prefect returns the stored
-    result, this body does not run, and the task run ends in the state `Cached`.
-    """
-    from warehouse.load import ExtractionResult
-
-    built = caching.extractor(extractor)
-    get_run_logger().info("extracting %s with %s %s (not cached)", document.doc_id, extractor, built.version)
-    return ExtractionResult(document.doc_id, extractor, built.version, _one_at_a_time(built, document))
-
-
 def _batch_run_name() -> str:
     batch = task_run.parameters["batch"]
     return f"extract {len(batch)} document{'s' * (len(batch) != 1)} with {batch.extractor}"
@@ -82,7 +67,7 @@ def _batch_run_name() -> str:
 
 @task(name="extract-batch", task_run_name=_batch_run_name, cache_policy=NO_CACHE)
 def extract_batch(batch: Batch, cache_dir: str | None = None) -> list[Outcome]:
-    """Extract each document of `batch`, each cached on its own as `extract_document` caches it.
+    """Extract each document of `batch`, each cached on its own (`caching.extraction_key`).
 
     One task for many documents, since a task run's own cost (its states reported to the API)
     is as large as extracting a document. Each document still fails alone: an error becomes
@@ -117,7 +102,7 @@ def _extract_one(store: Any, extractor: str, document: Document, logger: Any) ->
 
 def _one_at_a_time(built: Any, document: Document) -> list[Any]:
     # A module function, so the lock is reached by reference: Dask pickles the task's body by
-    # value (the name `extract_document` is the Task, not the function), and a lock cannot be.
+    # value (the name `extract_batch` is the Task, not the function), and a lock cannot be.
     with _EXTRACTING:
         return built(document)
 

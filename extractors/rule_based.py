@@ -5,6 +5,7 @@ from dataclasses import replace
 
 import regex
 
+from extractors.code_version import code_version
 from extractors.context import ContextResolver, DocumentContext
 from extractors.indicators import Cut, IndicatorFinder
 from extractors.quantities import Quantity, QuantityFinder
@@ -23,7 +24,7 @@ class RuleExtractor:
 
     def __init__(self, book: Rulebook | None = None) -> None:
         self.book = book or load_rulebook()
-        self.version = f"rules-{self.book.digest}"
+        self.version = f"rules-{self.book.digest}-{code_version()}"
         self.quantities = QuantityFinder(self.book)
         self.gazetteer = Gazetteer(self.book.regions)
         self.context = ContextResolver(self.book, self.gazetteer)

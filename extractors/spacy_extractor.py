@@ -16,6 +16,7 @@ from collections.abc import Collection
 from spacy.language import Language
 
 from extractors import training
+from extractors.code_version import code_version
 from extractors.spacy_components import CLAIMS, SENTENCE_SPANS
 from reform_facts.claim import Claim, Document
 
@@ -41,7 +42,7 @@ def version(name: str = NAME, held_out: Collection[str] = ()) -> str:
     without loading or training its pipeline: the folder name of the model it uses or would train."""
     held = tuple(sorted(held_out))
     fold = f"-without-{'+'.join(held)}" if held else ""
-    return f"{name}-{training.model_dir(held).name}{fold}"
+    return f"{name}-{training.model_dir(held).name}-{code_version()}{fold}"
 
 
 class SpacyExtractor:
@@ -58,7 +59,7 @@ class SpacyExtractor:
         path = training.ensure_model(self.held_out)
         self.nlp = runtime(path, extractor=self.name, **self.assemble)
         fold = f"-without-{'+'.join(self.held_out)}" if self.held_out else ""
-        self.version = f"{self.name}-{path.name}{fold}"
+        self.version = f"{self.name}-{path.name}-{code_version()}{fold}"
 
     def __call__(self, doc: Document) -> list[Claim]:
         parsed = self.nlp.make_doc(doc.text)

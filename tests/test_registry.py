@@ -59,3 +59,25 @@ def test_threads_asking_at_once_build_an_extractor_once(monkeypatch):
     for thread in threads:
         thread.join()
     assert len(built) == 1 and all(item is built[0] for item in got)
+
+
+def test_every_version_carries_the_extractors_code_so_a_code_change_renews_the_cache(tmp_path, monkeypatch):
+    from extractors import code_version as module
+
+    assert registry.get("rules").version.endswith(f"-{module.code_version()}")
+    assert {"extractors/rule_based.py", "extractors/context.py", "reform_facts/claim.py"} <= {
+        p.relative_to(module.ROOT).as_posix() for p in module.sources()}
+    for path in module.sources():  # a copy of the sources, then one byte of one file changed
+        copy = tmp_path / path.relative_to(module.ROOT)
+        copy.parent.mkdir(parents=True, exist_ok=True)
+        copy.write_bytes(path.read_bytes())
+    monkeypatch.setattr(module, "ROOT", tmp_path)
+    module.code_version.cache_clear()
+    try:
+        before = module.code_version()
+        layout = tmp_path / "extractors" / "layout.py"
+        layout.write_bytes(layout.read_bytes() + b"\n")
+        module.code_version.cache_clear()
+        assert module.code_version() != before
+    finally:
+        module.code_version.cache_clear()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from extractors import registry
+from extractors.code_version import code_version
 from reform_facts import ROOT, evaluation, vocabulary
 from reform_facts.claim import Claim, Document
 
@@ -23,7 +24,7 @@ def test_spacy_and_hybrid_are_registered():
 def test_the_version_names_the_trained_model(extractor):
     from extractors import training
 
-    assert extractor.version == f"{extractor.name}-{training.model_dir().name}"
+    assert extractor.version == f"{extractor.name}-{training.model_dir().name}-{code_version()}"
 
 
 def test_every_claim_keeps_the_contract(extractor, corpus_docs):

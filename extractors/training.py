@@ -18,6 +18,7 @@ import hashlib
 import io
 import json
 import logging
+import multiprocessing
 import shutil
 import tempfile
 from collections.abc import Callable, Collection, Iterable
@@ -46,7 +47,7 @@ MODELS_DIR = ROOT / ".models" / "spacy"
 READER = "reform_facts.gold_sentences.v1"
 # Bump when the code changes what a trained model means (the examples, the suggester, the
 # features): the digest then names new folders and the old models are not loaded.
-FORMAT = "spancat-4"
+FORMAT = "spancat-5"
 _DONE = "trained.json"  # written last: a folder without it is an interrupted training
 
 log = logging.getLogger(__name__)
@@ -175,11 +176,27 @@ def ensure_model(held_out: Collection[str] = ()) -> Path:
             return path
         log.info("training the spaCy pipeline into %s (held out: %s)", path, ", ".join(held_out) or "none")
         with tempfile.TemporaryDirectory(dir=MODELS_DIR, prefix=".training-") as tmp:
-            trained = train(held_out=held_out, output=Path(tmp))
+            trained = train_in_new_process(held_out, Path(tmp))
             (trained / _DONE).write_text(json.dumps({"held_out": sorted(held_out)}) + "\n", encoding="utf-8")
             shutil.rmtree(path, ignore_errors=True)  # an interrupted training's leftovers
             trained.rename(path)
     return path
+
+
+def train_in_new_process(held_out: Collection[str], output: Path) -> Path:
+    """`train` in a new Python process, so that the model depends on its inputs only.
+
+    Trained one after another in one process (the cross-validation folds), models came out
+    different from the same folds trained each in a new process: state that spaCy and the
+    shared segmenter keep between trainings leaks into the next one. A new process starts clean.
+    """
+    context = multiprocessing.get_context("spawn")
+    process = context.Process(target=train, kwargs={"held_out": tuple(held_out), "output": output})
+    process.start()
+    process.join()
+    if process.exitcode != 0:
+        raise RuntimeError(f"training the spaCy pipeline into {output} failed (exit {process.exitcode})")
+    return output / "model-last"
 
 
 def train(*, held_out: Collection[str] = (), output: Path, config: Path = CONFIG,

@@ -16,17 +16,14 @@ from prefect.artifacts import create_link_artifact
 from prefect.context import FlowRunContext
 from prefect.runtime import flow_run
 from prefect.states import Completed, Failed, State
-from prefect.task_runners import ThreadPoolTaskRunner
 
 from extractors import registry
 from pipeline import artifacts, caching, runners
 from pipeline.batches import Batch, Corpus, Extracted, Extraction, Outcome, merge_failures, plan
-from pipeline.tasks import extract_batch, load_warehouse, read_files, record, score
+from pipeline.reading import read_files
+from pipeline.tasks import extract_batch, load_warehouse, record, score
 from reform_facts import ROOT
 from reform_facts.readers import Failure, expand_paths
-
-READ_THREADS = 4
-
 
 def resolve(path: str | Path) -> Path:
     """An absolute path; a relative one is taken from the project folder.
@@ -68,30 +65,23 @@ def warm_up(extractors: list[str] | None) -> None:
             registry.version(name)
 
 
-@flow(name="ingest-corpus", task_runner=ThreadPoolTaskRunner(max_workers=READ_THREADS))
+@flow(name="ingest-corpus")
 def ingest(paths: list[str]) -> Corpus:
-    """Read every supported file under `paths`, in `READ_THREADS` batch tasks; a file that fails
-    is recorded, not fatal."""
+    """Read every supported file under `paths` (`reading.read_files`); a file that fails is
+    recorded, not fatal."""
     logger = get_run_logger()
     listed = list(expand_paths([resolve(p) for p in paths]))
     failures = [item for item in listed if isinstance(item, Failure)]
     files = [str(path) for path in listed if not isinstance(path, Failure)]
-    size = max(1, -(-len(files) // READ_THREADS))  # ceiling: at most READ_THREADS tasks, in order
-    batches = [files[i:i + size] for i in range(0, len(files), size)]
-    futures = [read_files.submit(batch) for batch in batches]
     documents, seen = [], {}
-    for batch, future in zip(batches, futures):
-        outcome = future.result(raise_on_failure=False)
-        if isinstance(outcome, BaseException):  # the task itself broke: none of its files was read
-            outcome = [Failure(path, f"{type(outcome).__name__}: {outcome}") for path in batch]
-        for path, read in zip(batch, outcome):
-            if isinstance(read, Failure):
-                failures.append(read)
-            elif read.doc_id in seen:  # doc_id is the file stem: a.txt and a.md would collide
-                failures.append(Failure(path, f"same document id {read.doc_id!r} as {seen[read.doc_id]}"))
-            else:
-                seen[read.doc_id] = path
-                documents.append(read)
+    for path, read in zip(files, read_files(files)):
+        if isinstance(read, Failure):
+            failures.append(read)
+        elif read.doc_id in seen:  # doc_id is the file stem: a.txt and a.md would collide
+            failures.append(Failure(path, f"same document id {read.doc_id!r} as {seen[read.doc_id]}"))
+        else:
+            seen[read.doc_id] = path
+            documents.append(read)
     for failure in failures:
         logger.error("could not read %s", failure)
     logger.info("read %d documents; %d files failed", len(documents), len(failures))

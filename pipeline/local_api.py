@@ -7,10 +7,15 @@ Prefect, it starts only when the flow starts, after this process has imported ev
 flows need, and importing the class that starts it loads the whole server (FastAPI,
 SQLAlchemy, every model: seconds of CPU, ~80 MB) into this process, which never serves.
 
-`start` launches the same server the same way as soon as Prefect's settings are read, so that
-its start-up (imports, database migrations) runs on another core while this process imports
-the flows; `TemporaryServer.serving` then waits until it answers and points the run at it.
-With an API URL configured (a real server, Prefect Cloud) nothing is started.
+`start` launches the same server the same way before this process has even imported Prefect
+(whose import takes over a second), so that the server's start-up (imports, database
+migrations) runs on another core while this process imports Prefect and the flows;
+`TemporaryServer.serving` then waits until it answers and points the run at it. Whether a
+temporary server is wanted is Prefect's settings' call, and they can come from many places (the
+environment, the active profile, prefect.toml, .env): once they are read the server is stopped
+again if they name an API (a real server, Prefect Cloud) or forbid the ephemeral mode. The
+child reads the same settings from the same environment and working folder, as Prefect's own
+start passes them on. With PREFECT_API_URL in the environment nothing is started at all.
 """
 from __future__ import annotations
 
@@ -35,21 +40,28 @@ log = logging.getLogger("prefect.local_api")
 PORTS = range(8000, 9000)  # where Prefect looks for a free port for its temporary server
 PORT_IN_USE = 3  # uvicorn's exit status when it cannot bind (another process took the port)
 POLL_SECONDS = 0.1
+DEFAULT_TIMEOUT_S = 20  # Prefect's default startup timeout, until the settings are read
 SERVER_DOCS = "https://docs.prefect.io/v3/concepts/server#how-to-guides"
 
 
 def start() -> TemporaryServer | None:
     """A temporary API server starting in the background, or None when the settings name an API
-    (or forbid the ephemeral mode: Prefect then says so itself when the flow starts)."""
-    from prefect.settings import get_current_settings
+    (or forbid the ephemeral mode: Prefect then says so itself when the flow starts).
+
+    Call it before Prefect is imported: that is the time it saves. Settings changed in this
+    process after its start (`temporary_settings`) do not reach the server."""
+    if os.environ.get("PREFECT_API_URL"):
+        return None
+    server = TemporaryServer({}, timeout=DEFAULT_TIMEOUT_S)
+    server.launch()
+    atexit.register(server.stop)  # registered before Prefect's log and event workers: stops after they drain
+    from prefect.settings import get_current_settings  # the import the launch overlaps
 
     settings = get_current_settings()
     if settings.api.url or not settings.server.ephemeral.enabled:
+        server.stop(quietly=True)
         return None
-    server = TemporaryServer(settings.to_environment_variables(exclude_unset=True),
-                             timeout=settings.server.ephemeral.startup_timeout_seconds)
-    server.launch()
-    atexit.register(server.stop)  # registered before Prefect's log and event workers: stops after they drain
+    server.timeout = settings.server.ephemeral.startup_timeout_seconds
     return server
 
 
@@ -120,11 +132,12 @@ class TemporaryServer:
         with temporary_settings(updates):
             yield self.api_url
 
-    def stop(self) -> None:
+    def stop(self, *, quietly: bool = False) -> None:
         """Terminate the server (killed after 5 s, as Prefect does)."""
         if self.process is None:
             return
-        log.info("Stopping temporary server on http://127.0.0.1:%d", self.port)
+        if not quietly:
+            log.info("Stopping temporary server on http://127.0.0.1:%d", self.port)
         self.process.terminate()
         try:
             self.process.wait(timeout=5)

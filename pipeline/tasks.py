@@ -1,8 +1,7 @@
-"""The tasks: read a batch of files, extract a batch of documents with one extractor, load the
-warehouse once.
+"""The tasks: extract a batch of documents with one extractor, load the warehouse once, record
+and score an evaluation. (Files are read in the ingest flow itself: `pipeline.reading`.)
 
-A bad file fails on its own: the other tasks go on, and the flow
-records the failure. Tasks take documents and extractor names, never a built extractor. Each
+A bad document fails on its own: the others go on, and the flow records the failure. Tasks take documents and extractor names, never a built extractor. Each
 process that runs them, a Dask worker for example, builds each extractor once for itself.
 """
 from __future__ import annotations
@@ -18,12 +17,10 @@ from prefect.client.schemas.objects import TaskRun
 from prefect.runtime import task_run
 from prefect.states import State
 
-from extractors import registry
 from pipeline import caching
 from pipeline.batches import Batch, Corpus, Extraction, Outcome, merge_failures
 from reform_facts.claim import Document
-from reform_facts.errors import DocumentError, WarehouseBusyError
-from reform_facts.readers import Failure, read_document
+from reform_facts.errors import WarehouseBusyError
 
 # Extractors are not promised to be thread-safe. Extraction holds the GIL anyway, so running
 # one at a time per process costs nothing, and threads still overlap their calls to the API.
@@ -31,33 +28,6 @@ _EXTRACTING = threading.Lock()
 
 LOAD_RETRIES = 3
 LOAD_RETRY_DELAY_SECONDS = 10
-
-
-def _read_run_name() -> str:
-    paths = task_run.parameters["paths"]
-    more = f" and {len(paths) - 1} more" if len(paths) > 1 else ""
-    return f"read {Path(paths[0]).name}{more}"
-
-
-@task(name="read", task_run_name=_read_run_name, cache_policy=NO_CACHE)
-def read_files(paths: list[str]) -> list[Document | Failure]:
-    """Read and describe (title, year, region it states) each file, in order: its `Document`, or
-    a `Failure` saying why it could not be read. One file's failure leaves the others read.
-
-    Files go in batches because each task run costs Prefect bookkeeping (in this process and in
-    the API server) that outweighs reading a file. No retries: a file that cannot be parsed
-    will not parse on a second try.
-    """
-    caching.extractor("rules")  # describe() uses it: build it under the lock first
-    return [_read_one(path) for path in paths]
-
-
-def _read_one(path: str) -> Document | Failure:
-    try:
-        return registry.describe(read_document(Path(path)))
-    except Exception as error:  # noqa: BLE001 (any error of one file is that file's failure)
-        reason = str(error) if isinstance(error, DocumentError) else f"{type(error).__name__}: {error}"
-        return Failure(path, reason.removeprefix(f"{path}: "))
 
 
 def _batch_run_name() -> str:

@@ -186,7 +186,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     from pipeline import local_api
 
-    server = local_api.start()  # Prefect's temporary server, starting while the flows are imported
+    server = local_api.start()  # Prefect's temporary server, starting before Prefect is imported
     if args.dask_workers:  # and the fork server of the Dask workers, loading the extractors meanwhile
         from pipeline.runners import start_worker_server
 

@@ -52,15 +52,16 @@ def extractor_names(extractors: list[str] | None) -> list[str]:
     return names
 
 
-def warm_up(extractors: list[str] | None) -> None:
-    """Get ready in this process what every threaded run of `extractors` needs first: the rules
-    extractor (it describes each document read) and each extractor's version (it keys the
-    cache). `reform-facts run` calls it while Prefect's temporary server starts, time this
-    process would otherwise spend waiting. No spaCy pipeline is built; unknown names are left
-    to the flow, which fails on them.
+def warm_up(extractors: list[str] | None, *, versions: bool = True) -> None:
+    """Get ready in this process what a run of `extractors` needs first: the rules extractor (it
+    describes each document read) and, when extraction runs in this process's threads
+    (`versions`), each extractor's version (it keys the cache; Dask workers work theirs out).
+    `reform-facts run` calls it while Prefect's temporary server starts, time this process
+    would otherwise spend waiting. No spaCy pipeline is built; unknown names are left to the
+    flow, which fails on them.
     """
     caching.extractor("rules")
-    for name in dict.fromkeys(extractors or registry.names()):
+    for name in dict.fromkeys(extractors or registry.names()) if versions else ():
         if name in registry.names():
             registry.version(name)
 

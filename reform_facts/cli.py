@@ -193,8 +193,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         start_worker_server(args.extractors)
     from pipeline.flows import reform_facts_pipeline, warm_up
 
-    if server and not (args.dask_address or args.dask_workers):  # Dask workers build their own
-        warm_up(args.extractors)  # while the server starts
+    if server:  # while the server starts; Dask workers build their own extractors
+        warm_up(args.extractors, versions=not (args.dask_address or args.dask_workers))
     with server.serving() if server else nullcontext():
         state = reform_facts_pipeline(
             paths=[str(p.resolve()) for p in args.paths], extractors=args.extractors,

@@ -6,31 +6,22 @@ scope that states a value gives it. Both extractors use this module.
 from __future__ import annotations
 
 import bisect
-from collections.abc import Iterator
+import itertools
 from dataclasses import dataclass
 
 import regex
 
-from extractors.numbers import parse_number
+from extractors.cues import KindCues
 from extractors.layout import Layout, LayoutPatterns, Segment
 from extractors.regions import LEVELS, Gazetteer, Mention, Region
 from extractors.rulebook import Rulebook
 from extractors.scopes import WIDE, Scope, ScopeFinder
+from extractors.years import YearLookups, year_of
 from extractors.views import JoinedOffsets, han_breaks, remove_spans
 from reform_facts.claim import Document, Kind
 
 
-_SCOPE_WEIGHT = {"clause": 0, "sentence": 10_000, "paragraph": 20_000}
 _ATTACHMENT = regex.compile(r"附件\s*\d*")  # an attachment's label line is not its title
-
-
-def year_of(match: regex.Match[str]) -> int:
-    r"""The year a year mention names, whatever digits and line breaks it is written with.
-
-    >>> import regex; year_of(regex.match(r"(?P<year>(?s:.*))", "２０\n２３"))
-    2023
-    """
-    return int(parse_number(match.group("year")))
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,13 +49,7 @@ class ContextResolver:
         self.relative_year = regex.compile("|".join(regex.escape(w) for w in years.relative))
         # the same words as plain strings, for `DocumentContext._relative_in` (not if one is empty)
         self.relative_words = tuple(years.relative) if years.relative and all(years.relative) else None
-        self.cues = [(cue, self._cue_pattern(cue)) for cue in book.kind.cues]
-        # (cue, pattern, looks backward, weight of its scope): a wider scope's cue ranks behind
-        self.cues_ranked = [(cue, pattern, cue.direction == "backward", _SCOPE_WEIGHT[cue.scope])
-                            for cue, pattern in self.cues]
-        # the same, flattened for `kind`, which reads them for every figure
-        self.cue_table = tuple((index, cue.scope, pattern, backward, weight, cue.kind, cue.id)
-                               for index, (cue, pattern, backward, weight) in enumerate(self.cues_ranked))
+        self.kind_cues = KindCues(book)
         self.scopes = book.context.scopes
         # where each field's scopes turn wide for good: from there on they do not hold the span
         self.wide_from = {field: next(i for i in range(len(names) + 1)
@@ -99,25 +84,19 @@ class ContextResolver:
         opened = text.rfind("《", 0, position)
         return opened >= 0 and text.rfind("》", opened, position) < 0
 
-    def _cue_pattern(self, cue) -> regex.Pattern[str]:
-        if cue.pattern:
-            return self.book.compile(cue.pattern, where=f"kind.yaml: {cue.id}")
-        words = sorted(cue.surfaces, key=len, reverse=True)
-        return regex.compile("|".join(regex.escape(w) for w in words))
-
-    def stated(self, text: str) -> Stated:
-        """Title, year, region and genre that a document states in its opening."""
+    def stated(self, text: str, *, region: bool = True) -> Stated:
+        """Title, year, region and genre that a document states in its opening (its region
+        only if asked for: a document that comes with one does not need it)."""
         opening = text[: self.book.context.years.opening_chars]
         lines = [line.strip().strip("#*").strip() for line in opening.splitlines()]
         lines = [line for line in lines if line and not _ATTACHMENT.fullmatch(line)]
         title = lines[0] if lines else None
         year_match = self.year_pattern.search(title or "") or self.year_pattern.search(opening)
-        region = self._first_region(title or "")
-        deictic_level = None
-        if region is None:
-            region, deictic_level = self._opening_region(opening)
+        found, deictic_level = (self._first_region(title or "") if region else None), None
+        if found is None and region:
+            found, deictic_level = self._opening_region(opening)
         is_plan = any(word in (title or "") for word in self.book.kind.plan_titles)
-        return Stated(title, year_of(year_match) if year_match else None, region, is_plan,
+        return Stated(title, year_of(year_match) if year_match else None, found, is_plan,
                       deictic_level)
 
     def _opening_region(self, opening: str) -> tuple[Region | None, str | None]:
@@ -145,10 +124,9 @@ class ContextResolver:
         return None
 
     def for_document(self, doc: Document) -> DocumentContext:
-        stated = self.stated(doc.text)
-        region = stated.region
-        if doc.region_code and doc.region_code in self.gazetteer.by_code:
-            region = self.gazetteer.by_code[doc.region_code]
+        given = self.gazetteer.by_code.get(doc.region_code) if doc.region_code else None
+        stated = self.stated(doc.text, region=given is None)
+        region = given or stated.region
         ctx = DocumentContext(self, doc, Layout(doc.text, self.book, self.layout_patterns), stated)
         if region is None and stated.unnamed_level:
             region = ctx.main_region(stated.unnamed_level)
@@ -156,7 +134,7 @@ class ContextResolver:
         return ctx
 
 
-class DocumentContext:
+class DocumentContext(YearLookups):
     """Context lookups for one document."""
 
     def __init__(self, resolver: ContextResolver, doc: Document, layout: Layout, stated: Stated) -> None:
@@ -169,16 +147,15 @@ class DocumentContext:
         self.scope = ScopeFinder(layout, resolver.narrow_names, resolver.wide_names)
         # what the scopes wider than the span's sentence say, per place (see ScopeFinder.wide)
         self._chain_cache: dict[tuple, object] = {}
-        self._cue_cache: dict[tuple[int, Segment], list[int]] = {}  # (cue, segment): its ends
+        self._cues = resolver.kind_cues.ranking(self.text)
         # every region mention and year of the document, found once; scopes slice these lists
         self._mentions = self._find_mentions()
         self._mention_starts = [m.begin for m in self._mentions]
         self._mention_ends = [m.finish for m in self._mentions]
-        self._years = list(resolver.year_pattern.finditer(self.text))
-        self._year_starts = list(map(regex.Match.start, self._years))
-        self._year_spans = list(map(regex.Match.span, self._years))
-        self._year_values: dict[int, int | None] = {}
-        self._relative: tuple[list[int], list[int]] | None = None  # see _relative_in
+        # how many of the mentions before the k-th are deictic words (全市, 自治区)
+        self._deictic_before = [0, *itertools.accumulate(m.surface in resolver.gazetteer.deictic
+                                                         for m in self._mentions)]
+        self._find_years()
 
     def _find_mentions(self) -> list[Mention]:
         """Region mentions of the whole text; a name broken over lines (重\n\n庆市) is found in
@@ -197,82 +174,40 @@ class DocumentContext:
         'nearest' counts from."""
         return [*self.scope.narrow(start, end, field), *self.scope.wide(start, field)[1]]
 
-    # --- year -------------------------------------------------------------------------
-    def year(self, start: int, end: int) -> int | None:
-        for _name, segment, anchor in self.scope.narrow(start, end, "year"):
-            found = self._year_in(segment, anchor, exclude=(start, end))
-            if found is not None:
-                return found
-        key, wide = self.scope.wide(start, "year")
-        # the span is excluded from the wide scopes; when it starts after all of them, it can
-        # hide no year of theirs and every such span gets the same answer: found once
-        reusable = wide.end <= start
-        key = ("year", key)
-        if reusable and key in self._chain_cache:
-            return self._chain_cache[key]
-        found = next((year for _name, segment, anchor in wide
-                      if (year := self._year_in(segment, anchor, exclude=(start, end))) is not None),
-                     self.stated.year)
-        if reusable:
-            self._chain_cache[key] = found
-        return found
-
-    def _year_in(self, segment: Segment, anchor: int, *, exclude: tuple[int, int]) -> int | None:
-        before, after = None, None
-        lo = bisect.bisect_left(self._year_starts, segment.start)
-        hi = bisect.bisect_left(self._year_starts, segment.end)
-        for k in range(lo, hi):
-            match_start, match_end = self._year_spans[k]
-            if match_end > segment.end:
-                continue
-            if match_start < exclude[1] and match_end > exclude[0]:
-                continue
-            year = self._year_value(k)
-            if year is None:  # a baseline year
-                continue
-            if match_end <= anchor:
-                before = year
-            elif after is None:
-                after = year
-        if before is not None:
-            return before
-        if self.stated.year and self._relative_in(segment.start, min(anchor, segment.end)):
-            return self.stated.year
-        return after
-
-    def _relative_in(self, lo: int, hi: int) -> bool:
-        """Whether a relative year word (今年, 目前) lies wholly in text[lo:hi], as a search of
-        `relative_year` there finds: answered from the word occurrences of the whole text,
-        found once (start-sorted, with the least end from each on) rather than a search a figure."""
-        if self.r.relative_words is None:
-            return self.r.relative_year.search(self.text, lo, hi) is not None
-        if self._relative is None:
-            spans = sorted((at, at + len(word)) for word in self.r.relative_words
-                           for at in _occurrences(self.text, word))
-            least_end = [end for _start, end in spans]
-            for k in range(len(least_end) - 2, -1, -1):
-                least_end[k] = min(least_end[k], least_end[k + 1])
-            self._relative = [start for start, _end in spans], least_end
-        starts, least_end = self._relative
-        i = bisect.bisect_left(starts, lo)
-        return i < len(starts) and least_end[i] <= hi
-
-    def _year_value(self, k: int) -> int | None:
-        """The year the k-th year mention names, None for a baseline (较2019年, 2012年以来):
-        it depends on the mention and its neighbours only, so it is read once."""
-        if k not in self._year_values:
-            match = self._years[k]
-            baseline = (self.r.baseline_before.search(self.text, max(0, match.start() - 2), match.start())
-                        or self.r.baseline_after.match(self.text, match.end(), match.end() + 3))
-            self._year_values[k] = None if baseline else year_of(match)
-        return self._year_values[k]
+    def describe(self, start: int, end: int) -> tuple[Region | None, int | None, Kind, str, Segment, Segment]:
+        """Region, year, kind and its cue, clause and sentence of a span: what a claim takes
+        from its context, the lookups they share made once."""
+        clause, sentence = self.layout.clause(start, end), self.layout.sentence(start, end)
+        region = self._region(start, self.scope.narrow(start, end, "region", clause, sentence))
+        year = self._year(start, end, self.scope.narrow(start, end, "year", clause, sentence))
+        kind, cue = self.kind(start, end, year, clause, sentence)
+        return region, year, kind, cue, clause, sentence
 
     # --- region -----------------------------------------------------------------------
     def region(self, start: int, end: int) -> Region | None:
-        narrow = self.scope.narrow(start, end, "region")
+        return self._region(start, self.scope.narrow(start, end, "region"))
+
+    def _region(self, start: int, narrow: list[Scope]) -> Region | None:
+        starts, ends, deictic = self._mention_starts, self._mention_ends, self._deictic_before
         for i, (name, segment, anchor) in enumerate(narrow):
+            lo, hi = bisect.bisect_left(starts, segment.start), bisect.bisect_right(ends, segment.end)
+            if hi <= lo:
+                continue  # most clauses name no region (see _mention_range)
+            key = None
+            if deictic[hi] == deictic[lo]:
+                # names only: the answer depends on which of them stand before the anchor and
+                # which first after it, the same for every figure of the clause placed alike
+                after = bisect.bisect_left(starts, anchor, lo, hi) if name == "clause" else hi
+                key = ("narrow", lo, bisect.bisect_right(ends, anchor, lo, hi), after if after < hi else None)
+                if key in self._chain_cache:
+                    found = self._chain_cache[key]
+                    if found is not None:
+                        return found
+                    continue
             found = self._region_in(segment, anchor, wider=narrow[i + 1:],
                                     tail=lambda: self.scope.wide(start, "region"), after_too=name == "clause")
+            if key is not None:
+                self._chain_cache[key] = found
             if found is not None:
                 return found
         key, wide = self.scope.wide(start, "region")
@@ -370,11 +305,6 @@ class DocumentContext:
                     return found
         return None
 
-    def _cue_ends(self, pattern: regex.Pattern[str], segment: Segment) -> list[int]:
-        """Ends of a cue's matches in a segment, searched to its end so that look-aheads see the
-        figure."""
-        return [m.end() for m in pattern.finditer(self.text, segment.start, segment.end)]
-
     def main_region(self, level: str) -> Region | None:
         """The region of a level that the document names most often (全市 in a plan without a title region)."""
         if level not in self._main:
@@ -391,53 +321,20 @@ class DocumentContext:
         return self._main[level]
 
     # --- kind -------------------------------------------------------------------------
-    def kind(self, start: int, end: int, year: int | None) -> tuple[Kind, str]:
-        """The kind and the id of the cue (or default) that decided it."""
+    def kind(self, start: int, end: int, year: int | None, clause: Segment | None = None,
+             sentence: Segment | None = None) -> tuple[Kind, str]:
+        """The kind and the id of the cue (or default) that decided it. The span's clause and
+        sentence are looked up unless given."""
         paragraph = self.layout.paragraph(start) or Segment(0, len(self.text))
         if paragraph.end < end:
             paragraph = Segment(paragraph.start, end)
-        segments = {"clause": self.layout.clause(start, end), "sentence": self.layout.sentence(start, end),
-                    "paragraph": paragraph}
-        cache = self._cue_cache
-        best: tuple[int, Kind, str] | None = None
-        for index, scope, pattern, backward, weight, kind, cue_id in self.r.cue_table:
-            segment = segments[scope]
-            if backward:
-                # the nearest cue before the figure: the last match ending by its start (matches
-                # do not overlap, so their ends rise and nearer ones rank strictly better);
-                # every figure of the clause, sentence or paragraph shares the segment's matches
-                ends = cache.get((index, segment))
-                if ends is None:
-                    ends = cache[index, segment] = self._cue_ends(pattern, segment)
-                before = bisect.bisect_right(ends, start)
-                if before:
-                    rank = start - ends[before - 1] + weight
-                    if best is None or rank < best[0]:
-                        best = (rank, kind, cue_id)
-                continue
-            # search to the segment's end so look-aheads see the figure; keep matches inside lo..hi
-            for match in pattern.finditer(self.text, end, segment.end):
-                if match.end() > segment.end:
-                    break
-                rank = match.start() - end + weight
-                if best is None or rank < best[0]:
-                    best = (rank, kind, cue_id)
+        segments = {"clause": clause or self.layout.clause(start, end),
+                    "sentence": sentence or self.layout.sentence(start, end), "paragraph": paragraph}
+        best = self._cues.best(start, end, segments)
         if best is not None:
-            return best[1], best[2]
+            return best
         if year is not None and self.stated.year is not None and year > self.stated.year:
             return Kind.TARGET, "kind.default.future_year"
         if self.stated.is_plan:
             return Kind.TARGET, "kind.default.plan"
         return Kind.ACTUAL, "kind.default.report"
-
-
-def _occurrences(text: str, word: str) -> Iterator[int]:
-    """Every offset where a non-empty word occurs in the text, overlapping ones too.
-
-    >>> list(_occurrences("今年今年年", "年"))
-    [1, 3, 4]
-    """
-    at = text.find(word)
-    while at >= 0:
-        yield at
-        at = text.find(word, at + 1)

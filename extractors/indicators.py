@@ -21,8 +21,8 @@ _FIGURE = regex.compile(r"[0-9０-９]+(?:\.[0-9]+)?")
 _CLOSE = regex.compile(r"[（(][^）)]{1,8}[）)]")
 
 
-_NUMBER_START = frozenset("0123456789０１２３４５６７８９")
-_PERCENT = frozenset("%％")
+# a number as `Cut.whole` reads it: a digit run, a percent sign after it
+_NUMBER_RUN = regex.compile(r"[0-9０-９]+[%％]?")
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,19 +46,22 @@ class Cut:
                 lo = max(lo, match.end())
             return lo
         names = self.names(text, lo, hi)
-        last, at = lo, lo
-        while at < hi:  # finditer: leftmost match, names before numbers, then on from its end
-            end = names.get(at)
-            if end is None and text[at] in _NUMBER_START:
-                end = at + 1
-                while end < hi and text[end] in _NUMBER_START:
-                    end += 1
-                if end < hi and text[end] in _PERCENT:
-                    end += 1
-            if end is None:
-                at += 1
+        starts = sorted(names)
+        last = at = lo
+        k = 0
+        # finditer: leftmost match, names before numbers, then on from its end; the scan jumps
+        # from one candidate to the next (a name's start, a digit) instead of walking each offset
+        while at < hi:
+            while k < len(starts) and starts[k] < at:
+                k += 1
+            name_at = starts[k] if k < len(starts) else hi
+            digit = _NUMBER_RUN.search(text, at, name_at)  # a number before the next name
+            if digit is not None:
+                last = at = _NUMBER_RUN.match(text, digit.start(), hi).end()
+            elif name_at < hi:
+                last = at = names[name_at]
             else:
-                last = at = end
+                break
         return last
 
 
@@ -66,8 +69,8 @@ class IndicatorFinder:
     def __init__(self, book: Rulebook, *, cut_before: Cut) -> None:
         rules = book.indicators
         self.max_chars = rules.max_chars
-        self.strip_end = _alternation(rules.strip_end, "$")
-        self.strip_start = _alternation(rules.strip_start, "")
+        self.strip_end = _Affixes(rules.strip_end)
+        self.strip_start = _Affixes(rules.strip_start)
         self.after_boundary = book.compile(rules.after_boundary, where="indicators.yaml: after_boundary")
         self.head_nouns = _alternation(rules.head_nouns, "")
         self.change_from = _alternation(rules.change_from, "")
@@ -100,12 +103,12 @@ class IndicatorFinder:
         changed = True
         while changed and lo < hi:
             changed = False
-            found = self.strip_end.search(text, lo, hi)
-            if found and found.start() >= lo and found.end() == hi and found.start() < hi:
-                hi, changed = found.start(), True
-            found = self.strip_start.match(text, lo, hi)
-            if found and found.end() <= hi and found.end() > lo:
-                lo, changed = found.end(), True
+            found = self.strip_end.suffix(text, lo, hi)
+            if found is not None:
+                hi, changed = found, True
+            found = self.strip_start.prefix(text, lo, hi)
+            if found is not None:
+                lo, changed = found, True
         if hi - lo > self.max_chars:
             phrase = text[lo:hi]
             cut = phrase.rfind("的")
@@ -149,6 +152,45 @@ class IndicatorFinder:
             return self._trim(text, end, hi)
         close = _CLOSE.match(text[last.end():last.end() + 10])
         return end, last.end() + (close.end() if close else 0)
+
+
+class _Affixes:
+    """Words to strip from either end of a phrase: the longest one the phrase ends or starts
+    with, as the alternation of them (longest first) finds with `(?:…)$` searched or `(?:…)`
+    matched; looked up by length, not scanned for over the phrase.
+
+    >>> words = _Affixes(["的", "占比", "比"])
+    >>> words.suffix("签约占比", 0, 4), words.prefix("的覆盖率", 0, 4), words.suffix("占比", 1, 1)
+    (2, 1, None)
+    """
+
+    def __init__(self, words: list[str]) -> None:
+        self.words = frozenset(words)
+        self.lengths = sorted({len(w) for w in words}, reverse=True)
+        # `$` also matches before a final line break: with a word holding one (or an empty word),
+        # keep to the patterns themselves
+        self.patterns = ((_alternation(words, "$"), _alternation(words, ""))
+                         if any(not w or "\n" in w for w in words) else None)
+
+    def suffix(self, text: str, lo: int, hi: int) -> int | None:
+        """Where the longest word ending text[lo:hi] starts, if one does (and it is not empty)."""
+        if self.patterns is not None:
+            found = self.patterns[0].search(text, lo, hi)
+            return found.start() if found and found.end() == hi and found.start() < hi else None
+        for size in self.lengths:
+            if size <= hi - lo and text[hi - size:hi] in self.words:
+                return hi - size
+        return None
+
+    def prefix(self, text: str, lo: int, hi: int) -> int | None:
+        """Where the longest word starting text[lo:hi] ends, if one does (and it is not empty)."""
+        if self.patterns is not None:
+            found = self.patterns[1].match(text, lo, hi)
+            return found.end() if found and found.end() > lo else None
+        for size in self.lengths:
+            if size <= hi - lo and text[lo:lo + size] in self.words:
+                return lo + size
+        return None
 
 
 def _alternation(words: list[str], suffix: str) -> regex.Pattern[str]:

@@ -38,21 +38,20 @@ class Layout:
         self.text = text
         self.paragraphs: list[Segment] = []
         self.headings: list[Segment] = []
+        paragraphs, headings = self.paragraphs, self.headings
+        speaker, heading = patterns.speaker.search, patterns.heading.fullmatch
         last_line = 0  # where the last line of the last paragraph starts
         for start, line in _lines(text):
             if not line.strip():
                 continue
-            segment = Segment(start, start + len(line))
-            bare = line.strip().strip("#*\t 　").strip()
-            previous = self.paragraphs[-1] if self.paragraphs else None
-            if previous and _continued(text, last_line, previous.end):
+            if paragraphs and _continued(text, last_line, paragraphs[-1].end):
                 # the last line stopped at a comma: this one goes on with its sentence
-                self.paragraphs[-1] = Segment(previous.start, segment.end)
+                paragraphs[-1] = Segment(paragraphs[-1].start, start + len(line))
                 last_line = start
-            elif patterns.speaker.search(line) or (bare and patterns.heading.fullmatch(bare)):
-                self.headings.append(segment)
+            elif speaker(line) or ((bare := line.strip().strip("#*\t 　").strip()) and heading(bare)):
+                headings.append(Segment(start, start + len(line)))
             else:
-                self.paragraphs.append(segment)
+                paragraphs.append(Segment(start, start + len(line)))
                 last_line = start
         soft = self._soft_breaks(text, book.context.soft_break_min_line)
         self.sentence_ends = _ends(patterns.sentence_end, text, soft)

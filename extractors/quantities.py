@@ -56,6 +56,17 @@ class QuantityFinder:
         # (rule, before, after, span, sentence): the patterns a rule checks, None where it has none
         self.exclusions = [(rule, *map(self._compile_exclusion(rule).get, _AROUND))
                            for rule in book.exclusions.exclusions]
+        # the same as `_excluded` reads them for every figure: the rules that check anything, each
+        # with its threshold and quantity types and the bound methods of its patterns
+        self._checks = tuple(
+            (rule, rule.chinese_below, frozenset(rule.quantity_types),
+             span and span.search, before and before.search, after and after.match, sentence)
+            for rule, before, after, span, sentence in self.exclusions
+            if rule.chinese_below is not None or not before is after is span is sentence is None)
+        self.numerals = _single_numerals(book)
+        # where `match.groups()` holds each named group of the quantity pattern: read by name, a
+        # group costs five times as much, and every figure reads seven
+        self._slots = tuple(self.quantity.groupindex[name] - 1 for name in _GROUPS)
         gap = book.comparators.gap
         before = [(s, c) for c in book.comparators.comparators
                   if c.position == "before" and not c.reach for s in c.surfaces]
@@ -81,7 +92,9 @@ class QuantityFinder:
     # --- finding ----------------------------------------------------------------------
     def find(self, text: str) -> Iterator[Quantity | Rejection]:
         taken: list[tuple[int, int]] = []
-        seen: dict = {}  # what this text's figures share: numerals read, sentences searched
+        # what this text's figures share: numerals read (those the rules spell out read when
+        # the rules were), sentences searched
+        seen: dict = dict(self.numerals)
         # a ratio is kept only with ∶ or two ASCII colons in it: without them in the text, none is
         ratios = self.ratio.finditer(text) if "∶" in text or text.count(":") >= 2 else ()
         for match in ratios:
@@ -103,10 +116,12 @@ class QuantityFinder:
     def _resolve(self, text: str, match: regex.Match[str], seen: dict | None = None) -> Quantity | Rejection:
         seen = {} if seen is None else seen
         start, end = match.span()
-        unit_rule = self.units[match.group("unit")]
-        n1, s1, n2, s2 = match.group("n1", "s1", "n2", "s2")
+        groups = match.groups()
+        n1, s1, n2, s2, unit, tail, tail1 = (groups[i] for i in self._slots)
+        unit_rule = self.units[unit]
         chinese = is_chinese_numeral(n1)
-        excluded = self._excluded(text, start, end, match, seen, bare_chinese=chinese and not s1)
+        excluded = self._excluded(text, start, end, match, seen, bare_chinese=chinese and not s1,
+                                  numeral=n1, unit_rule=unit_rule)
         if excluded is not None:
             return excluded
         if (unit_rule.numerals == "arabic" and chinese and not s1) or (unit_rule.numerals == "chinese" and not chinese):
@@ -126,14 +141,17 @@ class QuantityFinder:
         if not math.isfinite(value) or (value_max is not None and not math.isfinite(value_max)):
             return Rejection(start, end, unit_rule.id, "a digit run too long to be a quantity")
         unit, quantity_type = self._unit(text, start, unit_rule)
-        comparator = self._comparator(text, start, end, match.group("tail") or match.group("tail1") or "")
+        comparator = self._comparator(text, start, end, tail or tail1 or "")
         return Quantity(start, end, value, value_max, unit, quantity_type, comparator,
                         unit_rule.id, unit_rule.confidence)
 
     def _unit(self, text: str, start: int, unit_rule: UnitRule) -> tuple[str, QuantityType]:
         """A count becomes a rate when a per-population cue stands earlier in the clause."""
         if unit_rule.quantity_type is QuantityType.COUNT:
-            window = _CLAUSE_MARK.split(text[max(0, start - 40):start])[-1]
+            # from the last clause mark of the 40 characters before the figure (one search back)
+            lo = max(0, start - 40)
+            mark = _CLAUSE_MARK_BACK.search(text, lo, start)
+            window = text[mark.end() if mark else lo:start]
             for rate in self.rates:
                 if any(cue in window for cue in rate.cues):
                     unit = unit_rule.unit + rate.suffix
@@ -158,38 +176,46 @@ class QuantityFinder:
         return Comparator.EQ
 
     def _excluded(self, text: str, start: int, end: int, match, seen: dict | None = None, *,
-                  bare_chinese: bool | None = None) -> Rejection | None:
+                  bare_chinese: bool | None = None, numeral: str | None = None,
+                  unit_rule: UnitRule | None = None) -> Rejection | None:
         """The first exclusion rule whose every pattern holds around the span. `bare_chinese`:
-        whether the match's first number is in Chinese numerals without a scale, if known."""
+        whether the match's first number is in Chinese numerals without a scale; `numeral`, that
+        number; `unit_rule`, the rule of its unit; each read from the match unless given."""
         seen = {} if seen is None else seen
         lo, hi = max(0, start - LOOK), min(len(text), end + LOOK)
-        for rule, before, after, span, sentence in self.exclusions:
-            if rule.chinese_below is not None:
-                if not self._small_chinese_count(rule, match, seen, bare_chinese):
+        for rule, below, types, span, before, after, sentence in self._checks:
+            if below is not None:
+                if bare_chinese is None:
+                    bare_chinese = not match.group("s1") and is_chinese_numeral(match.group("n1"))
+                # 三个工作抓手: a Chinese-numeral count without scale below the rule's threshold
+                if not bare_chinese:
                     continue
-            elif before is after is span is sentence is None:
-                continue
+                unit_rule = unit_rule or self.units[match.group("unit")]
+                if types and unit_rule.quantity_type not in types:
+                    continue
+                if not _number(seen, numeral or match.group("n1")) < below:
+                    continue
             # every pattern must hold: the span itself, the shortest text, is looked at first
-            if ((span is None or span.search(text, start, end))
-                    and (before is None or before.search(text, lo, start))
-                    and (after is None or after.match(text, end, hi))
+            if ((span is None or span(text, start, end))
+                    and (before is None or before(text, lo, start))
+                    and (after is None or after(text, end, hi))
                     and (sentence is None or _in_sentence(seen, rule.id, sentence, text, start, end))):
                 return Rejection(start, end, rule.id, rule.reason)
         return None
 
-    def _small_chinese_count(self, rule: ExclusionRule, match, seen: dict | None = None,
-                             bare_chinese: bool | None = None) -> bool:
-        """三个工作抓手: a Chinese-numeral count without scale below the rule's threshold."""
-        if match is None:
-            return False
-        if bare_chinese is None:
-            bare_chinese = not match.group("s1") and is_chinese_numeral(match.group("n1"))
-        if not bare_chinese:
-            return False
-        unit_rule = self.units[match.group("unit")]
-        if rule.quantity_types and unit_rule.quantity_type not in rule.quantity_types:
-            return False
-        return _number({} if seen is None else seen, match.group("n1")) < rule.chinese_below
+
+def _single_numerals(book: Rulebook) -> dict[str, float]:
+    """parse_number of the numerals that rules/numbers.yaml spells out, read once when the rules
+    are built: each character of its fragments and each scale that parse_number reads. One
+    character numerals such as 三 and 两 are most of the Chinese ones, and cn2an is slow."""
+    characters = {c for fragment in book.numbers.fragments.values() for c in fragment}
+    values = {}
+    for numeral in sorted(characters | {scale.surface for scale in book.numbers.scales}):
+        try:
+            values[numeral] = parse_number(numeral)
+        except ValueError:  # not a number on its own
+            continue
+    return values
 
 
 def _number(seen: dict, numeral: str, scale: float = 1.0) -> float:
@@ -226,6 +252,7 @@ def _sentence_bounds(text: str, start: int, end: int) -> tuple[int, int]:
 
 
 _AROUND = ("before", "after", "span", "sentence")
+_GROUPS = ("n1", "s1", "n2", "s2", "unit", "tail", "tail1")  # the quantity pattern's groups `_resolve` reads
 _SENTENCE_MARK = regex.compile("[。！？!?\n【】]")
 _SENTENCE_MARK_BACK = regex.compile("[。！？!?\n【】]", regex.REVERSE)
-_CLAUSE_MARK = regex.compile(r"[，。；;,\n]")
+_CLAUSE_MARK_BACK = regex.compile(r"[，。；;,\n]", regex.REVERSE)

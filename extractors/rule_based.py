@@ -51,16 +51,13 @@ class RuleExtractor:
 
     def claim(self, doc: Document, ctx: DocumentContext, q: Quantity) -> Claim:
         """Turn a resolved quantity into a claim: context, indicator and provenance."""
-        region = ctx.region(q.start, q.end)
-        year = ctx.year(q.start, q.end)
-        kind, _cue = ctx.kind(q.start, q.end, year)
-        clause = ctx.layout.clause(q.start, q.end)
-        sentence = ctx.layout.sentence(q.start, q.end)
+        region, year, kind, _cue, clause, sentence = ctx.describe(q.start, q.end)
         previous = ctx.layout.clause(clause.start - 1, clause.start - 1) if clause.start > sentence.start else None
         span = self.indicators.find(ctx.text, clause.start, q.start, q.end, clause.end, q.quantity_type,
                                     previous_clause=(previous.start, previous.end) if previous else None)
-        return Claim.at(
-            doc, q.start, q.end,
+        # Claim.at's fields, passed straight to the constructor (one keyword dict fewer a claim)
+        return Claim(
+            doc_id=doc.doc_id, start=q.start, end=q.end, text=doc.text[q.start:q.end],
             value=q.value, value_max=q.value_max, unit=q.unit, quantity_type=q.quantity_type,
             comparator=q.comparator, indicator=doc.text[span[0]:span[1]] if span else None,
             region=region.name if region else None, region_code=region.code if region else None,

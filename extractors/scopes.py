@@ -41,13 +41,20 @@ class Wide:
     """A figure's wide scopes, nearest first: groups of stretches of the document's openings
     and headings, read backwards as they are iterated rather than copied for every sentence."""
 
-    __slots__ = ("groups", "end")
+    __slots__ = ("groups", "_end")
 
     def __init__(self, groups: tuple[Group, ...]) -> None:
         self.groups = groups
-        # where the last of them ends (disjoint and in text order, a stretch's last ends last):
-        # a span starting there or later lies outside them all
-        self.end = max((scopes[hi - 1][1].end for scopes, lo, hi in groups if hi > lo), default=-1)
+        self._end: int | None = None
+
+    @property
+    def end(self) -> int:
+        """Where the last of them ends (disjoint and in text order, a stretch's last ends last):
+        a span starting there or later lies outside them all. Found when first asked for (only
+        the year's search asks)."""
+        if self._end is None:
+            self._end = max((scopes[hi - 1][1].end for scopes, lo, hi in self.groups if hi > lo), default=-1)
+        return self._end
 
     def __iter__(self) -> Iterator[Scope]:
         for scopes, lo, hi in self.groups:
@@ -82,14 +89,16 @@ class ScopeFinder:
         self._wide_cache: dict[tuple, object] = {}
         self._wide_of: dict[tuple, tuple[tuple, Wide]] = {}  # (field, place): what `wide` gives
 
-    def narrow(self, start: int, end: int, field: str) -> list[Scope]:
-        """The scopes before the field's wide tail (clause, sentence): they hold the span."""
+    def narrow(self, start: int, end: int, field: str, clause: Segment | None = None,
+               sentence: Segment | None = None) -> list[Scope]:
+        """The scopes before the field's wide tail (clause, sentence): they hold the span. The
+        span's clause and sentence are looked up unless given."""
         out: list[Scope] = []
         for name in self.narrow_names[field]:
             if name == "clause":
-                out.append((name, self.layout.clause(start, end), start))
+                out.append((name, clause or self.layout.clause(start, end), start))
             elif name == "sentence":
-                out.append((name, self.layout.sentence(start, end), start))
+                out.append((name, sentence or self.layout.sentence(start, end), start))
             elif name in WIDE:
                 out.extend(self._wide_scopes(start, [name]))  # a Wide iterates its scopes
         return out
@@ -124,12 +133,20 @@ class ScopeFinder:
                 before = self.layout.paragraph_before(start)
                 found = self._wide_cache[key] = ([(name, before, before.end)] if before else [], 0, 1 if before else 0)
             return found
-        if name == "previous_paragraphs":
-            lo, hi = self.layout.previous_range(start)
-            return self._scopes_of(name, self.layout.opening, len(self.layout.paragraphs)), lo, hi
-        if name == "heading":
-            return self._scopes_of(name, self.layout.headings.__getitem__, len(self.layout.headings)), 0, heading
-        return [], 0, 0
+        # the earlier paragraphs' openings depend on the paragraph and heading only, the
+        # headings on the heading only: every sentence there shares the same group
+        key = (name, paragraph, heading) if name == "previous_paragraphs" else (name, heading)
+        found = self._wide_cache.get(key)
+        if found is None:
+            if name == "previous_paragraphs":
+                lo, hi = self.layout.previous_range(start)
+                found = self._scopes_of(name, self.layout.opening, len(self.layout.paragraphs)), lo, hi
+            elif name == "heading":
+                found = self._scopes_of(name, self.layout.headings.__getitem__, len(self.layout.headings)), 0, heading
+            else:
+                found = [], 0, 0
+            self._wide_cache[key] = found
+        return found
 
     def _scopes_of(self, name: str, segment, size: int) -> Scopes:
         """(name, segment, its end) for the openings or headings of the document, in text order:

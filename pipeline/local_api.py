@@ -52,7 +52,7 @@ def start() -> TemporaryServer | None:
     process after its start (`temporary_settings`) do not reach the server."""
     if os.environ.get("PREFECT_API_URL"):
         return None
-    server = TemporaryServer({}, timeout=DEFAULT_TIMEOUT_S)
+    server = TemporaryServer(timeout=DEFAULT_TIMEOUT_S)
     server.launch()
     atexit.register(server.stop)  # registered before Prefect's log and event workers: stops after they drain
     from prefect.settings import get_current_settings  # the import the launch overlaps
@@ -68,8 +68,7 @@ def start() -> TemporaryServer | None:
 class TemporaryServer:
     """One uvicorn subprocess serving Prefect's API on 127.0.0.1, as Prefect starts it."""
 
-    def __init__(self, settings_env: dict[str, str], *, timeout: float) -> None:
-        self.settings_env = settings_env
+    def __init__(self, *, timeout: float) -> None:
         self.timeout = timeout
         self.port: int | None = None
         self.process: subprocess.Popen[bytes] | None = None
@@ -85,13 +84,13 @@ class TemporaryServer:
         self.announced = False  # logged by `wait`: logging is not set up yet when this runs
         app_dir = Path(importlib.util.find_spec("prefect").origin).parent.parent  # type: ignore[arg-type, union-attr]
         # the command and environment of prefect.server.api.server.SubprocessASGIServer:
-        # no UI, ephemeral services only, the caller's Prefect settings
+        # no UI, ephemeral services only; the caller's settings come with its environment
         self.process = subprocess.Popen(
             [sys.executable, "-m", "uvicorn", "--app-dir", str(app_dir), "--factory",
              "prefect.server.api.server:create_app", "--host", "127.0.0.1", "--port", str(self.port),
              "--log-level", "error", "--lifespan", "on"],
             env={**os.environ, "PREFECT_UI_ENABLED": "0", "PREFECT__SERVER_EPHEMERAL": "1",
-                 "PREFECT__SERVER_FINAL": "1", **self.settings_env})
+                 "PREFECT__SERVER_FINAL": "1"})
 
     def wait(self) -> None:
         """Return once the server answers its health check; relaunch on another port if the

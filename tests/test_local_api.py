@@ -56,7 +56,7 @@ def test_the_port_chosen_is_free_and_in_prefects_range():
 def test_the_server_answers_serves_the_run_and_stops(tmp_path, monkeypatch):
     monkeypatch.setenv("PREFECT_HOME", str(tmp_path / "prefect-home"))
     monkeypatch.setenv("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
-    server = local_api.TemporaryServer({}, timeout=120)
+    server = local_api.TemporaryServer(timeout=120)
     server.launch()
     try:
         with server.serving() as api_url:

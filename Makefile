@@ -28,8 +28,8 @@ $(MODEL): | $(VENV)/.installed
 	$(VENV)/bin/reform-facts fetch-model
 
 # The spaCy extractor's pipeline, trained on the gold set (about a minute on 2 cores); trained
-# again when what it is made from changes (extractors/training.py names the folder by a hash).
-$(SPACY): configs/spacy_indicator.cfg $(wildcard gold/*.jsonl corpus/*.txt rules/*.yaml) extractors/training.py | $(MODEL)
+# again when what it is made from changes (extractors/model_digest.py names the folder by a hash).
+$(SPACY): configs/spacy_indicator.cfg $(wildcard gold/*.jsonl corpus/*.txt rules/*.yaml) extractors/training.py extractors/model_digest.py | $(MODEL)
 	$(VENV)/bin/reform-facts train
 	touch $@
 

@@ -6,7 +6,8 @@ of the developer's own runs is reused). What the run command offers is read from
 `--help` at run time: a part it does not offer yet is reported as not available.
 Peak memory is the largest resident set of the run's process tree (`wait4`'s ru_maxrss), that
 is of its largest single process; `peak_tree_rss_mib` is the largest sum over the whole tree
-(the run, Prefect's temporary server, Dask workers) at one moment, sampled every 50 ms.
+(the run, Prefect's local server, Dask workers) at one moment, sampled every 50 ms; a local
+server kept from an earlier run, no longer in the tree, is counted too.
 """
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from pipeline import kept_server
 from reform_facts import ROOT
 
 CLI = ROOT / ".venv" / "bin" / "reform-facts"
@@ -65,13 +67,14 @@ def shown(command: Sequence[str], env_names: dict[str, str]) -> str:
 
 
 def timed(command: Sequence[str], env: dict[str, str], log: Path) -> dict[str, Any]:
-    """Run a command; its wall time, exit status, peak RSS of its process tree, last log line."""
+    """Run a command; its wall time, exit status, peak RSS of its process tree (with the local
+    Prefect server it uses, kept from an earlier run or started by it), last log line."""
     with log.open("w") as out:
         started = time.perf_counter()
         process = subprocess.Popen(list(command), cwd=ROOT, env=env, stdout=out,
                                    stderr=subprocess.STDOUT)
         try:
-            status, usage, tree_rss = _wait(process, RUN_TIMEOUT_S)
+            status, usage, tree_rss = _wait(process, RUN_TIMEOUT_S, home=Path(env["PREFECT_HOME"]))
         except TimeoutError:
             process.kill()
             process.wait()
@@ -125,25 +128,29 @@ def why(output: str) -> str:
     return lines[-1][:300] if lines else "no output"
 
 
-def _wait(process: subprocess.Popen, timeout: float) -> tuple[int, Any, int]:
+def _wait(process: subprocess.Popen, timeout: float, home: Path | None = None) -> tuple[int, Any, int]:
     """wait4 on the child, polled so that a hung run ends at the timeout; also the largest
-    resident set, in bytes, of its whole process tree seen at a poll."""
+    resident set, in bytes, of its whole process tree seen at a poll, counting the local server
+    recorded in the Prefect home `home` (once started it is no longer in the tree of the runs
+    that use it)."""
     deadline = time.monotonic() + timeout
     peak = 0
     while True:
+        record = kept_server.read(home) if home else None
         pid, status, usage = os.wait4(process.pid, os.WNOHANG)
         if pid:
             process.returncode = os.waitstatus_to_exitcode(status)
             return process.returncode, usage, peak
         if time.monotonic() > deadline:
             raise TimeoutError
-        peak = max(peak, tree_rss(process.pid))
+        peak = max(peak, tree_rss(process.pid, *([record.pid] if record else [])))
         time.sleep(0.05)
 
 
-def tree_rss(root: int) -> int:
-    """Resident bytes of process `root` and all its descendants now, from /proc/*/stat (about
-    2 ms a call: cheap enough to poll during a timed run); 0 where there is no /proc.
+def tree_rss(root: int, *also: int) -> int:
+    """Resident bytes of process `root`, the processes `also` and all their descendants now,
+    from /proc/*/stat (about 2 ms a call: cheap enough to poll during a timed run); 0 where
+    there is no /proc.
 
     >>> tree_rss(os.getpid()) > 0 or not Path("/proc/self/stat").exists()
     True
@@ -161,7 +168,7 @@ def tree_rss(root: int) -> int:
             continue
         fields = stat[stat.rindex(b")") + 2:].split()  # after the command name, which may hold spaces
         parents[int(name)], rss[int(name)] = int(fields[1]), int(fields[21]) * page
-    tree, grown = {root}, True
+    tree, grown = {root, *also}, True
     while grown:
         found = {pid for pid, parent in parents.items() if parent in tree} - tree
         tree |= found
@@ -175,6 +182,11 @@ def main_flow(corpus: Path, workdir: Path, logs: Path) -> dict[str, Any]:
     The flow as the daily extraction runs it: ingest, extract, load. The gold-set evaluation
     (the weekly flow, which cross-validates the trained extractors) is left out with
     `--no-evaluate` where the command has it. Each run's output is kept in `logs`.
+    Cold is a new Prefect home and an empty cache: the run starts the local Prefect server
+    (creating its database) and leaves it for the next runs, as `reform-facts run` does by
+    default; warm is the same command again. Then, with that server stopped, the warm run once
+    more keeping no server (`--keep-server 0`: Prefect's temporary server, started and stopped
+    by the run), reported beside it.
     """
     options = run_options()
     reason = missing(options, ["--db", "--cache-dir"])
@@ -185,12 +197,21 @@ def main_flow(corpus: Path, workdir: Path, logs: Path) -> dict[str, Any]:
                *(["--no-evaluate"] if "--no-evaluate" in options else [])]
     env = isolated_env(workdir)
     logs.mkdir(parents=True, exist_ok=True)
-    cold = timed(command, env, logs / "e2e-cold.log")
-    warm = timed(command, env, logs / "e2e-warm.log") if cold["status"] == "ok" else None
+    try:
+        cold = timed(command, env, logs / "e2e-cold.log")
+        warm = timed(command, env, logs / "e2e-warm.log") if cold["status"] == "ok" else None
+    finally:
+        stop_kept_server(env)
+    temporary = None
+    if warm and warm["status"] == "ok" and "--keep-server" in options:
+        temporary = timed([*command, "--keep-server", "0"], env, logs / "e2e-warm-temporary-server.log")
     result: dict[str, Any] = {"status": cold["status"], "cold": cold, "warm": warm,
+                              "warm_temporary_server": temporary,
                               "command": shown(command, {"PREFECT_HOME": env["PREFECT_HOME"]})}
     if warm and warm["status"] == "ok":
         result["warm_over_cold"] = round(warm["seconds"] / cold["seconds"], 3)
+        if temporary and temporary["status"] == "ok":
+            result["warm_temporary_server_over_cold"] = round(temporary["seconds"] / cold["seconds"], 3)
         result["peak_rss_mib"] = max(cold["peak_rss_mib"], warm["peak_rss_mib"])
         result["peak_tree_rss_mib"] = max(cold["peak_tree_rss_mib"], warm["peak_tree_rss_mib"])
     elif cold["status"] != "ok":
@@ -198,6 +219,11 @@ def main_flow(corpus: Path, workdir: Path, logs: Path) -> dict[str, Any]:
     else:
         result["status"], result["reason"] = "failed", f"warm run: {warm and warm.get('reason')}"
     return result
+
+
+def stop_kept_server(env: dict[str, str]) -> None:
+    """Stop the local server the runs of this Prefect home left (`reform-facts server stop`)."""
+    subprocess.run([cli(), "server", "stop"], cwd=ROOT, env=env, capture_output=True, timeout=120)
 
 
 def dask_option(options: set[str]) -> str | None:
@@ -211,7 +237,8 @@ def dask_scale(corpus: Path, workdir: Path, logs: Path, extractor: str, known: S
     The runs share one Prefect home whose database is created beforehand, untimed: creating
     Prefect's database (its migrations, 10 to 15 s of CPU) happens once per installation, the
     same for any number of workers, and is timed where it belongs, in the cold main-flow run.
-    Each run has its own extraction cache, result storage and warehouse.
+    Each run has its own extraction cache, result storage and warehouse, and its own temporary
+    Prefect server (`--keep-server 0`), as before local servers were kept between runs.
     """
     if extractor not in known:
         return {"status": "not available",
@@ -234,7 +261,8 @@ def dask_scale(corpus: Path, workdir: Path, logs: Path, extractor: str, known: S
         where = Path(tempfile.mkdtemp(prefix=f"dask{count}-", dir=workdir))
         command = [cli(), "run", str(corpus), "--extractor", extractor, "--db",
                    str(where / "warehouse.duckdb"), "--cache-dir", str(where / "cache"), option, str(count),
-                   *(["--no-evaluate"] if "--no-evaluate" in options else [])]
+                   *(["--no-evaluate"] if "--no-evaluate" in options else []),
+                   *(["--keep-server", "0"] if "--keep-server" in options else [])]
         env = home | {"PREFECT_LOCAL_STORAGE_PATH": str(where / "storage")}
         runs[str(count)] = timed(command, env, logs / f"dask-{count}.log") | {
             "command": shown(command, {"PREFECT_HOME": env["PREFECT_HOME"]})}

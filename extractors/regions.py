@@ -21,6 +21,7 @@ from extractors.rulebook import RegionsFile
 
 LEVELS = ("country", "province", "prefecture", "county")
 COUNTRY_CODE = "100000"
+_DIVISION_LINE = re.compile(r"^\t{0,2}[^\t\n][^\n]*", re.M)  # a line indented at most twice: down to counties
 
 
 class Mention(NamedTuple):
@@ -68,7 +69,7 @@ def dataset_regions() -> tuple[tuple[Region, str], ...]:
     """Every division of the dataset with its short alias, in the dataset's order."""
     rows: list[tuple[Region, str]] = []
     parents: list[str] = []
-    for line in dictionary_text().splitlines():
+    for line in _DIVISION_LINE.findall(dictionary_text()):  # of 700 000 lines, the 3 600 not of towns
         depth = len(line) - len(line.lstrip("\t"))
         parts = line.strip().split("\t")
         if depth > 2 or len(parts) < 2 or not parts[1].isdigit():

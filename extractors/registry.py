@@ -31,8 +31,8 @@ FACTORIES: dict[str, Callable[[], Extractor]] = {"rules": _rules, "spacy": _spac
 
 
 def _spacy_version(name: str) -> str:
-    from extractors.spacy_extractor import version
-    return version(name)
+    from extractors.model_digest import extractor_version  # spaCy itself is not imported
+    return extractor_version(name)
 
 
 # How to learn an extractor's version without building it, where building is costly: the

@@ -17,6 +17,7 @@ from spacy.language import Language
 
 from extractors import training
 from extractors.code_version import code_version
+from extractors.model_digest import extractor_version
 from extractors.spacy_components import CLAIMS, SENTENCE_SPANS
 from reform_facts.claim import Claim, Document
 
@@ -38,11 +39,9 @@ def runtime(path, *, extractor: str, **assemble: object) -> Language:
 
 
 def version(name: str = NAME, held_out: Collection[str] = ()) -> str:
-    """The `version` of the extractor `name` (spacy, hybrid) with `held_out` out of training,
-    without loading or training its pipeline: the folder name of the model it uses or would train."""
-    held = tuple(sorted(held_out))
-    fold = f"-without-{'+'.join(held)}" if held else ""
-    return f"{name}-{training.model_dir(held).name}-{code_version()}{fold}"
+    """The `version` of the extractor `name` (spacy, hybrid) with `held_out` out of training
+    (`model_digest.extractor_version`)."""
+    return extractor_version(name, held_out)
 
 
 class SpacyExtractor:

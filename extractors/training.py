@@ -7,14 +7,13 @@ configs/spacy_indicator.cfg with its fixed seed.
 
 Trained pipelines live in `.models/spacy/<digest>/` (ignored by git). The digest covers the
 config, the gold files, the corpus texts they label, the rules, the pkuseg model, spaCy's
-version, the training code's `FORMAT` and the documents held out, so any change to those
+version, the training code's `FORMAT` and the documents held out (extractors/model_digest.py), so any change to those
 gives a new folder: a stale model is never loaded. A fold of cross-validation is the same
 training with one document held out.
 """
 from __future__ import annotations
 
 import fcntl
-import hashlib
 import io
 import json
 import logging
@@ -31,23 +30,17 @@ from spacy.training import Example
 from spacy.util import load_config, registry as spacy_registry
 
 from extractors.layout import Layout
+from extractors.model_digest import (CONFIG, CORPUS_DIR, FORMAT, GOLD_DIR, MODELS_DIR,  # noqa: F401 (theirs)
+                                     model_dir, training_digest)
 from extractors.spacy_components import (INDICATOR, QUANTITY, SPANS_KEY, candidate_sentences,
                                           sentence_docs)
 from extractors.spacy_pipeline import (RULE_SPANS, WORD_GROUPS, layout_of, nearest_occurrence, segmenter,
                                       shared_rules)
-from reform_facts import ROOT, models
 from reform_facts.claim import Claim, Document
 from reform_facts.gold import gold_files, load_gold
 from reform_facts.readers import read_document
 
-CONFIG = ROOT / "configs" / "spacy_indicator.cfg"
-GOLD_DIR = ROOT / "gold"
-CORPUS_DIR = ROOT / "corpus"
-MODELS_DIR = ROOT / ".models" / "spacy"
 READER = "reform_facts.gold_sentences.v1"
-# Bump when the code changes what a trained model means (the examples, the suggester, the
-# features): the digest then names new folders and the old models are not loaded.
-FORMAT = "spancat-5"
 _DONE = "trained.json"  # written last: a folder without it is an interrupted training
 
 log = logging.getLogger(__name__)
@@ -127,23 +120,6 @@ def gold_sentences(gold_dir: str | None = None, held_out: list[str] = [],  # noq
 
 
 # --- training and model folders -----------------------------------------------------------
-
-def training_digest(held_out: Collection[str] = (), *, config: Path = CONFIG, gold_dir: Path = GOLD_DIR) -> str:
-    """Hash of everything a trained pipeline is made from (see the module's docstring)."""
-    digest = hashlib.sha256()
-    parts: list[bytes] = [FORMAT.encode(), spacy.__version__.encode(), shared_rules().book.digest.encode(),
-                          *(v.encode() for v in sorted(models.FILES_SHA256.values())), config.read_bytes()]
-    for path in gold_files(gold_dir):
-        parts += [path.name.encode(), path.read_bytes(), (CORPUS_DIR / f"{path.stem}.txt").read_bytes()]
-    parts.append(("held out: " + ",".join(sorted(held_out))).encode())
-    for part in parts:
-        digest.update(len(part).to_bytes(8, "big") + part)
-    return digest.hexdigest()[:16]
-
-
-def model_dir(held_out: Collection[str] = ()) -> Path:
-    return MODELS_DIR / training_digest(held_out)
-
 
 def config_value(dotted: str, config: Path = CONFIG) -> object:
     """One setting of the training config, by its dotted path (`nlp.tokenizer.user_dict`)."""

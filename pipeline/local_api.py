@@ -1,4 +1,4 @@
-"""Prefect's temporary local API server, started before the flows are imported.
+"""Prefect's local API server for `reform-facts run`, started before the flows are imported.
 
 In Prefect's local ephemeral mode (no API URL configured) the first client of a run starts a
 temporary server: a uvicorn subprocess serving `prefect.server.api.server:create_app` on a
@@ -16,6 +16,11 @@ environment, the active profile, prefect.toml, .env): once they are read the ser
 again if they name an API (a real server, Prefect Cloud) or forbid the ephemeral mode. The
 child reads the same settings from the same environment and working folder, as Prefect's own
 start passes them on. With PREFECT_API_URL in the environment nothing is started at all.
+
+Starting that server is most of a rerun whose extractions are all cached (over three of its
+five seconds), so by default the server outlives the run (`KeptServer`): the next run of the
+same Prefect home uses it at once, and it ends itself after some idle minutes. Asked to keep
+it 0 minutes, a run uses Prefect's temporary server, as Prefect would.
 """
 from __future__ import annotations
 
@@ -34,6 +39,8 @@ import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
+from pipeline import kept_server
+
 # Prefect's handlers show it with the flow's logs, as they show Prefect's own start message
 log = logging.getLogger("prefect.local_api")
 
@@ -44,17 +51,21 @@ DEFAULT_TIMEOUT_S = 20  # Prefect's default startup timeout, until the settings 
 SERVER_DOCS = "https://docs.prefect.io/v3/concepts/server#how-to-guides"
 
 
-def start() -> TemporaryServer | None:
-    """A temporary API server starting in the background, or None when the settings name an API
+def start(keep_minutes: float = 0) -> TemporaryServer | None:
+    """A local API server starting in the background, or None when the settings name an API
     (or forbid the ephemeral mode: Prefect then says so itself when the flow starts).
 
+    `keep_minutes` > 0: the server outlives the run, later runs use it, and it ends itself once
+    idle that long (`KeptServer`); 0: Prefect's temporary server, stopped when the run ends.
     Call it before Prefect is imported: that is the time it saves. Settings changed in this
     process after its start (`temporary_settings`) do not reach the server."""
     if os.environ.get("PREFECT_API_URL"):
         return None
-    server = TemporaryServer(timeout=DEFAULT_TIMEOUT_S)
+    server = (KeptServer(keep_minutes, timeout=DEFAULT_TIMEOUT_S) if keep_minutes > 0
+              else TemporaryServer(timeout=DEFAULT_TIMEOUT_S))
     server.launch()
-    atexit.register(server.stop)  # registered before Prefect's log and event workers: stops after they drain
+    if not isinstance(server, KeptServer):  # registered before Prefect's log and event workers:
+        atexit.register(server.stop)         # stops after they drain
     from prefect.settings import get_current_settings  # the import the launch overlaps
 
     settings = get_current_settings()
@@ -83,35 +94,38 @@ class TemporaryServer:
         self.port = free_port()
         self.announced = False  # logged by `wait`: logging is not set up yet when this runs
         app_dir = Path(importlib.util.find_spec("prefect").origin).parent.parent  # type: ignore[arg-type, union-attr]
-        # the command and environment of prefect.server.api.server.SubprocessASGIServer:
-        # no UI, ephemeral services only; the caller's settings come with its environment
         self.process = subprocess.Popen(
             [sys.executable, "-m", "uvicorn", "--app-dir", str(app_dir), "--factory",
              "prefect.server.api.server:create_app", "--host", "127.0.0.1", "--port", str(self.port),
-             "--log-level", "error", "--lifespan", "on"],
-            env={**os.environ, "PREFECT_UI_ENABLED": "0", "PREFECT__SERVER_EPHEMERAL": "1",
-                 "PREFECT__SERVER_FINAL": "1"})
+             "--log-level", "error", "--lifespan", "on"], env=server_env())
+
+    def announce(self) -> None:
+        log.info("Starting temporary server on http://127.0.0.1:%d\nSee %s for more information on "
+                 "running a dedicated Prefect server.", self.port, SERVER_DOCS)
 
     def wait(self) -> None:
         """Return once the server answers its health check; relaunch on another port if the
         chosen one was taken meanwhile; RuntimeError when it does not answer in time."""
         deadline = time.monotonic() + self.timeout
         while not self.ready:
-            assert self.process is not None, "launch() first"
             if not self.announced:
-                log.info("Starting temporary server on http://127.0.0.1:%d\nSee %s for more information on "
-                         "running a dedicated Prefect server.", self.port, SERVER_DOCS)
+                self.announce()
                 self.announced = True
-            if self.process.poll() == PORT_IN_USE:
+            if self.exited() == PORT_IN_USE:
                 self.launch()
-            elif self.process.poll() is not None:
-                raise RuntimeError(f"the temporary Prefect server exited with status {self.process.returncode}")
+            elif self.exited() is not None:
+                raise RuntimeError(f"the local Prefect server exited with status {self.exited()}")
             elif healthy(self.api_url):
                 self.ready = True
                 return
             if time.monotonic() > deadline:
-                raise RuntimeError(f"the temporary Prefect server did not answer within {self.timeout} s")
+                raise RuntimeError(f"the local Prefect server did not answer within {self.timeout} s")
             time.sleep(POLL_SECONDS)
+
+    def exited(self) -> int | None:
+        """The server process's exit status, None while it runs."""
+        assert self.process is not None, "launch() first"
+        return self.process.poll()
 
     @contextlib.contextmanager
     def serving(self) -> Iterator[str]:
@@ -144,6 +158,61 @@ class TemporaryServer:
             self.process.kill()
             self.process.wait()
         self.process = None
+
+
+class KeptServer(TemporaryServer):
+    """The same server, left running for later runs (`pipeline.kept_server`,
+    `pipeline.idle_server`): started by the first run of a Prefect home, used by the next ones,
+    ended by itself after `keep_minutes` idle or by `reform-facts server stop`."""
+
+    def __init__(self, keep_minutes: float, *, timeout: float) -> None:
+        super().__init__(timeout=timeout)
+        self.keep_minutes = keep_minutes
+        self.home = kept_server.prefect_home()
+        self.record: kept_server.Record | None = None
+
+    def launch(self) -> None:
+        """Use the recorded server of this Prefect home when it runs and was started the same
+        way; else start one (on a free port) and record it."""
+        self.announced = False
+        with kept_server.locked(self.home):
+            found = kept_server.read(self.home)
+            if found and found.fingerprint == kept_server.fingerprint() and kept_server.running(found):
+                self.record, self.port, self.process = found, found.port, None
+                return
+            self.port = free_port()
+            self.record, self.process = kept_server.launch(self.home, self.port, self.keep_minutes, server_env())
+
+    def announce(self) -> None:
+        if self.process is None:
+            log.info("Using the local Prefect server on http://127.0.0.1:%d, started by an earlier run",
+                     self.port)
+        else:
+            log.info("Starting a local Prefect server on http://127.0.0.1:%d; later runs use it until it "
+                     "has been idle %g minutes (`reform-facts server stop` stops it now)",
+                     self.port, self.keep_minutes)
+
+    def exited(self) -> int | None:
+        if self.process is not None:
+            return self.process.poll()
+        assert self.record is not None, "launch() first"
+        return None if kept_server.running(self.record) else PORT_IN_USE  # gone meanwhile: start one
+
+    def stop(self, *, quietly: bool = False) -> None:
+        """Stop the server if this run started it (the settings turned out to want none); one
+        started by an earlier run is left to the runs that use it."""
+        if self.process is None or self.record is None:
+            return
+        kept_server.forget(self.home, self.record)
+        kept_server.terminate(self.process.pid)
+        self.process = None
+
+
+def server_env() -> dict[str, str]:
+    """The environment of prefect.server.api.server.SubprocessASGIServer's server: no UI, no
+    background services; the caller's settings come with its environment."""
+    return {**os.environ, "PREFECT_UI_ENABLED": "0", "PREFECT__SERVER_EPHEMERAL": "1",
+            "PREFECT__SERVER_FINAL": "1"}
 
 
 def free_port() -> int:

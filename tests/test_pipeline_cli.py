@@ -2,9 +2,11 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -20,7 +22,7 @@ def run_cli(*args, env):
 
 
 @pytest.mark.slow
-def test_run_loads_the_warehouse_names_a_bad_file_and_reuses_extractions_the_second_time(tmp_path):
+def test_run_loads_the_warehouse_names_a_bad_file_and_reuses_extractions_and_server_the_second_time(tmp_path):
     corpus = tmp_path / "corpus"
     corpus.mkdir()
     for path in CORPUS_FILES:
@@ -31,22 +33,35 @@ def test_run_loads_the_warehouse_names_a_bad_file_and_reuses_extractions_the_sec
     env = {key: value for key, value in os.environ.items() if not key.startswith("PREFECT_")}
     env["PREFECT_HOME"] = str(tmp_path / "prefect-home")
     args = ["run", str(corpus), "--extractor", "rules", "--db", str(db), "--cache-dir", str(tmp_path / "cache"),
-            "--no-evaluate"]
-
-    cold = run_cli(*args, env=env)
-    assert cold.returncode == 1, cold.stderr[-3000:]
-    lines = cold.stdout.splitlines()
-    assert sum(line.endswith(" claims") for line in lines) == len(CORPUS_FILES)  # one per document
-    assert f"0 of {len(CORPUS_FILES)} extractions from cache" in lines[-1]
-    assert f"reform-facts: {corpus / 'empty.txt'}: empty file" in cold.stderr
-    con = connect(db, read_only=True)
+            "--no-evaluate", "--keep-server", "5"]
     try:
-        assert con.execute("SELECT count(*) FROM documents").fetchone()[0] == len(CORPUS_FILES)
-        assert con.execute("SELECT count(*) FROM run_failures").fetchone()[0] == 1
+        cold = run_cli(*args, env=env)
+        assert cold.returncode == 1, cold.stderr[-3000:]
+        lines = cold.stdout.splitlines()
+        assert sum(line.endswith(" claims") for line in lines) == len(CORPUS_FILES)  # one per document
+        assert f"0 of {len(CORPUS_FILES)} extractions from cache" in lines[-1]
+        assert f"reform-facts: {corpus / 'empty.txt'}: empty file" in cold.stderr
+        con = connect(db, read_only=True)
+        try:
+            assert con.execute("SELECT count(*) FROM documents").fetchone()[0] == len(CORPUS_FILES)
+            assert con.execute("SELECT count(*) FROM run_failures").fetchone()[0] == 1
+        finally:
+            con.close()
+        warm = run_cli(*args, env=env)
+        status = run_cli("server", "status", env=env)
     finally:
-        con.close()
+        stopped = run_cli("server", "stop", env=env)
 
-    warm = run_cli(*args, env=env)
+    # the first run starts a local server and leaves it; the second uses it; `server stop` ends it
+    started = re.search(r"Starting a local Prefect server on (http://127\.0\.0\.1:\d+)", cold.stderr)
+    assert started, cold.stderr[-3000:]
+    assert f"Using the local Prefect server on {started[1]}" in warm.stderr
+    assert status.stdout.startswith(f"running: {started[1]}/api (pid ")
+    assert stopped.stdout.startswith(f"stopped: {started[1]}/api")
+    pid = re.search(r"pid (\d+)", stopped.stdout)[1]
+    assert not Path("/proc", pid).exists()
+    assert run_cli("server", "status", env=env).stdout.startswith("no local Prefect server running")
+
     assert warm.returncode == 1
     assert sum(line.endswith("claims  (cached)") for line in warm.stdout.splitlines()) == len(CORPUS_FILES)
     assert f"{len(CORPUS_FILES)} of {len(CORPUS_FILES)} extractions from cache" in warm.stdout

@@ -31,10 +31,12 @@ def regions_frame() -> pd.DataFrame:
     >>> frame.loc["420111", ["name", "parent_code"]].tolist()
     ['洪山区', '420100']
     """
+    from extractors import registry
     from extractors.regions import Gazetteer, dataset_regions
     from extractors.rulebook import load_rulebook
 
-    gazetteer = Gazetteer(load_rulebook().regions)
+    # the rules extractor's own, which resolved the claims' regions; built by every run already
+    gazetteer = getattr(registry.get("rules"), "gazetteer", None) or Gazetteer(load_rulebook().regions)
     short = {}
     for region, alias in dataset_regions():
         short.setdefault(region.code, alias or None)

@@ -56,8 +56,8 @@ def warm_up(extractors: list[str] | None, *, versions: bool = True) -> None:
     """Get ready in this process what a run of `extractors` needs first: the rules extractor (it
     describes each document read) and, when extraction runs in this process's threads
     (`versions`), each extractor's version (it keys the cache; Dask workers work theirs out).
-    `reform-facts run` calls it while Prefect's temporary server starts, time this process
-    would otherwise spend waiting. No spaCy pipeline is built; unknown names are left to the
+    `reform-facts run` calls it while the local Prefect server starts (time this process
+    would otherwise spend waiting) or before the flow when a kept server is already up. No spaCy pipeline is built; unknown names are left to the
     flow, which fails on them.
     """
     caching.extractor("rules")

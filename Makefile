@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
 UV     := $(VENV)/bin/uv
-MODEL  := .models/pkuseg/compact/weights.npz
+MODEL  := .models/pkuseg/compact/feature_table.npz
 SPACY  := .models/spacy/.trained
 
 .PHONY: setup run test extract evaluate bench clean

@@ -48,10 +48,14 @@ class Activity:
 
 
 def watch(activity: Activity, idle_seconds: float, stop: Callable[[], None],
-          check_seconds: float = CHECK_SECONDS) -> threading.Thread:
-    """A daemon thread calling `stop` once `activity` has been idle for `idle_seconds`."""
+          started: Callable[[], bool] = lambda: True, check_seconds: float = CHECK_SECONDS) -> threading.Thread:
+    """A daemon thread calling `stop` once `activity` has been idle for `idle_seconds`, counted
+    from when `started()` first holds (creating a new database alone can take longer)."""
 
     def loop() -> None:
+        while not started():
+            time.sleep(check_seconds / 10)
+        activity.last = time.monotonic()
         while activity.idle_for() < idle_seconds:
             time.sleep(check_seconds)
         stop()
@@ -73,7 +77,8 @@ def main(argv: list[str] | None = None) -> None:
     activity = Activity(create_app())  # ephemeral, final, no UI: from the launcher's environment
     server = uvicorn.Server(uvicorn.Config(activity, host="127.0.0.1", port=args.port, lifespan="on",
                                            log_level="error"))
-    watch(activity, args.idle_minutes * 60, lambda: setattr(server, "should_exit", True))
+    watch(activity, args.idle_minutes * 60, lambda: setattr(server, "should_exit", True),
+          started=lambda: server.started)
     server.run()  # exits with status 3 when it cannot bind: the launcher then tries another port
 
 

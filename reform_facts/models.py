@@ -20,6 +20,14 @@ scores:
 
 A character's scores are the same float sums in the same order, so every cut is the same;
 the derivation checks that row by row and then the files' digests against those recorded.
+
+Loaded whole, the compact folder still costs about 520 MiB, two thirds of it the 2.6 million
+feature keys, of which a text can fire only those whose characters it holds. Beside it the
+setup writes `feature_table.npz` (each feature as a prefix, two tokens and its id; the tokens'
+characters; `feature_table`) and `lean/` (the same model without features). The segmenter
+(extractors/lean_pkuseg.py) loads `lean/` and the table (about 170 MiB), then the features of
+the characters of the texts it meets: about 190 MiB more for the five bundled documents (1.36
+million features). `features.pkl` and `weights.npz` stay as they are, loadable by plain pkuseg.
 """
 from __future__ import annotations
 
@@ -53,6 +61,9 @@ FILES_SHA256 = {
 COMPACT_SHA256 = {
     "features.pkl": "1b781cf1229e81fa987f7b2708f8ab1866779dfc1e4b5156ecc492d3100ba86e",
     "weights.npz": "434f88bf9ac75a70c79f21c21d8f551fcb15bf145e0f20838f983269517aeebf",
+    "feature_table.npz": "22db520ca9898f93b00065b2b900d797297409e247a17c72fa861135ce306b59",
+    "lean/features.pkl": "4beedf9a1a439e75fa489b90e66e886d1fe7a29a3fd30e938d7f8ee2c97e335d",
+    "lean/weights.npz": "434f88bf9ac75a70c79f21c21d8f551fcb15bf145e0f20838f983269517aeebf",  # -> ../weights.npz
 }
 _DOWNLOAD = ["--no-deps", "--only-binary=:all:", "--python-version", "3.7", "--implementation", "cp",
              "--abi", "cp37m", "--platform", "manylinux1_x86_64"]
@@ -155,6 +166,7 @@ def derive_compact(source: Path, target: Path) -> None:
     _write_npz(target / "weights.npz", sizes=np.array([rows.shape[1], len(order)], dtype=np.int64),
                w=np.concatenate([rows[first[order]].ravel(), edges]))
     _check_same_scores(features, rows, edges, target)
+    _write_lean(compact, target)
 
 
 def _check_same_scores(features: dict[str, Any], rows: np.ndarray, edges: np.ndarray, target: Path) -> None:
@@ -196,3 +208,90 @@ def _write_npz(path: Path, **arrays: np.ndarray) -> None:
             buffer = io.BytesIO()
             np.lib.format.write_array(buffer, np.asarray(array), allow_pickle=False)
             archive.writestr(zipfile.ZipInfo(f"{name}.npy", date_time=(1980, 1, 1, 0, 0, 0)), buffer.getvalue())
+
+
+# --- the table of features by their characters ------------------------------------------------
+#
+# A pkuseg feature is a template prefix, then one or two tokens (separated by "." or "*"), each a
+# normalised character of the text (`FeatureExtractor.normalize_text`: `-._,|/*:` become "&",
+# digits and full-width letters become a class name), a word of the model's word list made of
+# such characters, or a class name (`**Num`, `**Letter`, `**noWord`). The text's characters never
+# hold "." or "*" (renamed to "&"), nor do the words, so each key parses one way only.
+PREFIXES = ("$$", "c.", "c-1.", "c1.", "c-2.", "c2.", "c-1c.", "cc1.", "c-2c-1.", "w-1.", "w1.",
+            "ww.l.", "ww.r.", "")
+SEPARATORS = ("", "", "", "", "", "", ".", ".", ".", "", "", "*", "*", "")
+RAW = len(PREFIXES) - 1  # a key that does not parse: kept as a whole, and always loaded
+SPECIALS = ("**Num", "**Letter", "**noWord")
+
+
+def _split(key: str) -> tuple[int, str, str]:
+    """A feature key as (prefix index, first token, second token); RAW when it does not parse.
+
+    >>> _split("c-1c.医.改"), _split("ww.l.**noWord*改革"), _split("c.**Num")
+    ((6, '医', '改'), (11, '**noWord', '改革'), (1, '**Num', ''))
+    """
+    if key == "$$":
+        return 0, "", ""
+    for index, (prefix, sep) in enumerate(zip(PREFIXES[1:RAW], SEPARATORS[1:RAW]), start=1):
+        if not key.startswith(prefix):
+            continue
+        body = key[len(prefix):]
+        if not sep:
+            return (index, body, "") if _is_token(body) else (RAW, key, "")
+        parses = [(body[:at], body[at + 1:]) for at, ch in enumerate(body) if ch == sep]
+        parses = [(a, b) for a, b in parses if _is_token(a) and _is_token(b)]
+        return (index, *parses[0]) if len(parses) == 1 else (RAW, key, "")
+    return RAW, key, ""
+
+
+def _is_token(token: str) -> bool:
+    return token in SPECIALS or (token != "" and "." not in token and "*" not in token)
+
+
+def feature_table(feature_to_idx: dict[str, int]) -> dict[str, np.ndarray]:
+    """The features as arrays from which those that can fire on a text are selected fast:
+    each feature's prefix (index into PREFIXES), its two tokens and its id; the tokens as one
+    UTF-8 text, and the characters each token needs (indexes into `alphabet`, a class name
+    needing none). A feature can fire only where its tokens' characters all occur in the text."""
+    split = [_split(key) for key in feature_to_idx]
+    tokens = sorted({t for _, a, b in split for t in (a, b)} | {""})
+    if any("\n" in t for t in tokens):
+        raise ModelMissingError("pkuseg features: a feature holds a line break")
+    token_id = {t: i for i, t in enumerate(tokens)}
+    needs = [sorted(set(t)) if t not in SPECIALS else [] for t in tokens]
+    alphabet = sorted({ch for chars in needs for ch in chars})
+    char_id = {ch: i for i, ch in enumerate(alphabet)}
+    return {
+        "prefix": np.array([p for p, _, _ in split], dtype=np.uint8),
+        "tokens": np.array([[token_id[a], token_id[b]] for _, a, b in split], dtype=np.int32).reshape(-1, 2),
+        "ids": np.fromiter(feature_to_idx.values(), dtype=np.int32, count=len(feature_to_idx)),
+        "token_text": np.frombuffer("\n".join(tokens).encode("utf-8"), dtype=np.uint8),
+        "token_bounds": np.cumsum([0] + [len(chars) for chars in needs], dtype=np.int64),
+        "token_chars": np.array([char_id[ch] for chars in needs for ch in chars], dtype=np.int32),
+        "alphabet": np.array([ord(ch) for ch in alphabet], dtype=np.int32),
+    }
+
+
+def table_keys(table: dict[str, np.ndarray], rows: np.ndarray) -> list[str]:
+    """The keys of the table's features at `rows`, spelled again from their parts."""
+    tokens = np.array(bytes(table["token_text"]).decode("utf-8").split("\n"), dtype=object)
+    prefix = table["prefix"][rows]
+    pairs = table["tokens"][rows]
+    keys = (np.array(PREFIXES, dtype=object)[prefix] + tokens[pairs[:, 0]]
+            + np.array(SEPARATORS, dtype=object)[prefix] + tokens[pairs[:, 1]])
+    return keys.tolist()
+
+
+def _write_lean(features: dict[str, Any], target: Path) -> None:
+    """The table of the features by their characters, and `lean/`: the compact model without
+    its features (same weights), which the segmenter loads and fills from the table."""
+    table = feature_table(features["feature_to_idx"])
+    if (table_keys(table, np.arange(len(table["ids"]))) != list(features["feature_to_idx"])
+            or table["ids"].tolist() != list(features["feature_to_idx"].values())):
+        raise ModelMissingError(f"{target}: the table of pkuseg features does not spell its keys again")
+    _write_npz(target / "feature_table.npz", **table)
+    (target / "lean").mkdir(exist_ok=True)
+    with (target / "lean" / "features.pkl").open("wb") as handle:
+        pickle.dump(dict(features, feature_to_idx={}), handle, protocol=4)
+    (target / "lean" / "weights.npz").unlink(missing_ok=True)
+    (target / "lean" / "weights.npz").symlink_to(Path("..") / "weights.npz")

@@ -135,12 +135,16 @@ def test_activity_counts_open_requests_and_idles_from_the_last_one():
     assert activity.open == 0 and activity.idle_for() >= 0.02
 
 
-def test_the_watch_stops_the_server_once_idle_long_enough():
+def test_the_watch_stops_the_server_once_idle_long_enough_from_its_start():
     activity = idle_server.Activity(lambda *a: None)
-    stopped = []
-    thread = idle_server.watch(activity, 0.05, lambda: stopped.append(True), check_seconds=0.01)
+    stopped, started = [], []
+    thread = idle_server.watch(activity, 0.05, lambda: stopped.append(time.monotonic()),
+                               started=lambda: bool(started), check_seconds=0.01)
+    time.sleep(0.2)  # still starting: the idle time has not begun
+    assert stopped == []
+    started.append(time.monotonic())
     thread.join(timeout=5)
-    assert stopped == [True]
+    assert len(stopped) == 1 and stopped[0] - started[0] >= 0.05
 
 
 @pytest.mark.slow

@@ -4,7 +4,8 @@ and how it is stopped.
 One server per Prefect home (where its database lives), recorded in
 `$PREFECT_HOME/reform-facts-server.json` (process id, port, idle time, fingerprint). A later run
 uses it when the record's process is still that server and was started the same way: same
-Python, same Prefect, same working folder (prefect.toml, .env) and the same PREFECT_* variables;
+Python, same Prefect, same working folder (prefect.toml, .env) and the same PREFECT_* variables
+(but for the clients' own: `CLIENT_ONLY`);
 otherwise it starts its own and records it instead (the other server ends itself when idle). A
 lock file makes two runs starting at once share one server. Nothing here imports Prefect: this
 runs before that import, which the server's start overlaps.
@@ -50,9 +51,16 @@ def prefect_home() -> Path:
     return Path(os.environ.get("PREFECT_HOME") or "~/.prefect").expanduser()
 
 
+# Settings only Prefect's clients read (where a run keeps its results, how its tasks and flows
+# behave): two runs differing in them can share a server.
+CLIENT_ONLY = ("PREFECT_LOCAL_STORAGE_PATH", "PREFECT_RESULTS_", "PREFECT_TASKS_", "PREFECT_FLOWS_",
+               "PREFECT_CLIENT_")
+
+
 def fingerprint() -> str:
     """What makes a server started now the same as one started earlier."""
-    settings = sorted((k, v) for k, v in os.environ.items() if k.startswith("PREFECT_"))
+    settings = sorted((k, v) for k, v in os.environ.items()
+                      if k.startswith("PREFECT_") and not k.startswith(CLIENT_ONLY))
     started_with = {"python": sys.executable, "prefect": version("prefect"), "cwd": os.getcwd(),
                     "settings": settings}
     return hashlib.sha256(json.dumps(started_with, sort_keys=True).encode()).hexdigest()[:16]

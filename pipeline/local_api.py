@@ -40,6 +40,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from pipeline import kept_server
+from reform_facts.errors import ReformFactsError
 
 # Prefect's handlers show it with the flow's logs, as they show Prefect's own start message
 log = logging.getLogger("prefect.local_api")
@@ -49,6 +50,30 @@ PORT_IN_USE = 3  # uvicorn's exit status when it cannot bind (another process to
 POLL_SECONDS = 0.1
 DEFAULT_TIMEOUT_S = 20  # Prefect's default startup timeout, until the settings are read
 SERVER_DOCS = "https://docs.prefect.io/v3/concepts/server#how-to-guides"
+
+
+def set_defaults() -> None:
+    """What a local run needs unless the user's settings say otherwise: no network for Prefect's
+    usage statistics, and time for a first start, which creates the database (can take longer
+    than Prefect's 20 s)."""
+    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
+
+
+def start_kept(keep_minutes: float) -> kept_server.Record:
+    """Start the server a run would keep (or find it), and wait until it answers: ready before
+    the runs (`reform-facts server start`)."""
+    if keep_minutes <= 0:
+        raise ReformFactsError("server start: --keep-server must be a positive number of minutes")
+    set_defaults()
+    server = KeptServer(keep_minutes, timeout=float(os.environ["PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS"]))
+    server.launch()
+    try:
+        server.wait()
+    except RuntimeError as error:
+        raise ReformFactsError(f"server start: {error} (its log: {server.home / kept_server.LOG})") from None
+    assert server.record is not None
+    return server.record
 
 
 def start(keep_minutes: float = 0) -> TemporaryServer | None:

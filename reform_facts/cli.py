@@ -1,4 +1,4 @@
-"""The `reform-facts` command. The only module that prints."""
+"""The `reform-facts` command. The only module that prints, with cli_annotate.py (its `annotate`)."""
 from __future__ import annotations
 
 import argparse
@@ -11,7 +11,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from reform_facts import ROOT
+from reform_facts import ROOT, cli_annotate
 from reform_facts.claim import CONTRACT_FIELDS, EXTRACTOR_FIELDS
 from reform_facts.errors import ReformFactsError
 from reform_facts.readers import MAX_BYTES, Failure, read_all
@@ -64,7 +64,9 @@ def _parser() -> argparse.ArgumentParser:
     run.set_defaults(command=cmd_run)
 
     server = sub.add_parser("server", help="the local Prefect server `run` keeps between runs")
-    server.add_argument("action", choices=["status", "stop"])
+    server.add_argument("action", choices=["start", "status", "stop"])
+    server.add_argument("--keep-server", type=float, metavar="MINUTES", default=_keep_server_default(),
+                        help="start: how long it waits, idle, for runs (default as for `run`)")
     server.set_defaults(command=cmd_server)
 
     evaluate = sub.add_parser("evaluate", help="score extractors against the gold set")
@@ -135,22 +137,7 @@ def _add_report_commands(sub) -> None:
     report.add_argument("--corpus", type=Path, default=ROOT / "corpus")
     report.add_argument("--bootstrap", type=int, default=1000, help="bootstrap resamples (0: none)")
     report.set_defaults(command=cmd_report)
-
-    annotate = sub.add_parser("annotate", help="Label Studio round trip: export tasks, import annotations")
-    steps = annotate.add_subparsers(required=True, metavar="STEP")
-    export = steps.add_parser("export", help="write Label Studio tasks with claims as pre-annotations")
-    export.add_argument("paths", nargs="*", type=Path, default=[ROOT / "corpus"], metavar="PATH")
-    export.add_argument("--extractor", default="rules", help="extractor whose claims pre-annotate (default: rules)")
-    export.add_argument("--from-gold", type=Path, metavar="DIR",
-                        help="pre-annotate with the gold claims of DIR instead (to review the gold set)")
-    export.add_argument("--output", type=Path, default=ROOT / "build" / "label-studio" / "tasks.json")
-    export.add_argument("--config", type=Path, help="labelling configuration XML (default: beside --output)")
-    export.set_defaults(command=cmd_annotate_export)
-    load = steps.add_parser("import", help="turn a Label Studio JSON export into gold JSONL files")
-    load.add_argument("file", type=Path, metavar="FILE")
-    load.add_argument("--gold", type=Path, default=ROOT / "gold", help="where the gold files go")
-    load.add_argument("--corpus", type=Path, default=ROOT / "corpus", help="the documents, to validate against")
-    load.set_defaults(command=cmd_annotate_import)
+    cli_annotate.add_commands(sub)
 
 
 def _progress(items, *, total: int):
@@ -186,17 +173,14 @@ def cmd_extract(args: argparse.Namespace) -> int:
 def cmd_run(args: argparse.Namespace) -> int:
     """Run the main flow against a local Prefect server it starts itself (or finds, kept from an
     earlier run; or the API the settings name), print what it loaded."""
-    # A user's own settings win. No network here for Prefect's usage statistics; and the first
-    # start of the local server creates its database, which can take longer than Prefect's 20 s.
-    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
-    os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
+    from pipeline import local_api
+
+    local_api.set_defaults()
     if args.task_runner == "dask" and not (args.dask_address or args.dask_workers):
         args.dask_workers = os.cpu_count() or 1
     elif args.task_runner == "threads" and (args.dask_address or args.dask_workers):
         raise ReformFactsError("--dask-address and --dask-workers need --task-runner dask")
     from contextlib import nullcontext
-
-    from pipeline import local_api
 
     server = local_api.start(args.keep_server)  # the local server, starting before Prefect is imported
     if args.dask_workers:  # and the fork server of the Dask workers, loading the extractors meanwhile
@@ -237,10 +221,12 @@ def _keep_server_default() -> float:
 
 
 def cmd_server(args: argparse.Namespace) -> int:
-    """Report on, or stop, the local Prefect server of this Prefect home (`run --keep-server`)."""
-    from pipeline import kept_server
+    """Start, report on or stop the local Prefect server of this Prefect home (`run --keep-server`)."""
+    from pipeline import kept_server, local_api
 
     home = kept_server.prefect_home()
+    if args.action == "start":
+        local_api.start_kept(args.keep_server)
     record = kept_server.stop(home) if args.action == "stop" else kept_server.read(home)
     if record is None or (args.action == "status" and not kept_server.running(record)):
         print(f"no local Prefect server running for {home}")
@@ -295,55 +281,6 @@ def cmd_report(args: argparse.Namespace) -> int:
                             resamples=args.bootstrap)
     path = report.write_report(scored, args.output, corpus_dir=args.corpus, db_path=args.db or DEFAULT_DB)
     print(f"wrote {path}")
-    return 0
-
-
-def cmd_annotate_export(args: argparse.Namespace) -> int:
-    from extractors import registry
-    from reform_facts import annotate
-    from reform_facts.gold import load_gold
-
-    gold = load_gold(args.from_gold) if args.from_gold else None
-    extractor = None if gold is not None else registry.get(args.extractor)
-    tasks, failures = [], []
-    for item in read_all(args.paths):
-        if isinstance(item, Failure):
-            failures.append(item)
-            continue
-        doc = registry.describe(item)
-        if gold is not None:
-            tasks.append(annotate.task(doc, gold.get(doc.doc_id, []), model_version="gold"))
-        else:
-            tasks.append(annotate.task(doc, extractor(doc), model_version=extractor.version))
-    config = args.config or args.output.with_name("labelling-config.xml")
-    args.output.parent.mkdir(parents=True, exist_ok=True)
-    config.parent.mkdir(parents=True, exist_ok=True)
-    args.output.write_text(json.dumps(tasks, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
-    config.write_text(annotate.labelling_config(), encoding="utf-8")
-    regions = sum(len({r["id"] for r in t["predictions"][0]["result"]}) for t in tasks)
-    print(f"wrote {len(tasks)} tasks with {regions} pre-annotated claims to {args.output}")
-    print(f"wrote the labelling configuration to {config}")
-    for failure in failures:
-        print(f"reform-facts: {failure}", file=sys.stderr)
-    return 1 if failures else 0
-
-
-def cmd_annotate_import(args: argparse.Namespace) -> int:
-    from reform_facts import annotate
-
-    tasks = annotate.read_export(args.file)
-    gold = annotate.gold_from_export(tasks, source=str(args.file))
-    problems = annotate.check(gold, args.corpus, args.gold)
-    for problem in problems:
-        print(problem, file=sys.stderr)
-    if problems:
-        print(f"{len(problems)} problems: nothing written", file=sys.stderr)
-        return 1
-    for path in annotate.write(gold, args.gold):
-        print(f"wrote {path} ({len(gold[path.stem])} claims)")
-    skipped = len(tasks) - len(gold)
-    if skipped:
-        print(f"{skipped} tasks without a submitted annotation were left out")
     return 0
 
 

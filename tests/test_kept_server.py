@@ -12,6 +12,7 @@ import pytest
 
 from pipeline import idle_server, kept_server, local_api
 from reform_facts import ROOT
+from reform_facts.errors import ReformFactsError
 
 
 def record(**changes) -> kept_server.Record:
@@ -49,6 +50,20 @@ def test_a_server_started_with_other_prefect_settings_is_another_server(monkeypa
     monkeypatch.setenv("REFORM_FACTS_UNRELATED", "1")  # not Prefect's: the same server
     monkeypatch.delenv(variable)
     assert kept_server.fingerprint() == before
+
+
+@pytest.mark.parametrize("variable", ["PREFECT_LOCAL_STORAGE_PATH", "PREFECT_RESULTS_PERSIST_BY_DEFAULT",
+                                      "PREFECT_TASKS_REFRESH_CACHE"])
+def test_settings_only_clients_read_do_not_make_another_server(monkeypatch, variable):
+    before = kept_server.fingerprint()
+    monkeypatch.setenv(variable, "/elsewhere")  # each benchmark run keeps its results apart
+    assert kept_server.fingerprint() == before
+
+
+def test_a_server_is_not_started_to_be_kept_for_no_time(home):
+    with pytest.raises(ReformFactsError, match="positive number of minutes"):
+        local_api.start_kept(0)
+    assert kept_server.read(home) is None
 
 
 def test_stop_without_a_running_server_stops_nothing_and_forgets_a_stale_record(tmp_path):

@@ -50,16 +50,12 @@ def command(only: str, quick: bool) -> str:
 
 
 def run_throughput(names: Sequence[str], folder: Path, runs: int, quick: bool) -> list[dict[str, Any]]:
-    results = []
+    log.info("throughput: %s, %d passes each, taken in turns", ", ".join(names), runs)
     with tempfile.TemporaryDirectory(prefix="bench-") as tmp:
-        for name in names:
-            log.info("throughput: %s", name)
-            started = time.perf_counter()
-            result = throughput.in_child(name, folder, runs, Path(tmp) / f"{name}.json")
-            result["command"] = command(name, quick)
-            result["section_s"] = round(time.perf_counter() - started, 1)
-            log.info("  %s: %s", name, result.get("chars_per_s") or result.get("reason"))
-            results.append(result)
+        results = throughput.interleaved(names, folder, runs, Path(tmp), progress=log.info)
+    for result in results:
+        result["command"] = command(result["name"], quick)
+        log.info("  %s: %s", result["name"], result.get("chars_per_s") or result.get("reason"))
     return results
 
 

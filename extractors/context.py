@@ -165,9 +165,8 @@ class DocumentContext(YearLookups):
         found = self.r.subjects(joined, self.r.gazetteer.mentions(joined))
         if not breaks:
             return found
-        offsets = JoinedOffsets(breaks)
-        return [Mention(m.group(), offsets.original(m.start()), offsets.original(m.end() - 1) + 1)
-                for m in found]
+        original = JoinedOffsets(breaks).original
+        return [Mention(m.surface, original(m.begin), original(m.finish - 1) + 1) for m in found]
 
     def scopes(self, start: int, end: int, field: str) -> list[Scope]:
         """(name, segment, anchor) for each scope of a field around a span; anchor is where

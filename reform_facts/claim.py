@@ -109,9 +109,13 @@ class Claim:
     note: str | None = field(default=None, compare=False)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "quantity_type", QuantityType(self.quantity_type))
-        object.__setattr__(self, "comparator", Comparator(self.comparator))
-        object.__setattr__(self, "kind", Kind(self.kind))
+        # strings (gold files, records) become members; extractors already pass members
+        if type(self.quantity_type) is not QuantityType:
+            object.__setattr__(self, "quantity_type", QuantityType(self.quantity_type))
+        if type(self.comparator) is not Comparator:
+            object.__setattr__(self, "comparator", Comparator(self.comparator))
+        if type(self.kind) is not Kind:
+            object.__setattr__(self, "kind", Kind(self.kind))
         problem = self._problem()
         if problem:  # the message is built only for a bad claim: this runs for every claim made
             raise ClaimError(f"{self.doc_id}[{self.start}:{self.end}] {self.text!r}: {problem}")

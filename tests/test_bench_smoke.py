@@ -59,6 +59,25 @@ def test_measure_gives_throughput_memory_and_scorable_output(name, tiny_docs, go
     assert all(0 <= s["precision"] <= 1 and 0 <= s["recall"] <= 1 for s in rows[0]["scores"].values())
 
 
+def test_interleaved_takes_passes_in_turns_and_reports_a_missing_tool(tmp_path):
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    for i, text in enumerate(SENTENCES):
+        (folder / f"d{i}.txt").write_text(text, encoding="utf-8")
+    said: list[str] = []
+    results = throughput.interleaved(["regex-floor", "no-such-extractor", "rules"], folder, 2,
+                                     tmp_path, progress=said.append)
+    floor, missing, rules = results
+    assert [r["name"] for r in results] == ["regex-floor", "no-such-extractor", "rules"]
+    assert floor["status"] == rules["status"] == "ok" and len(floor["seconds"]) == len(rules["seconds"]) == 2
+    assert floor["characters"] == sum(len(text) for text in SENTENCES)
+    assert set(rules["gold_output"]) == {doc.doc_id for doc in corpus.load(corpus.SOURCE)}
+    assert missing["status"] == "not available" and "not in extractors.registry" in missing["reason"]
+    # pass k of every tool comes before pass k + 1 of any
+    rounds = [line.split(":")[0] for line in said if line.startswith("round")]
+    assert rounds == ["round 1/2", "round 1/2", "round 2/2", "round 2/2"]
+
+
 def test_an_extractor_not_built_is_not_available(tiny_docs):
     with pytest.raises(BenchmarkUnavailableError, match="not in extractors.registry"):
         throughput.measure("no-such-extractor", tiny_docs, tiny_docs, runs=1)

@@ -45,7 +45,7 @@ extract: setup
 evaluate: setup
 	$(VENV)/bin/reform-facts evaluate
 
-# Speed, memory and scale against peers and floors (about 16 minutes; BENCH_ARGS=--quick for a
+# Speed, memory and scale against peers and floors (about 22 minutes; BENCH_ARGS=--quick for a
 # short run). The peers come from pyproject's `bench` extra, held to the lock's versions.
 $(VENV)/.bench-installed: pyproject.toml requirements.lock | $(VENV)/.installed
 	$(UV) pip install -q --python $(PY) -r pyproject.toml --extra bench -c requirements.lock

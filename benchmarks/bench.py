@@ -35,6 +35,7 @@ LOGS = corpus.CACHE / "logs"  # the output of each `reform-facts run`, kept for 
 PLANNED_EXTRACTORS = ("rules", "spacy", "hybrid")  # measured when the registry has them
 SECTIONS = ("throughput", "e2e", "scale", "warehouse")
 SCALE_EXTRACTOR = "spacy"
+SCALE_ROUNDS = 3  # runs of each Dask size, in turns: the median of each is reported
 WAREHOUSE_CLAIMS = {"full": 1_000_000, "quick": 50_000}
 PY = ".venv/bin/python"
 
@@ -70,7 +71,8 @@ def run_scale(folder: Path, quick: bool) -> dict[str, Any]:
 
     log.info("scale: %s on a local Dask cluster of 1 and 2 workers", SCALE_EXTRACTOR)
     with tempfile.TemporaryDirectory(prefix="bench-dask-") as tmp:
-        result = endtoend.dask_scale(folder, Path(tmp), LOGS, SCALE_EXTRACTOR, registry.names())
+        result = endtoend.dask_scale(folder, Path(tmp), LOGS, SCALE_EXTRACTOR, registry.names(),
+                                     rounds=1 if quick else SCALE_ROUNDS)
     return result | {"bench_command": command("scale", quick)}
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 import os
 import re
 import shlex
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -231,8 +232,9 @@ def dask_option(options: set[str]) -> str | None:
 
 
 def dask_scale(corpus: Path, workdir: Path, logs: Path, extractor: str, known: Sequence[str],
-               workers: Sequence[int] = (1, 2)) -> dict[str, Any]:
-    """`extractor` over `corpus` on a local Dask cluster of each size, every extraction cold.
+               workers: Sequence[int] = (1, 2), rounds: int = 3) -> dict[str, Any]:
+    """`extractor` over `corpus` on a local Dask cluster of each size, every extraction cold,
+    `rounds` times, the sizes in turns (1, 2, 1, 2, ...); each size's median run is reported.
 
     The runs share one Prefect home whose database is created beforehand, untimed: creating
     Prefect's database (its migrations, 10 to 15 s of CPU) happens once per installation, the
@@ -267,17 +269,21 @@ def dask_scale(corpus: Path, workdir: Path, logs: Path, extractor: str, known: S
                 started = timed([cli(), "server", "start"], home, logs / "dask-server.log") if "--keep-server" in options else None
                 if started and started["status"] != "ok":
                     return {"status": "failed", "reason": f"starting the local server: {started.get('reason')}"}
-                runs |= _scale_runs(corpus, workdir, logs, extractor, options, option, workers, home, label, extra)
+                runs |= _scale_runs(corpus, workdir, logs, extractor, options, option, workers, home, label,
+                                    extra, rounds)
             finally:
                 stop_kept_server(home)
         else:
-            runs |= _scale_runs(corpus, workdir, logs, extractor, options, option, workers, home, label, extra)
+            runs |= _scale_runs(corpus, workdir, logs, extractor, options, option, workers, home, label, extra,
+                                rounds)
         first, last = runs[f"{workers[0]}{label}"], runs[f"{workers[-1]}{label}"]
         if len(workers) >= 2 and first["status"] == last["status"] == "ok":
             key = "_temporary_server" if extra else ""
             result[f"speedup{key}"] = round(first["seconds"] / last["seconds"], 3)
-            if first["extract_s"] and last["extract_s"]:
-                result[f"extract_speedup{key}"] = round(first["extract_s"] / last["extract_s"], 3)
+            # the extract flow's own medians (its median run need not be the wall-clock one's)
+            one, two = (_median_extract(run) for run in (first, last))
+            if one and two:
+                result[f"extract_speedup{key}"] = round(one / two, 3)
     result["runs"] = runs
     failed = [f"{n} workers: {r.get('reason')}" for n, r in runs.items() if r["status"] != "ok"]
     if failed:
@@ -286,20 +292,44 @@ def dask_scale(corpus: Path, workdir: Path, logs: Path, extractor: str, known: S
 
 
 def _scale_runs(corpus: Path, workdir: Path, logs: Path, extractor: str, options: set[str], option: str,
-                workers: Sequence[int], home: dict[str, str], label: str, extra: list[str]) -> dict[str, Any]:
-    """One cold run per cluster size, keyed "N" + `label`."""
-    runs: dict[str, Any] = {}
-    for count in workers:
-        name = f"{count}{label}"
-        where = Path(tempfile.mkdtemp(prefix=f"dask{count}-", dir=workdir))
-        command = [cli(), "run", str(corpus), "--extractor", extractor, "--db",
-                   str(where / "warehouse.duckdb"), "--cache-dir", str(where / "cache"), option, str(count),
-                   *(["--no-evaluate"] if "--no-evaluate" in options else []), *extra]
-        env = home | {"PREFECT_LOCAL_STORAGE_PATH": str(where / "storage")}
-        log = logs / f"dask-{count}{'-temporary-server' if extra else ''}.log"
-        runs[name] = timed(command, env, log) | {"command": shown(command, {"PREFECT_HOME": env["PREFECT_HOME"]})}
-        runs[name]["extract_s"] = subflow_seconds(log.read_text(errors="replace"), "extract-claims")
-    return runs
+                workers: Sequence[int], home: dict[str, str], label: str, extra: list[str],
+                rounds: int) -> dict[str, Any]:
+    """`rounds` cold runs per cluster size, the sizes in turns, keyed "N" + `label`: each
+    size's median run (by wall-clock time), with every run's times beside it."""
+    done: dict[str, list[dict[str, Any]]] = {}
+    for k in range(rounds):
+        for count in workers:
+            name = f"{count}{label}"
+            where = Path(tempfile.mkdtemp(prefix=f"dask{count}-", dir=workdir))
+            command = [cli(), "run", str(corpus), "--extractor", extractor, "--db",
+                       str(where / "warehouse.duckdb"), "--cache-dir", str(where / "cache"), option, str(count),
+                       *(["--no-evaluate"] if "--no-evaluate" in options else []), *extra]
+            env = home | {"PREFECT_LOCAL_STORAGE_PATH": str(where / "storage")}
+            log = logs / f"dask-{count}{'-temporary-server' if extra else ''}-{k + 1}.log"
+            run = timed(command, env, log) | {"command": shown(command, {"PREFECT_HOME": env["PREFECT_HOME"]})}
+            run["extract_s"] = subflow_seconds(log.read_text(errors="replace"), "extract-claims")
+            done.setdefault(name, []).append(run)
+    return {name: median_run(found) for name, found in done.items()}
+
+
+def _median_extract(run: dict[str, Any]) -> float | None:
+    found = [s for s in run.get("extract_rounds_s", [run.get("extract_s")]) if s]
+    return statistics.median(found) if found else None
+
+
+def median_run(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    """The run of median wall-clock time (the upper one of an even number), with every run's
+    wall-clock and extract-flow seconds; the first failed run if any failed.
+
+    >>> median_run([{"status": "ok", "seconds": s, "extract_s": s - 1} for s in (9, 7, 8)])["seconds"]
+    8
+    """
+    failed = [run for run in runs if run["status"] != "ok"]
+    if failed:
+        return failed[0]
+    middle = sorted(runs, key=lambda run: run["seconds"])[len(runs) // 2]
+    return middle | {"rounds_s": [run["seconds"] for run in runs],
+                     "extract_rounds_s": [run.get("extract_s") for run in runs]}
 
 
 def subflow_seconds(output: str, flow: str) -> float | None:

@@ -159,12 +159,16 @@ def scale_section(result: Row) -> str:
     if "runs" not in result:
         return f"{_absent(result)} (`{result.get('bench_command')}`)"
     rows = [[workers, _num(run.get("seconds"), 1), _num(run.get("extract_s"), 1),
+             " / ".join(f"{_num(a, 1)} ({_num(b, 1)})" for a, b in zip(run.get("rounds_s", []),
+                                                                    run.get("extract_rounds_s", []))),
              _num(run.get("peak_rss_mib")), _num(run.get("peak_tree_rss_mib")),
              run["status"] if run["status"] == "ok" else _absent(run), _code(run.get("command"))]
             for workers, run in result["runs"].items()]
-    text = _table(["Dask workers", "seconds", "of which the extract-claims flow", "peak RSS MiB (largest process)",
+    text = _table(["Dask workers", "seconds (median run)", "of which the extract-claims flow",
+                   "every run: seconds (extract flow)", "peak RSS MiB (largest process)",
                    "peak RSS MiB (process tree)", "status", "command"], rows)
-    return (f"{text}\n\nSpeed-up, two workers over one: {_num(result.get('speedup'), 2)} for the whole "
+    return (f"{text}\n\nSpeed-up, two workers over one, from the medians (runs of the two sizes taken in turns): "
+            f"{_num(result.get('speedup'), 2)} for the whole "
             f"command, {_num(result.get('extract_speedup'), 2)} for the extract-claims flow alone, with the "
             f"local server kept between runs (the default; started beforehand, untimed); "
             f"{_num(result.get('speedup_temporary_server'), 2)} and "

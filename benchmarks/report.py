@@ -237,7 +237,8 @@ def markdown(results: Row) -> str:
     if "throughput" in results:
         parts += ["### Throughput and peak memory",
                   "One process per tool, one document at a time, median of the timed passes after "
-                  "a warm-up pass over corpus/; peak memory is the process's maximum resident set; "
+                  "a warm-up pass over corpus/, the tools' passes taken in turns (round k times pass k "
+                  "of every tool); peak memory is the process's maximum resident set; "
                   "machine load is the 1-minute load average as the tool finished (2 cores: above 1, "
                   "other work shared the machine and wall-clock figures suffer more than CPU ones).",
                   throughput_section(results["throughput"]),

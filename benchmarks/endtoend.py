@@ -313,7 +313,7 @@ def _scale_runs(corpus: Path, workdir: Path, logs: Path, extractor: str, options
 
 
 def _median_extract(run: dict[str, Any]) -> float | None:
-    found = [s for s in run.get("extract_rounds_s", [run.get("extract_s")]) if s]
+    found = [s for s in run["extract_rounds_s"] if s]  # runs that are ok (median_run) have them
     return statistics.median(found) if found else None
 
 

@@ -14,6 +14,7 @@ from pathlib import Path
 
 SEED = 20261206
 PER_BLOCK = 4
+SECOND = 10  # documents labelled twice, independently, for agreement (drawn with SEED + 1)
 
 
 def main() -> int:
@@ -24,7 +25,8 @@ def main() -> int:
     for block in sorted({n[0] for n in numbers}):
         test += rng.sample([n for n in numbers if n[0] == block], PER_BLOCK)
     json.dump({"seed": SEED, "method": f"{PER_BLOCK} documents drawn per number block with random.Random(seed).sample",
-               "test": sorted(test), "dev": sorted(set(numbers) - set(test))},
+               "test": sorted(test), "dev": sorted(set(numbers) - set(test)),
+               "labelled_twice": sorted(random.Random(SEED + 1).sample(numbers, SECOND))},
               sys.stdout, indent=1)
     print()
     return 0

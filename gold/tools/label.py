@@ -29,6 +29,8 @@ FIELDS = ("value", "value_max", "unit", "quantity_type", "comparator", "indicato
 TYPES = {"percentage", "percentage_point", "money", "count", "multiple", "ratio", "rate", "measure"}
 COMPARATORS = {"=", "~", ">", ">=", "<", "<="}
 KINDS = {"actual", "target"}
+# Units as the contract writes them: simplified classifiers, one name for the sex ratio.
+CANONICAL_UNITS = {"個": "个", "項": "项", "劑次": "剂次", "張": "张", "張/千人": "张/千人", "男/100女": "/100"}
 EXTRA = {"100000": ("全国", None), "660000": ("新疆生产建设兵团", "100000")}
 
 
@@ -159,6 +161,7 @@ def build(draft: Path, doc_path: Path, out: Path) -> int:
         record = {"doc_id": doc_path.stem, "start": start, "end": end, "text": doc[start:end]}
         record.update({key: item.get(key) for key in FIELDS if key != "note"})
         record["comparator"] = record["comparator"] or "="
+        record["unit"] = CANONICAL_UNITS.get(record["unit"], record["unit"])
         record["optional"] = bool(record["optional"])
         if item.get("note"):
             record["note"] = item["note"]

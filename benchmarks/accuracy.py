@@ -4,7 +4,7 @@ A peer that finds only money is scored on the money claims of the gold set: gold
 other types are made optional (a prediction paired with one counts on neither side, as the
 contract's scorer does for optional gold), and an extractor is scored on the same group with
 its predictions of those types only, so that the two figures answer the same question.
-Pairing and counting are reform_facts.scoring's; the gold set is read here for scoring only.
+Pairing and counting are reform_facts.evaluation.scoring's; the gold set is read here for scoring only.
 """
 from __future__ import annotations
 
@@ -13,7 +13,8 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from benchmarks.peers import ALL_TYPES, MONEY, PERCENTAGES, PEERS
-from reform_facts import ROOT, scoring
+from reform_facts.evaluation import scoring
+from reform_facts.paths import PROJECT_DIR as ROOT
 from reform_facts.claim import Claim, QuantityType
 from reform_facts.gold import load_gold
 

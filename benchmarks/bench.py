@@ -24,7 +24,7 @@ from typing import Any
 
 from benchmarks import accuracy, corpus, endtoend, machine, report, throughput
 from benchmarks.peers import PEERS
-from reform_facts import ROOT
+from reform_facts.paths import PROJECT_DIR as ROOT
 
 log = logging.getLogger("benchmarks")
 
@@ -41,7 +41,7 @@ PY = ".venv/bin/python"
 
 
 def extractor_names() -> list[str]:
-    from extractors import registry
+    from reform_facts.extractors import registry
 
     return list(dict.fromkeys([*PLANNED_EXTRACTORS, *registry.names()]))
 
@@ -67,7 +67,7 @@ def run_e2e(quick: bool) -> dict[str, Any]:
 
 
 def run_scale(folder: Path, quick: bool) -> dict[str, Any]:
-    from extractors import registry
+    from reform_facts.extractors import registry
 
     log.info("scale: %s on a local Dask cluster of 1 and 2 workers", SCALE_EXTRACTOR)
     with tempfile.TemporaryDirectory(prefix="bench-dask-") as tmp:
@@ -82,7 +82,7 @@ def run_warehouse(quick: bool) -> dict[str, Any]:
     claims = WAREHOUSE_CLAIMS["quick" if quick else "full"]
     log.info("warehouse: bulk load of %d generated claims, then the example queries", claims)
     with tempfile.TemporaryDirectory(prefix="bench-wh-") as tmp:
-        out = Path(tmp) / "warehouse.json"
+        out = Path(tmp) / "reform_facts.warehouse.json"
         done = subprocess.run([sys.executable, "-m", "benchmarks.warehouse_load", "--claims", str(claims),
                                "--db", str(Path(tmp) / "w.duckdb"), "--out", str(out)],
                               cwd=ROOT, capture_output=True, text=True)

@@ -23,8 +23,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from pipeline import kept_server
-from reform_facts import ROOT
+from reform_facts.paths import PROJECT_DIR as ROOT
 
 CLI = ROOT / ".venv" / "bin" / "reform-facts"
 RUN_TIMEOUT_S = 1200
@@ -131,20 +130,18 @@ def why(output: str) -> str:
 
 def _wait(process: subprocess.Popen, timeout: float, home: Path | None = None) -> tuple[int, Any, int]:
     """wait4 on the child, polled so that a hung run ends at the timeout; also the largest
-    resident set, in bytes, of its whole process tree seen at a poll, counting the local server
-    recorded in the Prefect home `home` (once started it is no longer in the tree of the runs
-    that use it)."""
+    resident set, in bytes, of its whole process tree seen at a poll (Prefect's ephemeral server
+    is in it)."""
     deadline = time.monotonic() + timeout
     peak = 0
     while True:
-        record = kept_server.read(home) if home else None
         pid, status, usage = os.wait4(process.pid, os.WNOHANG)
         if pid:
             process.returncode = os.waitstatus_to_exitcode(status)
             return process.returncode, usage, peak
         if time.monotonic() > deadline:
             raise TimeoutError
-        peak = max(peak, tree_rss(process.pid, *([record.pid] if record else [])))
+        peak = max(peak, tree_rss(process.pid))
         time.sleep(0.05)
 
 
@@ -193,16 +190,13 @@ def main_flow(corpus: Path, workdir: Path, logs: Path) -> dict[str, Any]:
     reason = missing(options, ["--db", "--cache-dir"])
     if reason:
         return {"status": "not available", "reason": reason}
-    command = [cli(), "run", str(corpus), "--db", str(workdir / "warehouse.duckdb"),
+    command = [cli(), "run", str(corpus), "--db", str(workdir / "reform_facts.warehouse.duckdb"),
                "--cache-dir", str(workdir / "cache"),
                *(["--no-evaluate"] if "--no-evaluate" in options else [])]
     env = isolated_env(workdir)
     logs.mkdir(parents=True, exist_ok=True)
-    try:
-        cold = timed(command, env, logs / "e2e-cold.log")
-        warm = timed(command, env, logs / "e2e-warm.log") if cold["status"] == "ok" else None
-    finally:
-        stop_kept_server(env)
+    cold = timed(command, env, logs / "e2e-cold.log")
+    warm = timed(command, env, logs / "e2e-warm.log") if cold["status"] == "ok" else None
     temporary = None
     if warm and warm["status"] == "ok" and "--keep-server" in options:
         temporary = timed([*command, "--keep-server", "0"], env, logs / "e2e-warm-temporary-server.log")
@@ -222,11 +216,6 @@ def main_flow(corpus: Path, workdir: Path, logs: Path) -> dict[str, Any]:
     return result
 
 
-def stop_kept_server(env: dict[str, str]) -> None:
-    """Stop the local server the runs of this Prefect home left (`reform-facts server stop`)."""
-    subprocess.run([cli(), "server", "stop"], cwd=ROOT, env=env, capture_output=True, timeout=120)
-
-
 def dask_option(options: set[str]) -> str | None:
     return next((name for name in DASK_OPTIONS if name in options), None)
 
@@ -239,14 +228,14 @@ def dask_scale(corpus: Path, workdir: Path, logs: Path, extractor: str, known: S
     The runs share one Prefect home whose database is created beforehand, untimed: creating
     Prefect's database (its migrations, 10 to 15 s of CPU) happens once per installation, the
     same for any number of workers, and is timed where it belongs, in the cold main-flow run.
-    Each run has its own extraction cache, result storage and warehouse. The sizes run twice:
+    Each run has its own extraction cache, result storage and reform_facts.warehouse. The sizes run twice:
     first as `reform-facts run` runs by default, using the local server kept between runs (here
     started beforehand, untimed, as a user's earlier run leaves it; its start is timed in the
     cold main-flow run), then each with its own temporary server (`--keep-server 0`).
     """
     if extractor not in known:
         return {"status": "not available",
-                "reason": f"extractor {extractor!r} is not in extractors.registry yet"}
+                "reason": f"extractor {extractor!r} is not in reform_facts.extractors.registry yet"}
     options = run_options()
     option = dask_option(options)
     reason = missing(options, ["--db", "--cache-dir"]) or (
@@ -261,29 +250,14 @@ def dask_scale(corpus: Path, workdir: Path, logs: Path, extractor: str, known: S
     if prepared["status"] != "ok":
         return {"status": "failed", "reason": f"creating Prefect's database: {prepared.get('reason')}"}
     result: dict[str, Any] = {"status": "ok", "extractor": extractor, "prefect_database_s": prepared["seconds"]}
-    modes = [("", [])] if "--keep-server" not in options else [("", []), (" (--keep-server 0)", ["--keep-server", "0"])]
-    runs: dict[str, Any] = {}
-    for label, extra in modes:
-        if not extra:
-            try:
-                started = timed([cli(), "server", "start"], home, logs / "dask-server.log") if "--keep-server" in options else None
-                if started and started["status"] != "ok":
-                    return {"status": "failed", "reason": f"starting the local server: {started.get('reason')}"}
-                runs |= _scale_runs(corpus, workdir, logs, extractor, options, option, workers, home, label,
-                                    extra, rounds)
-            finally:
-                stop_kept_server(home)
-        else:
-            runs |= _scale_runs(corpus, workdir, logs, extractor, options, option, workers, home, label, extra,
-                                rounds)
-        first, last = runs[f"{workers[0]}{label}"], runs[f"{workers[-1]}{label}"]
-        if len(workers) >= 2 and first["status"] == last["status"] == "ok":
-            key = "_temporary_server" if extra else ""
-            result[f"speedup{key}"] = round(first["seconds"] / last["seconds"], 3)
-            # the extract flow's own medians (its median run need not be the wall-clock one's)
-            one, two = (_median_extract(run) for run in (first, last))
-            if one and two:
-                result[f"extract_speedup{key}"] = round(one / two, 3)
+    runs = _scale_runs(corpus, workdir, logs, extractor, options, option, workers, home, "", [], rounds)
+    first, last = runs[f"{workers[0]}"], runs[f"{workers[-1]}"]
+    if len(workers) >= 2 and first["status"] == last["status"] == "ok":
+        result["speedup"] = round(first["seconds"] / last["seconds"], 3)
+        # the extract flow's own medians (its median run need not be the wall-clock one's)
+        one, two = (_median_extract(run) for run in (first, last))
+        if one and two:
+            result["extract_speedup"] = round(one / two, 3)
     result["runs"] = runs
     failed = [f"{n} workers: {r.get('reason')}" for n, r in runs.items() if r["status"] != "ok"]
     if failed:
@@ -302,7 +276,7 @@ def _scale_runs(corpus: Path, workdir: Path, logs: Path, extractor: str, options
             name = f"{count}{label}"
             where = Path(tempfile.mkdtemp(prefix=f"dask{count}-", dir=workdir))
             command = [cli(), "run", str(corpus), "--extractor", extractor, "--db",
-                       str(where / "warehouse.duckdb"), "--cache-dir", str(where / "cache"), option, str(count),
+                       str(where / "reform_facts.warehouse.duckdb"), "--cache-dir", str(where / "cache"), option, str(count),
                        *(["--no-evaluate"] if "--no-evaluate" in options else []), *extra]
             env = home | {"PREFECT_LOCAL_STORAGE_PATH": str(where / "storage")}
             log = logs / f"dask-{count}{'-temporary-server' if extra else ''}-{k + 1}.log"

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from reform_facts import ROOT
+from reform_facts.paths import PROJECT_DIR as ROOT
 
 
 def _first(path: str, key: str) -> str | None:

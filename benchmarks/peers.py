@@ -22,7 +22,7 @@ from typing import Any
 
 import yaml
 
-from reform_facts import ROOT
+from reform_facts.paths import PROJECT_DIR as ROOT
 from reform_facts.claim import Claim, QuantityType
 from reform_facts.errors import BenchmarkUnavailableError
 
@@ -174,7 +174,7 @@ def _regex_floor() -> Adapter:
 def _pkuseg_floor() -> Adapter:
     import spacy_pkuseg
 
-    from reform_facts.models import pkuseg_model_dir
+    from reform_facts.extractors.models import pkuseg_model_dir
 
     # as spaCy's Chinese tokenizer builds it: the local model and pkuseg's default user dict
     segmenter = spacy_pkuseg.pkuseg(str(pkuseg_model_dir()), user_dict="default")

@@ -28,7 +28,7 @@ from typing import Any
 
 from benchmarks import corpus
 from benchmarks.peers import PEERS
-from reform_facts import ROOT
+from reform_facts.paths import PROJECT_DIR as ROOT
 from reform_facts.claim import Document
 from reform_facts.errors import BenchmarkUnavailableError, UnknownExtractorError
 
@@ -50,13 +50,13 @@ def _load(name: str) -> tuple[str, str, Callable[[Document], Any], Callable[[Doc
         return (peer.role, adapter.version, lambda doc: adapter.run(doc.text),
                 lambda doc, out: [span.to_claim(doc.doc_id, doc.text).to_record()
                                   for span in adapter.spans(doc.text, out)])
-    from extractors import registry
+    from reform_facts.extractors import registry
 
     try:
         extractor = registry.get(name)
     except UnknownExtractorError:
         raise BenchmarkUnavailableError(
-            f"extractor {name!r} is not in extractors.registry (it has: "
+            f"extractor {name!r} is not in reform_facts.extractors.registry (it has: "
             f"{', '.join(registry.names())})") from None
     return "extractor", extractor.version, extractor, lambda doc, out: [c.to_record() for c in out]
 
@@ -65,7 +65,7 @@ def _prepare(name: str, docs: list[Document]) -> list[Document]:
     """Extractors see documents as the CLI gives them: with their stated title, year, region."""
     if name in PEERS:
         return docs
-    from extractors import registry
+    from reform_facts.extractors import registry
 
     return [registry.describe(doc) for doc in docs]
 

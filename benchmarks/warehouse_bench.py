@@ -21,12 +21,12 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from extractors import registry
-from reform_facts import ROOT
+from reform_facts.extractors import registry
+from reform_facts.paths import PROJECT_DIR as ROOT
 from reform_facts.claim import Document
 from reform_facts.readers import read_document
-from warehouse.load import ExtractionResult, load_run
-from warehouse.store import connect
+from reform_facts.warehouse.load import ExtractionResult, load_run
+from reform_facts.warehouse.store import connect
 
 README = ROOT / "warehouse" / "README.md"
 

@@ -2,7 +2,7 @@
 
 warehouse_bench.py (the warehouse's own benchmark) generates the claims and times the example
 queries of warehouse/README.md; this module calls its `generate` and `time_queries`, times
-`warehouse.load.load_run` around them the same way (a first load into a new file, then the
+`reform_facts.warehouse.load.load_run` around them the same way (a first load into a new file, then the
 same load again, which changes nothing), adds the process's peak memory, and writes one JSON
 object, so that bench.py can run it in a child process of its own.
 
@@ -27,10 +27,10 @@ QUERY_RUNS = 5
 
 
 def _modules() -> tuple[Any, Any]:
-    """warehouse_bench and warehouse.load, or why they cannot be used yet."""
+    """warehouse_bench and reform_facts.warehouse.load, or why they cannot be used yet."""
     try:
         bench = importlib.import_module("benchmarks.warehouse_bench")
-        load = importlib.import_module("warehouse.load")
+        load = importlib.import_module("reform_facts.warehouse.load")
     except ImportError as error:
         raise BenchmarkUnavailableError(f"the warehouse benchmark is not importable ({error})") from None
     for module, name in ((bench, "generate"), (bench, "time_queries"), (load, "load_run")):

@@ -20,7 +20,8 @@ from typing import Any
 
 from reform_facts.claim import Claim, Comparator, Document, Kind, QuantityType
 from reform_facts.errors import GoldError
-from reform_facts.gold import gold_files, span_numbers, validate_file, write_gold
+from reform_facts import paths
+from reform_facts.gold import load_gold, gold_files, span_numbers, validate_file, write_gold
 from reform_facts.vocabulary import allowed_units
 
 log = logging.getLogger(__name__)
@@ -61,8 +62,10 @@ def _control(parent: ET.Element, name: str) -> None:
 
 
 def _choices(name: str) -> list[str]:
-    if name == "unit":  # every canonical unit of rules/units.yaml, grouped by quantity type
-        return [unit for units in allowed_units().values() for unit in sorted(units)]
+    if name == "unit":  # every canonical unit of rules/units.yaml, then the open classes' units the gold set uses
+        listed = [unit for units in allowed_units().values() for unit in sorted(units)]
+        used = {claim.unit for claims in load_gold(paths.GOLD_DIR).values() for claim in claims}
+        return listed + sorted(used - set(listed))
     if name == "comparator":
         return [c.value for c in Comparator]
     if name == "kind":
@@ -315,7 +318,8 @@ def check(gold: Mapping[str, list[Claim]], corpus_dir: Path, gold_dir: Path) -> 
             path = Path(scratch) / f"{doc_id}.jsonl"
             write_gold(path, claims)
             target = str(Path(gold_dir) / path.name)
-            problems += [p.replace(str(path), target) for p in validate_file(path, corpus_dir)]
+            documents = Path(gold_dir) if (Path(gold_dir) / "documents").is_dir() else paths.GOLD_DIR
+            problems += [p.replace(str(path), target) for p in validate_file(path, corpus_dir, documents)]
     return problems
 
 

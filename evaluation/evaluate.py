@@ -6,9 +6,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from reform_facts import scoring
+from reform_facts.evaluation import scoring
 from reform_facts.claim import Claim
-from reform_facts.gold import load_gold
+from reform_facts.extractors import registry
+from reform_facts.gold import document_path, load_gold, split_of
 from reform_facts.readers import read_document
 
 FIELD_COLUMNS = scoring.FIELDS
@@ -28,6 +29,7 @@ class ExtractorResult:
 class Report:
     results: list[ExtractorResult]
     documents: list[str]
+    split: str = "all"  # which gold documents: "dev", "test" or "all"
 
     def table(self) -> str:
         """One row per extractor: mention P/R/F1, claim F1 and field accuracies with 95% CIs."""
@@ -47,7 +49,7 @@ class Report:
         for result in self.results:
             score = result.evaluation.score
             counts.append(f"{result.name}: {score.predicted} predicted, {score.gold} gold, {score.pairs} pairs")
-        return "\n".join([_render(rows), "; ".join(counts), "(95% intervals: bootstrap over documents)",
+        return "\n".join([f"{self.split} split: {len(self.documents)} documents", _render(rows), "; ".join(counts), "(95% intervals: bootstrap over documents)",
                           self.breakdown("by_document"), self.breakdown("by_quantity_type")])
 
     def breakdown(self, attribute: str) -> str:
@@ -71,7 +73,7 @@ class Report:
         return "\n".join(lines)
 
     def to_json(self, *, errors: bool = False) -> dict[str, Any]:
-        out: dict[str, Any] = {"documents": self.documents, "extractors": []}
+        out: dict[str, Any] = {"split": self.split, "documents": self.documents, "extractors": []}
         for result in self.results:
             evaluation = result.evaluation
             entry = {
@@ -89,11 +91,13 @@ class Report:
         return out
 
 
-def run(*, extractors: list[str] | None, gold_dir: Path, corpus_dir: Path, resamples: int = 1000) -> Report:
-    from extractors import registry
-
-    gold = load_gold(gold_dir)
-    docs = {doc_id: registry.describe(read_document(corpus_dir / f"{doc_id}.txt")) for doc_id in sorted(gold)}
+def run(*, extractors: list[str] | None, gold_dir: Path, corpus_dir: Path, resamples: int = 1000,
+        split: str | None = "dev") -> Report:
+    """Score `extractors` on the gold documents of `split` ("dev", "test", or None for both)."""
+    gold = {doc_id: claims for doc_id, claims in load_gold(gold_dir).items()
+            if split is None or split_of(doc_id, gold_dir) == split}
+    docs = {doc_id: registry.describe(read_document(document_path(doc_id, gold_dir=gold_dir, corpus_dir=corpus_dir)))
+            for doc_id in sorted(gold)}
     texts = {doc_id: doc.text for doc_id, doc in docs.items()}
     gold_claims = [claim for doc_id in sorted(gold) for claim in gold[doc_id]]
     results = []
@@ -110,7 +114,7 @@ def run(*, extractors: list[str] | None, gold_dir: Path, corpus_dir: Path, resam
                      if resamples else {})
         results.append(ExtractorResult(name, extractor.version, cross_validate is not None, evaluation, intervals,
                                        scoring.errors(evaluation, texts)))
-    return Report(results, sorted(docs))
+    return Report(results, sorted(docs), split or "all")
 
 
 def _num(value: float) -> str:

@@ -3,7 +3,7 @@
 It holds, per extractor, mention and claim precision/recall/F1 with their bootstrap intervals
 as a chart, field accuracy as a chart, tables per document and per quantity type, a browser of
 every error (false positive, miss, wrong field) with its sentence and the predicted and gold
-readings side by side, and the trend of past evaluations stored in the warehouse.
+readings side by side, and the trend of past evaluations stored in the reform_facts.warehouse.
 
 Charts are Vega-Lite specifications built with Altair. The browser draws them with the
 vega, vega-lite and vega-embed bundle that the vl-convert package ships; it is inlined once into
@@ -25,14 +25,16 @@ from typing import Any
 import altair as alt
 import pandas as pd
 
-from reform_facts import ROOT, scoring
+from reform_facts.evaluation import scoring
+
+from reform_facts import paths
 from reform_facts.claim import Claim, Document
 from reform_facts.errors import ReformFactsError
-from reform_facts.evaluation import ExtractorResult, Report
+from reform_facts.evaluation.evaluate import ExtractorResult, Report
 
 log = logging.getLogger(__name__)
 
-DEFAULT_OUTPUT = ROOT / "build" / "report.html"
+DEFAULT_OUTPUT = paths.BUILD_DIR / "report.html"
 # (level, label, Score attribute): the six headline rates of docs/claims.md, "The scores".
 HEADLINE = (("mention", "precision", "precision"), ("mention", "recall", "recall"),
             ("mention", "F1", "f1"), ("claim", "precision", "claim_precision"),
@@ -247,7 +249,7 @@ def evaluation_history(con: Any) -> pd.DataFrame:
 
 def _connect(db_path: Path) -> Any:
     """A read-only connection through the warehouse's own door, which waits out a writer."""
-    from warehouse import store
+    from reform_facts.warehouse import store
 
     return store.connect(db_path, read_only=True)
 
@@ -363,7 +365,7 @@ def _num(value: float, interval: tuple[float, float] | None = None) -> str:
 
 def documents_of(doc_ids: list[str], corpus_dir: Path) -> dict[str, Document]:
     """The gold documents as the evaluation read them (corpus_dir/<doc_id>.txt), by doc_id."""
-    from extractors import registry
+    from reform_facts.extractors import registry
     from reform_facts.readers import read_document
 
     paths = {doc_id: Path(corpus_dir) / f"{doc_id}.txt" for doc_id in doc_ids}
@@ -372,7 +374,7 @@ def documents_of(doc_ids: list[str], corpus_dir: Path) -> dict[str, Document]:
 
 
 def write_report(report: Report, output: Path = DEFAULT_OUTPUT, *,
-                 corpus_dir: Path = ROOT / "corpus", db_path: Path | None = None,
+                 corpus_dir: Path = paths.CORPUS_DIR, db_path: Path | None = None,
                  documents: Mapping[str, Document] | None = None) -> Path:
     """Render the report of an evaluation to `output` (written whole, then moved into place).
 

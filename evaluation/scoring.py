@@ -10,7 +10,7 @@ from typing import Any, Literal
 
 import numpy as np
 
-from reform_facts.claim import Claim, Document  # noqa: F401  (Document: doctests)
+from reform_facts.claim import Claim, Document, values_equal  # noqa: F401  (Document: doctests)
 
 Pair = tuple[Claim, Claim]
 FIELDS = ("value", "unit", "quantity_type", "comparator", "region_code", "year", "kind",
@@ -20,18 +20,6 @@ COUNTS = ("predicted", "gold", "hits_predicted", "hits_gold", "claim_hits_predic
           "claim_hits_gold", "pairs")
 COLUMNS = COUNTS + tuple(f"field:{name}" for name in FIELDS)
 SENTENCE_ENDS = "。！？\n"
-
-
-def values_equal(a: float | None, b: float | None) -> bool:
-    """Equal within a relative 1e-6; both None are equal, one None is not. Zero is not divided
-    by: 0 equals 0 (and, for float noise, anything within 1e-12 of it), nothing else.
-
-    >>> values_equal(2740e4, 27400000.01), values_equal(0, 0.0), values_equal(0, 1e-3)
-    (True, True, False)
-    """
-    if a is None or b is None:
-        return a is None and b is None
-    return math.isclose(a, b, rel_tol=1e-6, abs_tol=1e-12)
 
 
 def character_f1(a: str, b: str) -> float:

@@ -11,9 +11,11 @@ import hashlib
 from functools import cache
 from pathlib import Path
 
-from reform_facts import ROOT
+import reform_facts
+from reform_facts import extractors
 
-SOURCES = ("extractors/*.py", "reform_facts/claim.py", "reform_facts/vocabulary.py")
+# The extractors' modules and the core modules they read the claim model and rules through.
+CORE = ("claim.py", "vocabulary.py", "rulebook.py")
 
 
 @cache
@@ -26,10 +28,11 @@ def code_version() -> str:
     digest = hashlib.sha256()
     for path in sources():
         raw = path.read_bytes()
-        digest.update(path.relative_to(ROOT).as_posix().encode() + b"\0" + len(raw).to_bytes(8, "big") + raw)
+        digest.update(path.name.encode() + b"\0" + len(raw).to_bytes(8, "big") + raw)
     return digest.hexdigest()[:8]
 
 
 def sources() -> list[Path]:
     """The files the hash covers."""
-    return sorted(p for pattern in SOURCES for p in ROOT.glob(pattern))
+    core = Path(reform_facts.__file__).parent
+    return sorted(Path(extractors.__file__).parent.glob("*.py")) + [core / name for name in CORE]

@@ -11,13 +11,14 @@ from dataclasses import dataclass
 
 import regex
 
-from extractors.cues import KindCues
-from extractors.layout import Layout, LayoutPatterns, Segment
-from extractors.regions import LEVELS, Gazetteer, Mention, Region
-from extractors.rulebook import Rulebook
-from extractors.scopes import WIDE, Scope, ScopeFinder
-from extractors.years import YearLookups, year_of
-from extractors.views import JoinedOffsets, han_breaks, remove_spans
+from reform_facts.extractors.cues import KindCues
+from reform_facts.extractors.layout import Layout, LayoutPatterns, Segment
+from reform_facts.divisions import LEVELS, Region
+from reform_facts.extractors.regions import Gazetteer, Mention
+from reform_facts.rulebook import Rulebook
+from reform_facts.extractors.scopes import WIDE, Scope, ScopeFinder
+from reform_facts.extractors.years import YearLookups, year_of
+from reform_facts.extractors.views import JoinedOffsets, han_breaks, remove_spans
 from reform_facts.claim import Document, Kind
 
 

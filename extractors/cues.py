@@ -7,8 +7,8 @@ import bisect
 
 import regex
 
-from extractors.layout import Segment
-from extractors.rulebook import KindCue, Rulebook
+from reform_facts.extractors.layout import Segment
+from reform_facts.rulebook import KindCue, Rulebook
 from reform_facts.claim import Kind
 
 # a cue of a wider scope ranks behind every cue of a narrower one that is no further away than this
@@ -56,7 +56,7 @@ class CueRanking:
         """The kind and id of the nearest cue (by rank: distance plus the scope's weight; the
         first in the file on a tie), None if no cue applies. `segments` gives each scope's segment.
 
-        >>> from extractors.rulebook import load_rulebook
+        >>> from reform_facts.rulebook import load_rulebook
         >>> text = "力争到2027年，基层诊疗量占比达65%"
         >>> whole = {scope: Segment(0, len(text)) for scope in SCOPE_WEIGHT}
         >>> KindCues(load_rulebook()).ranking(text).best(17, 20, whole)

@@ -14,7 +14,7 @@ it is scored by, stated with the scores in the README.
 """
 from __future__ import annotations
 
-from extractors.spacy_extractor import SpacyExtractor
+from reform_facts.extractors.spacy_extractor import SpacyExtractor
 
 NAME = "hybrid"
 INDICATOR_MARGIN = 0.3

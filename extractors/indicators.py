@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import regex
 
-from extractors.rulebook import Rulebook
+from reform_facts.rulebook import Rulebook
 from reform_facts.claim import QuantityType
 
 Span = tuple[int, int]

@@ -11,7 +11,7 @@ from typing import NamedTuple
 
 import regex
 
-from extractors.rulebook import Rulebook
+from reform_facts.rulebook import Rulebook
 
 
 _BREAKS = regex.compile(r"(?<=[\p{Han}])\n+(?=[\p{Han}])")

@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 import spacy_pkuseg
 
-from reform_facts import models
+from reform_facts.extractors import models
 
 
 class FeatureCover:

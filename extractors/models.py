@@ -45,13 +45,13 @@ from typing import Any
 
 import numpy as np
 
-from reform_facts import ROOT
+from reform_facts import paths
 from reform_facts.errors import ModelMissingError
 
 log = logging.getLogger(__name__)
 
-SOURCE_DIR = ROOT / ".models" / "pkuseg" / "default"  # the wheel's files, as published
-PKUSEG_DIR = ROOT / ".models" / "pkuseg" / "compact"  # derived from them: the one loaded
+SOURCE_DIR = paths.MODELS_DIR / "pkuseg" / "default"  # the wheel's files, as published
+PKUSEG_DIR = paths.MODELS_DIR / "pkuseg" / "compact"  # derived from them: the one loaded
 WHEEL = "pkuseg==0.0.25"
 WHEEL_SHA256 = "6fc2f97d0f66cc6722cf772e65dbcde1b01d8cc53b66ac4aa7bce639de79588f"
 FILES_SHA256 = {

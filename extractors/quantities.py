@@ -13,8 +13,8 @@ from dataclasses import dataclass
 
 import regex
 
-from extractors.numbers import is_chinese_numeral, parse_number
-from extractors.rulebook import ExclusionRule, Rulebook, UnitRule
+from reform_facts.extractors.numbers import is_chinese_numeral, parse_number
+from reform_facts.rulebook import ExclusionRule, Rulebook, UnitRule
 from reform_facts.claim import Comparator, QuantityType
 
 LOOK = 12  # characters of context that exclusions and comparators look at

@@ -5,23 +5,16 @@ which is read as data without importing jionlp itself, plus the additions of rul
 """
 from __future__ import annotations
 
-import importlib.util
-import zipfile
 import re
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
-from functools import cache
-from pathlib import Path
 from typing import NamedTuple
 
 import ahocorasick_rs
 
 
-from extractors.rulebook import RegionsFile
+from reform_facts.divisions import LEVELS, Region, dataset_regions
+from reform_facts.rulebook import RegionsFile
 
-LEVELS = ("country", "province", "prefecture", "county")
-COUNTRY_CODE = "100000"
-_DIVISION_LINE = re.compile(r"^\t{0,2}[^\t\n][^\n]*", re.M)  # a line indented at most twice: down to counties
 
 
 class Mention(NamedTuple):
@@ -43,47 +36,6 @@ class Mention(NamedTuple):
 
     def span(self) -> tuple[int, int]:
         return self.begin, self.finish
-
-
-@dataclass(frozen=True, slots=True)
-class Region:
-    name: str
-    code: str
-    level: str
-    parent: str | None
-
-
-def dictionary_text() -> str:
-    """jionlp's china_location dictionary. The wheel ships it zipped and jionlp unzips it on
-    first import; read the zip directly so that nothing depends on jionlp having run."""
-    spec = importlib.util.find_spec("jionlp")
-    if spec is None or not spec.submodule_search_locations:
-        raise ModuleNotFoundError("jionlp is not installed: run the setup (make setup)")
-    folder = Path(list(spec.submodule_search_locations)[0]) / "dictionary"
-    with zipfile.ZipFile(folder / "china_location.zip") as archive:
-        return archive.read("china_location.txt").decode("utf-8")
-
-
-@cache
-def dataset_regions() -> tuple[tuple[Region, str], ...]:
-    """Every division of the dataset with its short alias, in the dataset's order."""
-    rows: list[tuple[Region, str]] = []
-    parents: list[str] = []
-    for line in _DIVISION_LINE.findall(dictionary_text()):  # of 700 000 lines, the 3 600 not of towns
-        depth = len(line) - len(line.lstrip("\t"))
-        parts = line.strip().split("\t")
-        if depth > 2 or len(parts) < 2 or not parts[1].isdigit():
-            continue
-        parents = parents[:depth]
-        parent = parents[-1] if parents else COUNTRY_CODE
-        # Municipalities repeat themselves as their own prefecture (上海市 > 上海市): keep one.
-        if depth == 1 and parts[1] == parent:
-            parents.append(parts[1])
-            continue
-        region = Region(parts[0], parts[1], LEVELS[depth + 1], parent)
-        rows.append((region, parts[2] if len(parts) > 2 else ""))
-        parents.append(parts[1])
-    return tuple(rows)
 
 
 class Gazetteer:
@@ -141,7 +93,7 @@ class Gazetteer:
         """For each offset of text[start:end] where a name or deictic word starts, the end of
         the longest one there (what `pattern` matches at that offset).
 
-        >>> from extractors.rulebook import load_rulebook
+        >>> from reform_facts.rulebook import load_rulebook
         >>> Gazetteer(load_rulebook().regions).longest_at("在武汉市洪山区", 1)
         {1: 4, 4: 7}
         """
@@ -155,7 +107,7 @@ class Gazetteer:
     def resolve(self, surface: str, *, near: Region | None = None) -> Region | None:
         """The region a surface names, preferring one inside `near` when the name is shared.
 
-        >>> from extractors.rulebook import load_rulebook
+        >>> from reform_facts.rulebook import load_rulebook
         >>> Gazetteer(load_rulebook().regions).resolve("洪山区").code
         '420111'
         """

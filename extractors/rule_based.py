@@ -5,13 +5,13 @@ from dataclasses import replace
 
 import regex
 
-from extractors.code_version import code_version
-from extractors.context import ContextResolver, DocumentContext
-from extractors.indicators import Cut, IndicatorFinder
-from extractors.quantities import Quantity, QuantityFinder
-from extractors.regions import Gazetteer
-from extractors.rulebook import Rulebook, load_rulebook
-from extractors.views import simplified_view
+from reform_facts.extractors.code_version import code_version
+from reform_facts.extractors.context import ContextResolver, DocumentContext
+from reform_facts.extractors.indicators import Cut, IndicatorFinder
+from reform_facts.extractors.quantities import Quantity, QuantityFinder
+from reform_facts.extractors.regions import Gazetteer
+from reform_facts.rulebook import Rulebook, load_rulebook
+from reform_facts.extractors.views import simplified_view
 from reform_facts.claim import Claim, Document
 
 NAME = "rules"

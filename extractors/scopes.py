@@ -11,7 +11,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Callable, Iterable, Iterator
 
-from extractors.layout import Layout, Segment
+from reform_facts.extractors.layout import Layout, Segment
 
 # scopes that do not hold the span: they stand before its sentence (context.yaml: scopes)
 WIDE = ("paragraph", "previous_paragraphs", "heading")

@@ -1,4 +1,4 @@
-"""The learned and the assembling components of the spaCy pipeline.
+"""The learned and the assembling components of the spaCy reform_facts.pipeline.
 
 - The trainable component is spaCy's span categoriser (`spancat`, configs/spacy_indicator.cfg)
   with labels QUANTITY and INDICATOR over the spans `claim_suggester` proposes: every quantity
@@ -31,9 +31,9 @@ from spacy.util import registry as spacy_registry
 from thinc.api import Ops, get_current_ops
 from thinc.types import Ragged
 
-from extractors.layout import Layout, Segment
-from extractors.quantities import Quantity
-from extractors.spacy_pipeline import candidates, layout_for, nearest_occurrence, shared_rules, text_of
+from reform_facts.extractors.layout import Layout
+from reform_facts.extractors.quantities import Quantity
+from reform_facts.extractors.spacy_pipeline import candidates, layout_for, nearest_occurrence, shared_rules, text_of
 from reform_facts.claim import Claim, Document
 from reform_facts.errors import SpacyConfigError
 

@@ -15,10 +15,10 @@ from collections.abc import Collection
 
 from spacy.language import Language
 
-from extractors import training
-from extractors.code_version import code_version
-from extractors.model_digest import extractor_version
-from extractors.spacy_components import CLAIMS, SENTENCE_SPANS
+from reform_facts.extractors import training
+from reform_facts.extractors.code_version import code_version
+from reform_facts.extractors.model_digest import extractor_version, training_files
+from reform_facts.extractors.spacy_components import CLAIMS, SENTENCE_SPANS
 from reform_facts.claim import Claim, Document
 
 NAME = "spacy"
@@ -66,35 +66,10 @@ class SpacyExtractor:
         return list(self.nlp(parsed)._.rf_claims)
 
     def cross_validate(self, held_out: Collection[str]) -> SpacyExtractor:
-        """The same extractor trained without the `held_out` gold documents."""
-        return type(self)(held_out=held_out)
+        """The same extractor trained without the `held_out` gold documents (itself when it
+        was not trained on any of them)."""
+        trained = {path.stem for path in training_files()}
+        held = sorted(set(held_out) & trained)
+        return type(self)(held_out=held) if held else self
 
 
-def throughput(texts: list[str] | None = None, *, runs: int = 5) -> dict[str, float]:
-    """Median seconds of `runs` passes over the texts (default: the corpus) of bare pkuseg
-    segmentation (the model's `cut`, no user dictionary) and of the whole `spacy` extractor,
-    after one warm-up pass each; models are loaded before timing."""
-    import statistics
-    import time
-
-    from extractors import registry
-    from extractors.spacy_pipeline import segmenter
-    from reform_facts import ROOT
-    from reform_facts.readers import read_document
-
-    docs = ([Document.from_text(t, doc_id=f"t{i}") for i, t in enumerate(texts)] if texts is not None
-            else [registry.describe(read_document(p)) for p in sorted((ROOT / "corpus").glob("*.txt"))])
-    bare, extractor = segmenter(()), registry.get(NAME)
-
-    def median(step) -> float:
-        step()
-        times = []
-        for _ in range(runs):
-            started = time.perf_counter()
-            step()
-            times.append(time.perf_counter() - started)
-        return statistics.median(times)
-
-    return {"chars": sum(len(d.text) for d in docs), "runs": runs,
-            "pkuseg": median(lambda: [bare.cut(d.text) for d in docs]),
-            "spacy": median(lambda: [extractor(d) for d in docs])}

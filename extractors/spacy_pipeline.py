@@ -1,7 +1,7 @@
 """The spaCy side of the project: pkuseg segmentation and the rule components, fed from rules/.
 
 - The tokenizer is spaCy's Chinese pkuseg tokenizer over the model the setup obtains
-  (`reform_facts.models.pkuseg_model_dir()`), loaded once per process and shared by every
+  (`reform_facts.extractors.models.pkuseg_model_dir()`), loaded once per process and shared by every
   pipeline of the process (the final model, the cross-validation folds). Its user dictionary
   takes the rules' multi-character domain words of the groups the config names (`user_words`:
   unit surfaces, indicator head nouns, region names; the config keeps the units, the one
@@ -29,12 +29,13 @@ from spacy.tokens import Doc, Span
 from spacy.util import registry as spacy_registry
 from spacy.vocab import Vocab
 
-from extractors.layout import Layout, Segment
-from extractors.quantities import Quantity, Rejection
-from extractors.rule_based import RuleExtractor
+from reform_facts.extractors import lean_pkuseg, registry
+from reform_facts.extractors.layout import Layout, Segment
+from reform_facts.extractors.quantities import Quantity, Rejection
+from reform_facts.extractors.rule_based import RuleExtractor
 from reform_facts.claim import Document
 from reform_facts.errors import SpacyConfigError
-from reform_facts.models import pkuseg_model_dir
+from reform_facts.extractors.models import pkuseg_model_dir
 
 TOKENIZER = "reform_facts.pkuseg_tokenizer.v1"
 RULE_SPANS = "reform_rule_spans"
@@ -54,8 +55,6 @@ for _name in ("rf_found", "rf_document", "rf_rule_claims", "rf_text", "rf_layout
 def shared_rules() -> RuleExtractor:
     """The process's rule extractor: its quantity finder, gazetteer and context resolver are the
     ones every spaCy component uses (built once, never copied)."""
-    from extractors import registry
-
     rules = registry.get("rules")
     if not isinstance(rules, RuleExtractor):
         raise TypeError("the 'rules' extractor of the registry is not the RuleExtractor")
@@ -71,8 +70,6 @@ def _base_segmenter() -> Any:
     far (extractors/lean_pkuseg.py: the same cuts; about 0.3 s and 170 MiB to load, then the
     features of the characters of the texts as they come, about 190 MiB and 1 s for the
     bundled corpus, instead of all 2.6 million from the start: 2 s and 520 MiB)."""
-    from extractors import lean_pkuseg
-
     return lean_pkuseg.load(pkuseg_model_dir())
 
 

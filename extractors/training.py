@@ -29,15 +29,15 @@ from spacy.tokens import Doc
 from spacy.training import Example
 from spacy.util import load_config, registry as spacy_registry
 
-from extractors.layout import Layout
-from extractors.model_digest import (CONFIG, CORPUS_DIR, FORMAT, GOLD_DIR, MODELS_DIR,  # noqa: F401 (theirs)
-                                     model_dir, training_digest)
-from extractors.spacy_components import (INDICATOR, QUANTITY, SPANS_KEY, candidate_sentences,
+from reform_facts.extractors.layout import Layout
+from reform_facts.extractors.model_digest import (CONFIG, CORPUS_DIR, FORMAT, GOLD_DIR, MODELS_DIR,  # noqa: F401 (theirs)
+                                     model_dir, training_digest, training_files)
+from reform_facts.extractors.spacy_components import (INDICATOR, QUANTITY, SPANS_KEY, candidate_sentences,
                                           sentence_docs)
-from extractors.spacy_pipeline import (RULE_SPANS, WORD_GROUPS, layout_of, nearest_occurrence, segmenter,
+from reform_facts.extractors.spacy_pipeline import (RULE_SPANS, WORD_GROUPS, layout_of, nearest_occurrence, segmenter,
                                       shared_rules)
 from reform_facts.claim import Claim, Document
-from reform_facts.gold import gold_files, load_gold
+from reform_facts.gold import load_gold
 from reform_facts.readers import read_document
 
 READER = "reform_facts.gold_sentences.v1"
@@ -77,7 +77,8 @@ def build_examples(nlp: Language, gold_dir: Path, held_out: Collection[str] = ()
     gold = load_gold(gold_dir)
     rule_spans = nlp.get_pipe(RULE_SPANS)
     examples: list[Example] = []
-    for doc_id in sorted(set(gold) - set(held_out)):
+    trained = {path.stem for path in training_files(gold_dir)}
+    for doc_id in sorted(set(gold) & trained - set(held_out)):
         text = read_document(CORPUS_DIR / f"{doc_id}.txt").text
         layout = layout_of(text)
         labelled = gold_spans(text, gold[doc_id], layout)
@@ -135,7 +136,7 @@ def is_trained(held_out: Collection[str] = ()) -> bool:
 
 def training_sets(*, folds: bool) -> list[tuple[str, ...]]:
     """What to hold out: nothing (the final pipeline), then each gold document (the folds)."""
-    return [(), *(((path.stem,) for path in gold_files(GOLD_DIR)) if folds else ())]
+    return [(), *(((path.stem,) for path in training_files(GOLD_DIR)) if folds else ())]
 
 
 def ensure_model(held_out: Collection[str] = ()) -> Path:
@@ -177,7 +178,7 @@ def train_in_new_process(held_out: Collection[str], output: Path) -> Path:
 
 def train(*, held_out: Collection[str] = (), output: Path, config: Path = CONFIG,
           overrides: dict[str, object] | None = None) -> Path:
-    """Train with spaCy's loop from the config; returns the folder of the last epoch's pipeline."""
+    """Train with spaCy's loop from the config; returns the folder of the last epoch's reform_facts.pipeline."""
     from spacy.training.initialize import init_nlp
     from spacy.training.loop import train as train_loop
 
@@ -210,7 +211,8 @@ def segmentation_alignment(groups_sets: Iterable[tuple[str, ...]] = ((), ("units
     """For each set of user-dictionary word groups: the share of the gold set's quantity and
     indicator spans, and of the rules' quantity, region and year spans, whose both ends fall
     on pkuseg's token boundaries (a span cut inside a token cannot be proposed exactly)."""
-    gold = load_gold(GOLD_DIR)
+    trained = {path.stem for path in training_files(GOLD_DIR)}
+    gold = {doc_id: claims for doc_id, claims in load_gold(GOLD_DIR).items() if doc_id in trained}
     texts = {doc_id: read_document(CORPUS_DIR / f"{doc_id}.txt").text for doc_id in gold}
     rules = shared_rules()
     rows = []

@@ -10,9 +10,9 @@ from collections.abc import Iterator
 
 import regex
 
-from extractors.layout import Segment
-from extractors.numbers import parse_number
-from extractors.scopes import Scope, Scopes, Wide
+from reform_facts.extractors.layout import Segment
+from reform_facts.extractors.numbers import parse_number
+from reform_facts.extractors.scopes import Scope, Scopes, Wide
 
 
 def year_of(match: regex.Match[str]) -> int:

@@ -9,7 +9,7 @@ from typing import Any
 
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 
-from pipeline.batches import Extracted
+from reform_facts.pipeline.batches import Extracted
 
 CLAIMS_KEY = "claims-per-document"
 SCORES_KEY = "evaluation-scores"

@@ -44,7 +44,7 @@ class Extraction:
     __slots__ = ("results", "rows", "failures")
 
     def __init__(self, results: list, rows: list[Extracted], failures: list[Failure]) -> None:
-        self.results = results  # warehouse.load.ExtractionResult, one per row
+        self.results = results  # reform_facts.warehouse.load.ExtractionResult, one per row
         self.rows = rows
         self.failures = failures
 
@@ -82,7 +82,7 @@ class Outcome:
 
     doc_id: str
     extractor: str
-    result: Any = None  # warehouse.load.ExtractionResult, None when the extraction failed
+    result: Any = None  # reform_facts.warehouse.load.ExtractionResult, None when the extraction failed
     cached: bool = False
     error: str | None = None
 

@@ -16,12 +16,12 @@ from prefect.filesystems import LocalFileSystem
 from prefect.results import ResultStore
 from prefect.utilities.hashing import hash_objects
 
-from extractors import registry
-from extractors.base import Extractor
-from reform_facts import ROOT
+from reform_facts.extractors import registry
+from reform_facts.extractors.base import Extractor
+from reform_facts import paths
 from reform_facts.claim import Claim, Document
 
-CACHE_DIR = ROOT / ".cache" / "prefect"
+CACHE_DIR = paths.CACHE_DIR / "prefect"
 
 
 def extractor(name: str) -> Extractor:
@@ -32,7 +32,7 @@ def extractor(name: str) -> Extractor:
 
 def result_format() -> tuple[str, ...]:
     """The field names of what a cached result holds. They change when the classes change."""
-    from warehouse.load import ExtractionResult
+    from reform_facts.warehouse.load import ExtractionResult
 
     return tuple(f.name for f in fields(Claim)) + tuple(f.name for f in fields(ExtractionResult))
 

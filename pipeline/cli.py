@@ -2,22 +2,20 @@
 from __future__ import annotations
 
 import argparse
-import atexit
-import contextlib
 import json
-import logging
 import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from reform_facts import ROOT, cli_annotate
+from reform_facts import paths
+
+from reform_facts.pipeline import cli_annotate
 from reform_facts.claim import CONTRACT_FIELDS, EXTRACTOR_FIELDS
 from reform_facts.errors import ReformFactsError
 from reform_facts.readers import MAX_BYTES, Failure, read_all
 
 PROGRESS_MIN_FILES = 5
-KEEP_SERVER_MINUTES = 15.0  # how long a run's local Prefect server waits, idle, for the next run
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -46,7 +44,7 @@ def _parser() -> argparse.ArgumentParser:
 
     run = sub.add_parser("run", help="the main job: the Prefect main flow (read, extract, load the "
                          "warehouse, score on the gold set)")
-    run.add_argument("paths", nargs="*", type=Path, default=[ROOT / "corpus"], metavar="PATH")
+    run.add_argument("paths", nargs="*", type=Path, default=[paths.CORPUS_DIR], metavar="PATH")
     run.add_argument("--extractor", action="append", dest="extractors", metavar="NAME",
                      help="extractor to run (repeatable; default: all)")
     run.add_argument("--db", type=Path, help="the DuckDB warehouse (default: warehouse/reform_facts.duckdb)")
@@ -56,32 +54,27 @@ def _parser() -> argparse.ArgumentParser:
     where = run.add_mutually_exclusive_group()
     where.add_argument("--dask-address", metavar="ADDR", help="scheduler of an existing Dask cluster")
     where.add_argument("--dask-workers", type=int, metavar="N", help="a local Dask cluster of N worker processes")
-    run.add_argument("--no-evaluate", dest="evaluate", action="store_false", help="skip scoring on the gold set")
-    run.add_argument("--keep-server", type=float, metavar="MINUTES", default=_keep_server_default(),
-                     help="keep the local Prefect server for later runs until idle this long; 0: a "
-                     "temporary server for this run only (default: $REFORM_FACTS_KEEP_SERVER or "
-                     f"{KEEP_SERVER_MINUTES:g}; no server is started when PREFECT_API_URL names one)")
+    run.add_argument("--evaluate", action="store_true",
+                     help="then score the extractors on the gold set and record the scores in the warehouse")
     run.set_defaults(command=cmd_run)
-
-    server = sub.add_parser("server", help="the local Prefect server `run` keeps between runs")
-    server.add_argument("action", choices=["start", "status", "stop"])
-    server.add_argument("--keep-server", type=float, metavar="MINUTES", default=_keep_server_default(),
-                        help="start: how long it waits, idle, for runs (default as for `run`)")
-    server.set_defaults(command=cmd_server)
 
     evaluate = sub.add_parser("evaluate", help="score extractors against the gold set")
     evaluate.add_argument("--extractor", action="append", dest="extractors", metavar="NAME",
                           help="extractor to score (repeatable; default: all)")
-    evaluate.add_argument("--gold", type=Path, default=ROOT / "gold")
-    evaluate.add_argument("--corpus", type=Path, default=ROOT / "corpus")
+    evaluate.add_argument("--gold", type=Path, default=paths.GOLD_DIR)
+    evaluate.add_argument("--corpus", type=Path, default=paths.CORPUS_DIR)
     evaluate.add_argument("--errors", action="store_true", help="list every error with its sentence")
     evaluate.add_argument("--json", action="store_true", help="print the results as JSON")
     evaluate.add_argument("--bootstrap", type=int, default=1000, help="bootstrap resamples (0: none)")
+    evaluate.add_argument("--split", choices=["dev", "test"], default="dev",
+                          help="which gold documents: dev (default) or the sealed test split (gold/split.json)")
+    evaluate.add_argument("--unseal", action="store_true",
+                          help="with --split test: also list the test split's errors (not for tuning)")
     evaluate.set_defaults(command=cmd_evaluate)
 
     validate = sub.add_parser("validate-gold", help="check the gold set against the corpus")
-    validate.add_argument("--gold", type=Path, default=ROOT / "gold")
-    validate.add_argument("--corpus", type=Path, default=ROOT / "corpus")
+    validate.add_argument("--gold", type=Path, default=paths.GOLD_DIR)
+    validate.add_argument("--corpus", type=Path, default=paths.CORPUS_DIR)
     validate.set_defaults(command=cmd_validate_gold)
 
     agreement = sub.add_parser("agreement", help="agreement between two labellings of the same documents")
@@ -95,8 +88,6 @@ def _parser() -> argparse.ArgumentParser:
 
     train = sub.add_parser("train", help="train the spaCy extractor's pipeline on the gold set (first use does it too)")
     train.add_argument("--folds", action="store_true", help="also the cross-validation folds, one per gold document")
-    train.add_argument("--measure", action="store_true",
-                       help="then print the user-dictionary and throughput measurements of the spaCy pipeline")
     train.set_defaults(command=cmd_train)
     _add_report_commands(sub)
     _add_warehouse_commands(sub)
@@ -105,8 +96,8 @@ def _parser() -> argparse.ArgumentParser:
 
 def _add_warehouse_commands(sub) -> None:
     """`query` (read-only SQL over the warehouse) and `export` (every table and view as Parquet)."""
-    from warehouse.queries import FORMATS
-    from warehouse.store import DEFAULT_DB
+    from reform_facts.warehouse.queries import FORMATS
+    from reform_facts.warehouse.store import DEFAULT_DB
 
     query = sub.add_parser("query", help="run read-only SQL on the warehouse (see warehouse/README.md)")
     query.add_argument("sql", metavar="SQL")
@@ -128,13 +119,13 @@ def _add_warehouse_commands(sub) -> None:
 def _add_report_commands(sub) -> None:
     """`report` (the evaluator's HTML report) and `annotate export|import` (Label Studio)."""
     report = sub.add_parser("report", help="score extractors and write the HTML evaluation report")
-    report.add_argument("--output", type=Path, default=ROOT / "build" / "report.html")
+    report.add_argument("--output", type=Path, default=paths.BUILD_DIR / "report.html")
     report.add_argument("--extractor", action="append", dest="extractors", metavar="NAME",
                         help="extractor to score (repeatable; default: all)")
     report.add_argument("--db", type=Path,
                         help="warehouse holding past evaluations (default: warehouse/reform_facts.duckdb)")
-    report.add_argument("--gold", type=Path, default=ROOT / "gold")
-    report.add_argument("--corpus", type=Path, default=ROOT / "corpus")
+    report.add_argument("--gold", type=Path, default=paths.GOLD_DIR)
+    report.add_argument("--corpus", type=Path, default=paths.CORPUS_DIR)
     report.add_argument("--bootstrap", type=int, default=1000, help="bootstrap resamples (0: none)")
     report.set_defaults(command=cmd_report)
     cli_annotate.add_commands(sub)
@@ -148,7 +139,7 @@ def _progress(items, *, total: int):
 
 
 def cmd_extract(args: argparse.Namespace) -> int:
-    from extractors import registry
+    from reform_facts.extractors import registry
     from reform_facts.readers import expand_paths
 
     extractor = registry.get(args.extractor)
@@ -171,33 +162,25 @@ def cmd_extract(args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    """Run the main flow against a local Prefect server it starts itself (or finds, kept from an
-    earlier run; or the API the settings name), print what it loaded."""
-    from pipeline import local_api
+    """Run the main flow, print what it loaded.
 
-    local_api.set_defaults()
+    Without PREFECT_API_URL Prefect runs in its ephemeral mode: it starts a temporary server for
+    this process and stops it when the process ends. A server the user started
+    (`prefect server start`) is used when PREFECT_API_URL names it.
+    """
+    # Imported here: Prefect's import costs a second that `extract` and `query` do not need.
+    from reform_facts.pipeline.flows import reform_facts_pipeline
+
     if args.task_runner == "dask" and not (args.dask_address or args.dask_workers):
         args.dask_workers = os.cpu_count() or 1
     elif args.task_runner == "threads" and (args.dask_address or args.dask_workers):
         raise ReformFactsError("--dask-address and --dask-workers need --task-runner dask")
-    from contextlib import nullcontext
-
-    server = local_api.start(args.keep_server)  # the local server, starting before Prefect is imported
-    if args.dask_workers:  # and the fork server of the Dask workers, loading the extractors meanwhile
-        from pipeline.runners import start_worker_server
-
-        start_worker_server(args.extractors)
-    from pipeline.flows import reform_facts_pipeline, warm_up
-
-    if server:  # while the server starts; Dask workers build their own extractors
-        warm_up(args.extractors, versions=not (args.dask_address or args.dask_workers))
-    with server.serving() if server else nullcontext():
-        state = reform_facts_pipeline(
-            paths=[str(p.resolve()) for p in args.paths], extractors=args.extractors,
-            db=str(args.db.resolve()) if args.db else None, evaluate_gold=args.evaluate,
-            dask_address=args.dask_address, dask_workers=args.dask_workers,
-            cache_dir=str(args.cache_dir.resolve()) if args.cache_dir else None, return_state=True)
-        outcome = state.result(raise_on_failure=False)
+    state = reform_facts_pipeline(
+        paths=[str(p.resolve()) for p in args.paths], extractors=args.extractors,
+        db=str(args.db.resolve()) if args.db else None, evaluate_gold=args.evaluate,
+        dask_address=args.dask_address, dask_workers=args.dask_workers,
+        cache_dir=str(args.cache_dir.resolve()) if args.cache_dir else None, return_state=True)
+    outcome = state.result(raise_on_failure=False)
     if isinstance(outcome, BaseException):
         raise outcome
     for row in sorted(outcome.rows, key=lambda r: (r.doc_id, r.extractor)):
@@ -212,35 +195,13 @@ def cmd_run(args: argparse.Namespace) -> int:
     return 1 if outcome.failures else 0
 
 
-def _keep_server_default() -> float:
-    value = os.environ.get("REFORM_FACTS_KEEP_SERVER", KEEP_SERVER_MINUTES)
-    try:
-        return float(value)
-    except ValueError:
-        raise SystemExit(f"reform-facts: REFORM_FACTS_KEEP_SERVER={value!r} is not a number of minutes") from None
-
-
-def cmd_server(args: argparse.Namespace) -> int:
-    """Start, report on or stop the local Prefect server of this Prefect home (`run --keep-server`)."""
-    from pipeline import kept_server, local_api
-
-    home = kept_server.prefect_home()
-    if args.action == "start":
-        local_api.start_kept(args.keep_server)
-    record = kept_server.stop(home) if args.action == "stop" else kept_server.read(home)
-    if record is None or (args.action == "status" and not kept_server.running(record)):
-        print(f"no local Prefect server running for {home}")
-    else:
-        print(f"{'stopped' if args.action == 'stop' else 'running'}: {record.api_url} (pid {record.pid}, "
-              f"ends after {record.idle_minutes:g} idle minutes; Prefect home {home})")
-    return 0
-
-
 def cmd_evaluate(args: argparse.Namespace) -> int:
-    from reform_facts import evaluation
+    from reform_facts.evaluation import evaluate as evaluation
 
+    if args.errors and args.split == "test" and not args.unseal:
+        raise ReformFactsError("the test split is sealed: its errors are listed only with --unseal")
     report = evaluation.run(extractors=args.extractors, gold_dir=args.gold, corpus_dir=args.corpus,
-                            resamples=args.bootstrap)
+                            resamples=args.bootstrap, split=args.split)
     if args.json:
         print(json.dumps(report.to_json(errors=args.errors), ensure_ascii=False, indent=2))
     else:
@@ -261,7 +222,7 @@ def cmd_validate_gold(args: argparse.Namespace) -> int:
 
 
 def cmd_agreement(args: argparse.Namespace) -> int:
-    from reform_facts import scoring
+    from reform_facts.evaluation import scoring
     from reform_facts.gold import load_claims
 
     score = scoring.evaluate(load_claims(args.second), load_claims(args.first)).score
@@ -274,8 +235,8 @@ def cmd_agreement(args: argparse.Namespace) -> int:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    from reform_facts import evaluation, report
-    from warehouse.store import DEFAULT_DB
+    from reform_facts.evaluation import evaluate as evaluation, report
+    from reform_facts.warehouse.store import DEFAULT_DB
 
     scored = evaluation.run(extractors=args.extractors, gold_dir=args.gold, corpus_dir=args.corpus,
                             resamples=args.bootstrap)
@@ -285,7 +246,7 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 
 def cmd_fetch_model(args: argparse.Namespace) -> int:
-    from reform_facts.models import fetch_pkuseg
+    from reform_facts.extractors.models import fetch_pkuseg
 
     print(fetch_pkuseg(force=args.force))
     return 0
@@ -294,7 +255,7 @@ def cmd_fetch_model(args: argparse.Namespace) -> int:
 def cmd_train(args: argparse.Namespace) -> int:
     import time
 
-    from extractors import training
+    from reform_facts.extractors import training
 
     for held_out in training.training_sets(folds=args.folds):
         trained = training.is_trained(held_out)
@@ -302,21 +263,11 @@ def cmd_train(args: argparse.Namespace) -> int:
         path = training.ensure_model(held_out)
         took = "already trained" if trained else f"trained in {time.perf_counter() - started:.0f} s"
         print(f"{path}  {took}" + (f"  (without {', '.join(held_out)})" if held_out else ""))
-    if args.measure:
-        from extractors.spacy_extractor import throughput
-
-        for row in training.segmentation_alignment():
-            print(f"user dictionary {'+'.join(row['groups']) or 'none':<26} gold spans on token boundaries: "
-                  f"quantities {row['quantity']:.3f}, indicators {row['indicator']:.3f}; rule spans {row['rule_spans']:.3f}")
-        speed = throughput()
-        print(f"throughput on {speed['chars']} characters, median of {speed['runs']} runs: "
-              f"pkuseg cut {speed['pkuseg']:.3f} s, spacy extractor {speed['spacy']:.3f} s "
-              f"({speed['spacy'] / speed['pkuseg']:.2f}x segmentation, {speed['chars'] / speed['spacy']:,.0f} chars/s)")
     return 0
 
 
 def cmd_query(args: argparse.Namespace) -> int:
-    from warehouse import queries
+    from reform_facts.warehouse import queries
 
     if args.format == "parquet":
         if args.output is None:
@@ -340,7 +291,7 @@ def cmd_query(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from warehouse.queries import export
+    from reform_facts.warehouse.queries import export
 
     for name, count in export(args.db, args.directory, wait_seconds=args.wait).items():
         print(f"{args.directory / (name + '.parquet')}  {count} rows")
@@ -348,26 +299,8 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def console() -> int:
-    """The `reform-facts` command: `main`, then a quick end to the process.
-
-    Once `main` has returned and Prefect's workers and every exit handler have run, the
-    interpreter's teardown of what a command loaded (Prefect, pandas, a spaCy pipeline) takes
-    0.6 s of a run and does nothing for the user, so the process ends there. An uncaught error
-    keeps Python's own exit."""
-    status: list[int] = []
-    atexit.register(_end, status)  # registered first: runs after every other exit handler
-    status.append(main())
-    return status[0]
-
-
-def _end(status: list[int]) -> None:
-    if not status:
-        return
-    logging.shutdown()
-    for stream in (sys.stdout, sys.stderr):
-        with contextlib.suppress(Exception):  # closed, or a broken pipe: nothing left to write
-            stream.flush()
-    os._exit(status[0])
+    """The `reform-facts` command."""
+    return main()
 
 
 if __name__ == "__main__":

@@ -7,7 +7,7 @@ import json
 import sys
 from pathlib import Path
 
-from reform_facts import ROOT
+from reform_facts import paths
 from reform_facts.readers import Failure, read_all
 
 
@@ -16,26 +16,28 @@ def add_commands(sub) -> None:
     annotate = sub.add_parser("annotate", help="Label Studio round trip: export tasks, import annotations")
     steps = annotate.add_subparsers(required=True, metavar="STEP")
     export = steps.add_parser("export", help="write Label Studio tasks with claims as pre-annotations")
-    export.add_argument("paths", nargs="*", type=Path, default=[ROOT / "corpus"], metavar="PATH")
+    export.add_argument("paths", nargs="*", type=Path, default=[paths.CORPUS_DIR], metavar="PATH")
     export.add_argument("--extractor", default="rules", help="extractor whose claims pre-annotate (default: rules)")
     export.add_argument("--from-gold", type=Path, metavar="DIR",
                         help="pre-annotate with the gold claims of DIR instead (to review the gold set)")
-    export.add_argument("--output", type=Path, default=ROOT / "build" / "label-studio" / "tasks.json")
+    export.add_argument("--output", type=Path, default=paths.BUILD_DIR / "label-studio" / "tasks.json")
     export.add_argument("--config", type=Path, help="labelling configuration XML (default: beside --output)")
     export.set_defaults(command=cmd_annotate_export)
     load = steps.add_parser("import", help="turn a Label Studio JSON export into gold JSONL files")
     load.add_argument("file", type=Path, metavar="FILE")
-    load.add_argument("--gold", type=Path, default=ROOT / "gold", help="where the gold files go")
-    load.add_argument("--corpus", type=Path, default=ROOT / "corpus", help="the documents, to validate against")
+    load.add_argument("--gold", type=Path, default=paths.GOLD_DIR, help="where the gold files go")
+    load.add_argument("--corpus", type=Path, default=paths.CORPUS_DIR, help="the documents, to validate against")
     load.set_defaults(command=cmd_annotate_import)
 
 
 def cmd_annotate_export(args: argparse.Namespace) -> int:
-    from extractors import registry
-    from reform_facts import annotate
+    from reform_facts.extractors import registry
+    from reform_facts.evaluation import annotate
     from reform_facts.gold import load_gold
 
     gold = load_gold(args.from_gold) if args.from_gold else None
+    if gold is not None and args.paths == [paths.CORPUS_DIR]:  # the gold set's documents, all of them
+        args.paths = [paths.CORPUS_DIR, Path(args.from_gold) / "documents"]
     extractor = None if gold is not None else registry.get(args.extractor)
     tasks, failures = [], []
     for item in read_all(args.paths):
@@ -61,7 +63,7 @@ def cmd_annotate_export(args: argparse.Namespace) -> int:
 
 
 def cmd_annotate_import(args: argparse.Namespace) -> int:
-    from reform_facts import annotate
+    from reform_facts.evaluation import annotate
 
     tasks = annotate.read_export(args.file)
     gold = annotate.gold_from_export(tasks, source=str(args.file))

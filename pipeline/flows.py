@@ -17,26 +17,26 @@ from prefect.context import FlowRunContext
 from prefect.runtime import flow_run
 from prefect.states import Completed, Failed, State
 
-from extractors import registry
-from pipeline import artifacts, caching, runners
-from pipeline.batches import Batch, Corpus, Extracted, Extraction, Outcome, merge_failures, plan
-from pipeline.reading import read_files
-from pipeline.tasks import extract_batch, load_warehouse, record, score
-from reform_facts import ROOT
+from reform_facts.extractors import registry
+from reform_facts.pipeline import artifacts, caching, runners
+from reform_facts.pipeline.batches import Batch, Corpus, Extracted, Extraction, Outcome, merge_failures, plan
+from reform_facts.pipeline.reading import read_files
+from reform_facts.pipeline.tasks import extract_batch, load_warehouse, record, score
+from reform_facts import paths
 from reform_facts.readers import Failure, expand_paths
 
 def resolve(path: str | Path) -> Path:
     """An absolute path; a relative one is taken from the project folder.
 
-    >>> resolve("corpus") == ROOT / "corpus"
+    >>> resolve("corpus") == paths.CORPUS_DIR
     True
     """
     path = Path(path).expanduser()
-    return path if path.is_absolute() else ROOT / path
+    return path if path.is_absolute() else paths.PROJECT_DIR / path
 
 
 def default_db() -> Path:
-    from warehouse.store import DEFAULT_DB
+    from reform_facts.warehouse.store import DEFAULT_DB
 
     return Path(DEFAULT_DB)
 
@@ -44,26 +44,12 @@ def default_db() -> Path:
 def extractor_names(extractors: list[str] | None) -> list[str]:
     """The names asked for (all registered ones by default); an unknown name fails the run at once.
 
-    Nothing is built here: with a Dask runner only the workers need the extractors.
+    Nothing is built here: with a Dask runner only the workers need the reform_facts.extractors.
     """
     names = list(dict.fromkeys(extractors or registry.names()))
     for name in set(names) - set(registry.names()):
         registry.get(name)  # raises UnknownExtractorError listing the known names
     return names
-
-
-def warm_up(extractors: list[str] | None, *, versions: bool = True) -> None:
-    """Get ready in this process what a run of `extractors` needs first: the rules extractor (it
-    describes each document read) and, when extraction runs in this process's threads
-    (`versions`), each extractor's version (it keys the cache; Dask workers work theirs out).
-    `reform-facts run` calls it while the local Prefect server starts (time this process
-    would otherwise spend waiting) or before the flow when a kept server is already up. No spaCy pipeline is built; unknown names are left to the
-    flow, which fails on them.
-    """
-    caching.extractor("rules")
-    for name in dict.fromkeys(extractors or registry.names()) if versions else ():
-        if name in registry.names():
-            registry.version(name)
 
 
 @flow(name="ingest-corpus")
@@ -99,8 +85,6 @@ def extract(corpus: Corpus, extractors: list[str], cache_dir: str | None = None)
     """
     logger = get_run_logger()
     runner = FlowRunContext.get().task_runner
-    if runners.is_local_dask(runner):  # before the cluster starts, which is at the first task
-        runners.start_worker_server(extractors)
     batches = plan(corpus.documents, extractors, runners.slots(runner))
     with runners.api_for_workers():
         outcomes = _run_batches(batches, cache_dir)
@@ -160,8 +144,8 @@ def load(db: str, corpus: Corpus, extraction: Extraction, run_id: str, started_a
 @flow(name="evaluate-extractors")
 def evaluate(extractors: list[str] | None = None, gold: str = "gold", corpus: str = "corpus",
              db: str | None = None, resamples: int = 200, run_id: str | None = None) -> Any:
-    """Score the extractors on the gold set, publish the score table, store it in the warehouse."""
-    from reform_facts.report import write_report  # altair and pandas: only a run that evaluates needs them
+    """Score the extractors on the gold set, publish the score table, store it in the reform_facts.warehouse."""
+    from reform_facts.evaluation.report import write_report  # altair and pandas: only a run that evaluates needs them
 
     names = extractor_names(extractors)
     report = score(names, str(resolve(gold)), str(resolve(corpus)), resamples)
@@ -169,7 +153,7 @@ def evaluate(extractors: list[str] | None = None, gold: str = "gold", corpus: st
     artifacts.publish_scores(report.to_json(), description=f"Scores on the gold set, run {run_id}")
     db_path = resolve(db) if db else default_db()
     record(str(db_path), run_id, report)
-    html = write_report(report, ROOT / "build" / "reports" / f"evaluation-{run_id}.html",
+    html = write_report(report, paths.BUILD_DIR / "reports" / f"evaluation-{run_id}.html",
                         corpus_dir=resolve(corpus), db_path=Path(db_path))
     create_link_artifact(key="evaluation-report", link=html.as_uri(), link_text=html.name,
                          description=f"Evaluation report of run {run_id}: charts and every error")
@@ -183,10 +167,10 @@ class RunOutcome:
 
     run_id: str
     db: Path
-    summary: Any  # warehouse.load.RunSummary
+    summary: Any  # reform_facts.warehouse.load.RunSummary
     rows: list[Extracted]
     failures: list[Failure]
-    report: Any = None  # reform_facts.evaluation.Report when the run evaluated
+    report: Any = None  # reform_facts.evaluation.evaluate.Report when the run evaluated
 
     @property
     def claims(self) -> int:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from extractors import registry
+from reform_facts.extractors import registry
 from reform_facts.claim import Document
 from reform_facts.errors import DocumentError
 from reform_facts.readers import Failure, read_document

@@ -1,13 +1,12 @@
 """Where extraction tasks run: in threads of the flow's process, or on a Dask cluster.
 
 spaCy's own multiprocessing was slower than one process on a two-core machine, so parallelism
-belongs here: one process per Dask worker, one thread each, each building its extractors once.
+belongs here: prefect-dask's `DaskTaskRunner` on a `LocalCluster` of processes, one thread each;
+each worker builds its extractors once, on its first task.
 """
 from __future__ import annotations
 
-import atexit
 import logging
-import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -48,66 +47,6 @@ def dask_runner(address: str | None = None, workers: int | None = None) -> DaskT
     return DaskTaskRunner(cluster_kwargs={"n_workers": workers, "threads_per_worker": 1,
                                           "processes": True, "dashboard_address": ":0",
                                           "silence_logs": logging.ERROR})
-
-
-# The fork server's environment names the extractors its workers should find built.
-PRELOAD_ENV = "REFORM_FACTS_WORKER_EXTRACTORS"
-
-
-def start_worker_server(extractors: list[str] | None = None) -> None:
-    """Have this process's local Dask workers forked from one server that has imported the code and
-    built `extractors` (every registered one when None), not each spawned as a new Python.
-
-    A spawned worker imports Prefect, Dask, spaCy and the project, then loads the spaCy pipeline
-    and its pkuseg model: ~10 s of CPU before its first document, in every worker again. The
-    fork server (`pipeline.worker_preload`) does it once, and starting it is all this costs
-    here: called early, it loads on the other core while this process starts the flow and
-    Prefect's API server starts. Forked workers share the model's memory until they write to it.
-    A server already running is kept. Where fork servers do not exist, workers are spawned.
-    """
-    import multiprocessing
-    from multiprocessing import forkserver
-
-    if "forkserver" not in multiprocessing.get_all_start_methods():
-        return
-    import dask.config
-    import distributed  # noqa: F401 - sets Dask's defaults of the workers' environment read below
-
-    from extractors import registry
-
-    names = list(extractors) if extractors is not None else registry.names()
-    # what a Nanny sets before it spawns a worker (one BLAS thread, a fixed hash seed), and
-    # which a forked worker can only inherit from its server
-    environ = {key: os.environ.get(key, str(value))
-               for key, value in dask.config.get("distributed.nanny.pre-spawn-environ").items()}
-    environ.setdefault("PYTHONHASHSEED", "6640")  # as distributed.nanny does for its workers
-    dask.config.set({"distributed.worker.multiprocessing-method": "forkserver"})
-    multiprocessing.get_context("forkserver").set_forkserver_preload(["pipeline.worker_preload"])
-    with _environment(environ | {PRELOAD_ENV: ",".join(names)}):
-        forkserver.ensure_running()
-    # Stopped, and waited for, when this process ends: no orphan left behind, and its memory
-    # and its workers' count in this process's resource usage (what `wait4` reports to a caller).
-    stop = getattr(forkserver._forkserver, "_stop", None)  # the standard library's own way, not public
-    if stop is not None and stop not in _AT_EXIT:
-        _AT_EXIT.append(stop)
-        atexit.register(stop)
-
-
-_AT_EXIT: list[Any] = []
-
-
-@contextmanager
-def _environment(values: dict[str, str]) -> Iterator[None]:
-    saved = {key: os.environ.get(key) for key in values}
-    os.environ.update(values)
-    try:
-        yield
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
 
 
 def is_local_dask(task_runner: Any) -> bool:

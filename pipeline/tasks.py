@@ -1,5 +1,5 @@
 """The tasks: extract a batch of documents with one extractor, load the warehouse once, record
-and score an evaluation. (Files are read in the ingest flow itself: `pipeline.reading`.)
+and score an evaluation. (Files are read in the ingest flow itself: `reform_facts.pipeline.reading`.)
 
 A bad document fails on its own: the others go on, and the flow records the failure. Tasks take documents and extractor names, never a built extractor. Each
 process that runs them, a Dask worker for example, builds each extractor once for itself.
@@ -17,8 +17,8 @@ from prefect.client.schemas.objects import TaskRun
 from prefect.runtime import task_run
 from prefect.states import State
 
-from pipeline import caching
-from pipeline.batches import Batch, Corpus, Extraction, Outcome, merge_failures
+from reform_facts.pipeline import caching
+from reform_facts.pipeline.batches import Batch, Corpus, Extraction, Outcome, merge_failures
 from reform_facts.claim import Document
 from reform_facts.errors import WarehouseBusyError
 
@@ -54,7 +54,7 @@ def extract_batch(batch: Batch, cache_dir: str | None = None) -> list[Outcome]:
 
 
 def _extract_one(store: Any, extractor: str, document: Document, logger: Any) -> Outcome:
-    from warehouse.load import ExtractionResult
+    from reform_facts.warehouse.load import ExtractionResult
 
     try:
         key = caching.extraction_key(document, extractor)
@@ -86,13 +86,13 @@ def warehouse_busy(task: Any, task_run: TaskRun, state: State) -> bool:
       retry_delay_seconds=LOAD_RETRY_DELAY_SECONDS, retry_condition_fn=warehouse_busy)
 def load_warehouse(db: str, corpus: Corpus, extraction: Extraction, *, run_id: str, started_at: datetime,
                    parameters: dict[str, Any]) -> Any:
-    """Write the run to the warehouse in one transaction: a `warehouse.load.RunSummary`.
+    """Write the run to the warehouse in one transaction: a `reform_facts.warehouse.load.RunSummary`.
 
     Retried only when the file stays locked by another process (WarehouseBusyError). Takes the
     containers, not their lists: Prefect walks a task's list and dataclass arguments looking
     for futures, which for every field of thousands of claims takes seconds.
     """
-    from warehouse.load import load_run
+    from reform_facts.warehouse.load import load_run
 
     return load_run(Path(db), run_id=run_id, documents=corpus.documents, results=extraction.results,
                     failures=merge_failures([*corpus.failures, *extraction.failures]),
@@ -101,8 +101,8 @@ def load_warehouse(db: str, corpus: Corpus, extraction: Extraction, *, run_id: s
 
 @task(name="score", cache_policy=NO_CACHE)
 def score(extractors: list[str], gold: str, corpus: str, resamples: int) -> Any:
-    """Score the extractors on the gold set: a `reform_facts.evaluation.Report`."""
-    from reform_facts import evaluation
+    """Score the extractors on the gold set: a `reform_facts.evaluation.evaluate.Report`."""
+    from reform_facts.evaluation import evaluate as evaluation
 
     return evaluation.run(extractors=extractors, gold_dir=Path(gold), corpus_dir=Path(corpus),
                           resamples=resamples)
@@ -112,6 +112,6 @@ def score(extractors: list[str], gold: str, corpus: str, resamples: int) -> Any:
       retry_delay_seconds=LOAD_RETRY_DELAY_SECONDS, retry_condition_fn=warehouse_busy)
 def record(db: str, run_id: str, report: Any) -> None:
     """Store an evaluation report in the warehouse; retried only while the file is locked."""
-    from warehouse.load import record_evaluation
+    from reform_facts.warehouse.load import record_evaluation
 
     record_evaluation(Path(db), run_id=run_id, report=report)

@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from reform_facts import formats
+from reform_facts.readers import formats
 from reform_facts.claim import Document
 from reform_facts.errors import DocumentError
 

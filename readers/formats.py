@@ -11,7 +11,7 @@ import unicodedata
 
 import regex
 
-from reform_facts.decoding import check_text, declared_charset, decode
+from reform_facts.readers.decoding import check_text, declared_charset, decode
 from reform_facts.errors import DocumentError
 
 log = logging.getLogger(__name__)

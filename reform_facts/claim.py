@@ -171,3 +171,15 @@ class Claim:
         if unknown:
             raise ClaimError(f"unknown claim fields: {sorted(unknown)}")
         return cls(**record)
+
+
+def values_equal(a: float | None, b: float | None) -> bool:
+    """Equal within a relative 1e-6; both None are equal, one None is not. Zero is not divided
+    by: 0 equals 0 (and, for float noise, anything within 1e-12 of it), nothing else.
+
+    >>> values_equal(2740e4, 27400000.01), values_equal(0, 0.0), values_equal(0, 1e-3)
+    (True, True, False)
+    """
+    if a is None or b is None:
+        return a is None and b is None
+    return math.isclose(a, b, rel_tol=1e-6, abs_tol=1e-12)

@@ -12,9 +12,9 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from reform_facts.claim import CONTRACT_FIELDS, GOLD_FIELDS, Claim, QuantityType
+from reform_facts.claim import CONTRACT_FIELDS, GOLD_FIELDS, Claim, QuantityType, values_equal
+from reform_facts.divisions import dataset_regions
 from reform_facts.errors import GoldError
-from reform_facts.scoring import values_equal
 
 GOLD_KEYS = CONTRACT_FIELDS + GOLD_FIELDS
 EXTRA_REGION_CODES = frozenset({"100000", "660000"})  # 全国, 新疆生产建设兵团
@@ -24,9 +24,35 @@ _NUMBER = re.compile(r"\d+(?:\.\d+)?")
 _FULL_WIDTH = str.maketrans("０１２３４５６７８９．，", "0123456789.,")
 _RATE_BASE = re.compile(r"/\s*10\s*万")
 
-def gold_files(directory: Path | str) -> list[Path]:
-    """The gold files directly in `directory` (subfolders such as gold/second are skipped)."""
-    return sorted(path for path in Path(directory).glob("*.jsonl") if path.is_file())
+SPLITS = ("dev", "test")
+
+
+def gold_files(directory: Path | str, split: str | None = None) -> list[Path]:
+    """The gold files directly in `directory` (subfolders such as gold/second are skipped), all of
+    them or those of one split (`split_of`)."""
+    files = sorted(path for path in Path(directory).glob("*.jsonl") if path.is_file())
+    return [path for path in files if split is None or split_of(path.stem, directory) == split]
+
+
+@cache
+def _test_numbers(directory: Path) -> frozenset[str]:
+    path = directory / "split.json"
+    return frozenset(json.loads(path.read_text(encoding="utf-8"))["test"]) if path.is_file() else frozenset()
+
+
+def split_of(doc_id: str, directory: Path | str) -> str:
+    """"test" for the documents of the sealed test split (gold/split.json names them by their number),
+    "dev" for every other, the bundled documents of corpus/ included."""
+    return "test" if doc_id[:3] in _test_numbers(Path(directory).resolve()) else "dev"
+
+
+def document_path(doc_id: str, *, gold_dir: Path | str, corpus_dir: Path | str) -> Path:
+    """Where a gold document's text is: gold/documents/ (the written ones) or corpus/ (the bundled ones)."""
+    for folder in (Path(gold_dir) / "documents", Path(corpus_dir)):
+        for suffix in (".txt", ".md"):
+            if (folder / f"{doc_id}{suffix}").is_file():
+                return folder / f"{doc_id}{suffix}"
+    raise GoldError(f"{doc_id}: no document in {Path(gold_dir) / 'documents'} or {corpus_dir}")
 
 
 def _read(path: Path) -> str:
@@ -72,8 +98,8 @@ def load_file(path: Path | str) -> list[Claim]:
 def load_gold(directory: Path | str) -> dict[str, list[Claim]]:
     """Claims per doc_id from the files directly in `directory`; GoldError on a bad line.
 
-    >>> from reform_facts import ROOT
-    >>> gold = load_gold(ROOT / "gold")
+    >>> from reform_facts import paths
+    >>> gold = load_gold(paths.GOLD_DIR)
     >>> all(claim.doc_id == doc_id for doc_id, claims in gold.items() for claim in claims)
     True
     """
@@ -119,8 +145,6 @@ def write_gold(path: Path | str, claims: Iterable[Claim]) -> None:
 @cache
 def known_region_codes() -> frozenset[str]:
     """Codes of the administrative-division data, plus 100000 (全国) and 660000 (兵团)."""
-    from extractors.regions import dataset_regions  # the data lives with the extractor
-
     return frozenset(region.code for region, _alias in dataset_regions()) | EXTRA_REGION_CODES
 
 
@@ -153,12 +177,22 @@ def span_numbers(text: str, quantity_type: QuantityType, unit: str) -> list[floa
     return numbers if 1 <= len(numbers) <= 2 else None
 
 
+# A table cell's scale comes from its header (`床位数(万张)`, `单位：万元`): its value is the
+# cell's number times one of these.
+HEADER_SCALES = (1.0, 1e3, 1e4, 1e6, 1e7, 1e8, 1e12)
+# What conversion leaves inside words: whitespace, line breaks and pinyin glosses (`醫(yī)院`).
+_DEBRIS = re.compile(r"\s+|[(（][a-zA-Zāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜü ]+[)）]")
+
+
 def _value_problem(claim: Claim) -> str | None:
     numbers = span_numbers(claim.text, claim.quantity_type, claim.unit)
     if numbers is None:
         return None
     expected_max = numbers[1] if len(numbers) == 2 else None
-    if values_equal(claim.value, numbers[0]) and values_equal(claim.value_max, expected_max):
+    sign = -1.0 if claim.text.lstrip()[:1] in ("-", "−", "－") else 1.0
+    if any(values_equal(claim.value, sign * numbers[0] * scale)
+           and values_equal(claim.value_max, None if expected_max is None else expected_max * scale)
+           for scale in HEADER_SCALES):
         return None
     return (f"value {claim.value}, value_max {claim.value_max} do not match the span "
             f"{claim.text!r}, which reads {_number(numbers[0])}"
@@ -171,7 +205,7 @@ def _claim_problems(claim: Claim, doc_text: str | None) -> list[str]:
     if doc_text is not None and doc_text[claim.start:claim.end] != claim.text:
         problems.append(f"text {claim.text!r} is not the document's "
                         f"{doc_text[claim.start:claim.end]!r} at [{claim.start}:{claim.end}]")
-    if doc_text is not None and claim.indicator is not None and claim.indicator not in doc_text:
+    if doc_text is not None and claim.indicator is not None and not _verbatim(claim.indicator, doc_text):
         problems.append(f"indicator {claim.indicator!r} is not verbatim in the document")
     value_problem = _value_problem(claim)
     if value_problem:
@@ -180,6 +214,20 @@ def _claim_problems(claim: Claim, doc_text: str | None) -> list[str]:
         problems.append(f"region_code {claim.region_code} ({claim.region}) is not in the "
                         "administrative-division data")
     return problems
+
+
+def _verbatim(phrase: str, doc_text: str) -> bool:
+    """Whether `phrase` is in the document, read through conversion debris (a header split over
+    lines, spaced characters, pinyin glosses) as the guideline allows: a header cell wrapped
+    over up to three lines of a table is read as its pieces joined."""
+    return phrase in doc_text or _in_pieces(_DEBRIS.sub("", phrase), _DEBRIS.sub("", doc_text), 3)
+
+
+def _in_pieces(phrase: str, text: str, pieces: int) -> bool:
+    if phrase in text:
+        return True
+    return pieces > 1 and any(phrase[:cut] in text and _in_pieces(phrase[cut:], text, pieces - 1)
+                              for cut in range(2, len(phrase) - 1))
 
 
 def _overlaps(path: Path, claims: list[tuple[int, Claim]]) -> list[str]:
@@ -197,16 +245,21 @@ def _overlaps(path: Path, claims: list[tuple[int, Claim]]) -> list[str]:
     return problems
 
 
-def validate_file(path: Path, corpus_dir: Path | str) -> list[str]:
+def validate_file(path: Path, corpus_dir: Path | str, gold_dir: Path | str | None = None) -> list[str]:
     """Problems of one gold file, each as 'file:line: what'."""
-    doc = Path(corpus_dir) / f"{path.stem}.txt"
+    if gold_dir is None:
+        gold_dir = path.parent.parent if path.parent.name == "second" else path.parent
+    gold_dir = Path(gold_dir)
     try:  # the document's text as the project stores it: its bytes decoded, unchanged
-        doc_text = _read(doc) if doc.is_file() else None
+        doc_text = _read(document_path(path.stem, gold_dir=gold_dir, corpus_dir=corpus_dir))
+    except GoldError:
+        doc_text = None
+    try:
         lines = list(_lines(path))
     except GoldError as error:
         return [str(error)]
     problems = [] if doc_text is not None else [
-        f"{path}:1: no document {path.stem}.txt in {corpus_dir}"]
+        f"{path}:1: no document {path.stem} in {gold_dir / 'documents'} or {corpus_dir}"]
     claims: list[tuple[int, Claim]] = []
     for number, line in lines:
         try:

@@ -15,11 +15,11 @@ import regex
 import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
-from reform_facts import ROOT
+from reform_facts import paths
 from reform_facts.claim import Comparator, Kind, QuantityType
 from reform_facts.errors import RuleFileError
 
-RULES_DIR = ROOT / "rules"
+RULES_DIR = paths.RULES_DIR
 FLAGS = regex.VERBOSE | regex.V1
 
 

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import pytest
 
-from extractors import registry
-from reform_facts import ROOT
+from reform_facts.extractors import registry
+from reform_facts.paths import PROJECT_DIR as ROOT
 from reform_facts.claim import Document
 from reform_facts.readers import read_document
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import regex
 
-from reform_facts import ROOT
+from reform_facts.paths import PROJECT_DIR as ROOT
 
 CORPUS = ROOT / "corpus"
 FONT_PACKAGE = "fonts-wqy-microhei"
@@ -87,7 +87,7 @@ def write_html(path: Path, paragraphs: list[str], *, title: str, encoding: str =
             f"<script>var visits = 12345; var ratio = '99.9%';</script></head>\n<body>\n"
             f'<div class="nav"><a href="/">首页</a> &gt; <a href="/xw">新闻</a></div>\n'
             f'<div class="content">\n' + "\n".join(body) + "\n</div>\n"
-            f"<!-- 统计代码 56.32% -->\n<div class=\"footer\">主办单位：卫生健康委员会</div>\n</body></html>\n")
+            "<!-- 统计代码 56.32% -->\n<div class=\"footer\">主办单位：卫生健康委员会</div>\n</body></html>\n")
     path.write_bytes(page.encode(encoding))
     return path
 
@@ -235,6 +235,6 @@ def facts(claims) -> list[tuple]:
 
 def extract(doc, name: str = "rules"):
     """The claims an extractor finds in a document, described as the `extract` command does."""
-    from extractors import registry
+    from reform_facts.extractors import registry
 
     return registry.get(name)(registry.describe(doc))

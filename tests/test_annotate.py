@@ -14,12 +14,15 @@ from pathlib import Path
 
 import pytest
 
-from extractors import registry
-from reform_facts import ROOT, annotate, cli
+from reform_facts.extractors import registry
+from reform_facts.evaluation import annotate
+from reform_facts.pipeline import cli
+from reform_facts.paths import PROJECT_DIR as ROOT
 from reform_facts.claim import Claim
 from reform_facts.errors import GoldError
-from reform_facts.evaluation import run as evaluate
+from reform_facts.evaluation.evaluate import run as evaluate
 from reform_facts.gold import gold_files, load_gold, to_gold_record
+from reform_facts.gold import document_path
 from reform_facts.readers import read_document
 
 GOLD = ROOT / "gold"
@@ -48,7 +51,8 @@ def as_exported(tasks: list[dict], edit=None) -> list[dict]:
 
 def gold_tasks(doc_ids=None) -> list[dict]:
     gold = load_gold(GOLD)
-    return [annotate.task(read_document(CORPUS / f"{doc_id}.txt"), claims, model_version="gold")
+    return [annotate.task(read_document(document_path(doc_id, gold_dir=GOLD, corpus_dir=CORPUS)), claims,
+                          model_version="gold")
             for doc_id, claims in gold.items() if doc_ids is None or doc_id in doc_ids]
 
 

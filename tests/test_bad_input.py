@@ -15,7 +15,7 @@ import sys
 
 import pytest
 
-from reform_facts import ROOT
+from reform_facts.paths import PROJECT_DIR as ROOT
 from reform_facts.claim import CONTRACT_FIELDS, EXTRACTOR_FIELDS, Document
 from reform_facts.errors import DocumentError
 from reform_facts.readers import MAX_BYTES, Failure, read_all, read_document
@@ -174,7 +174,7 @@ def test_the_command_prints_every_good_claim_and_names_every_bad_file(mixed):
     folder, good, bad = mixed
     missing = folder / "missing.txt"
     result = subprocess.run(
-        [sys.executable, "-m", "reform_facts.cli", "extract", str(folder), str(missing), "--max-bytes", str(LIMIT)],
+        [sys.executable, "-m", "reform_facts.pipeline.cli", "extract", str(folder), str(missing), "--max-bytes", str(LIMIT)],
         capture_output=True, text=True, cwd=ROOT, timeout=300)
     assert result.returncode == 1, result.stderr
     expected = [claim.to_record(keys=CONTRACT_FIELDS + EXTRACTOR_FIELDS)

@@ -8,9 +8,9 @@ from collections import Counter
 
 import pytest
 
-from pipeline import flows
-from pipeline.batches import Batch, Outcome, plan
-from reform_facts import ROOT
+from reform_facts.pipeline import flows
+from reform_facts.pipeline.batches import Batch, Outcome, plan
+from reform_facts.paths import PROJECT_DIR as ROOT
 from reform_facts.claim import Document
 from reform_facts.readers import read_document
 

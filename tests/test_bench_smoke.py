@@ -72,21 +72,21 @@ def test_interleaved_takes_passes_in_turns_and_reports_a_missing_tool(tmp_path):
     assert floor["status"] == rules["status"] == "ok" and len(floor["seconds"]) == len(rules["seconds"]) == 2
     assert floor["characters"] == sum(len(text) for text in SENTENCES)
     assert set(rules["gold_output"]) == {doc.doc_id for doc in corpus.load(corpus.SOURCE)}
-    assert missing["status"] == "not available" and "not in extractors.registry" in missing["reason"]
+    assert missing["status"] == "not available" and "not in reform_facts.extractors.registry" in missing["reason"]
     # pass k of every tool comes before pass k + 1 of any
     rounds = [line.split(":")[0] for line in said if line.startswith("round")]
     assert rounds == ["round 1/2", "round 1/2", "round 2/2", "round 2/2"]
 
 
 def test_an_extractor_not_built_is_not_available(tiny_docs):
-    with pytest.raises(BenchmarkUnavailableError, match="not in extractors.registry"):
+    with pytest.raises(BenchmarkUnavailableError, match="not in reform_facts.extractors.registry"):
         throughput.measure("no-such-extractor", tiny_docs, tiny_docs, runs=1)
 
 
 def test_report_shows_measured_and_missing_parts(tiny_docs, gold_docs):
     measured = throughput.measure("regex-floor", tiny_docs, gold_docs, runs=1)
     rules = throughput.measure("rules", tiny_docs, gold_docs, runs=1)
-    missing = throughput.unavailable("spacy", "extractor 'spacy' is not in extractors.registry")
+    missing = throughput.unavailable("spacy", "extractor 'spacy' is not in reform_facts.extractors.registry")
     rows = [measured, rules, missing]
     results = {
         "machine": {"when": "now", "cpu": "cpu", "cores": 2, "memory_gib": 24, "os": "Linux",

@@ -5,10 +5,10 @@ import json
 import subprocess
 import sys
 
-from reform_facts import ROOT
+from reform_facts.paths import PROJECT_DIR as ROOT
 from reform_facts.claim import CONTRACT_FIELDS, EXTRACTOR_FIELDS
 
-CLI = [sys.executable, "-m", "reform_facts.cli"]
+CLI = [sys.executable, "-m", "reform_facts.pipeline.cli"]
 
 
 def run(*args, cwd=ROOT):

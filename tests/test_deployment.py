@@ -19,9 +19,9 @@ import httpx
 import pytest
 import yaml
 
-from pipeline import flows
-from reform_facts import ROOT
-from warehouse.store import DEFAULT_DB, connect
+from reform_facts.pipeline import flows
+from reform_facts.paths import PROJECT_DIR as ROOT
+from reform_facts.warehouse.store import DEFAULT_DB, connect
 
 PREFECT = str(Path(sys.executable).with_name("prefect"))
 POOL = "reform-facts"
@@ -127,7 +127,7 @@ def test_server_pool_deploy_worker_and_a_deployment_run_fill_the_warehouse(tmp_p
     env = {key: value for key, value in os.environ.items() if not key.startswith("PREFECT_")}
     env |= {"PREFECT_HOME": str(tmp_path / "prefect-home"), "PREFECT_API_URL": api,
             "PREFECT_SERVER_ANALYTICS_ENABLED": "false", "PREFECT_CLI_PROMPT": "false"}
-    db, cache = tmp_path / "warehouse.duckdb", tmp_path / "cache"
+    db, cache = tmp_path / "reform_facts.warehouse.duckdb", tmp_path / "cache"
     processes = Processes(env, tmp_path)
     try:
         server = processes.start("server", "server", "start", "--host", "127.0.0.1", "--port", str(port))

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from reform_facts import ROOT
+from reform_facts.paths import PROJECT_DIR as ROOT
 from reform_facts.claim import Claim, Document, QuantityType
 from reform_facts.errors import GoldError
 from reform_facts.gold import (dump_gold, gold_files, load_gold, span_numbers, to_gold_record,

@@ -12,8 +12,9 @@ import numpy as np
 import pytest
 import spacy_pkuseg
 
-from extractors import lean_pkuseg, spacy_pipeline
-from reform_facts import ROOT, models
+from reform_facts.extractors import lean_pkuseg, spacy_pipeline
+from reform_facts.paths import PROJECT_DIR as ROOT
+from reform_facts.extractors import models
 from tests.test_pkuseg_model import SENTENCES, _pkuseg, _toy_model
 
 

@@ -18,17 +18,17 @@ from prefect.client.schemas.sorting import FlowRunSort
 from prefect.states import Completed, Failed
 from prefect.testing.utilities import prefect_test_harness
 
-import warehouse.load
-from extractors import registry
-from pipeline import artifacts, caching, runners
-from pipeline.batches import Corpus, Extracted, Extraction
-from pipeline.flows import evaluate, ingest, reform_facts_pipeline
-from pipeline.tasks import load_warehouse, warehouse_busy
-from reform_facts import ROOT
+import reform_facts.warehouse.load
+from reform_facts.extractors import registry
+from reform_facts.pipeline import artifacts, caching, runners
+from reform_facts.pipeline.batches import Corpus, Extracted, Extraction
+from reform_facts.pipeline.flows import evaluate, ingest, reform_facts_pipeline
+from reform_facts.pipeline.tasks import load_warehouse, warehouse_busy
+from reform_facts.paths import PROJECT_DIR as ROOT
 from reform_facts.claim import Document
 from reform_facts.errors import WarehouseBusyError, WarehouseError
 from reform_facts.readers import Failure
-from warehouse.store import connect
+from reform_facts.warehouse.store import connect
 
 CORPUS_FILES = sorted((ROOT / "corpus").glob("*.txt"))
 
@@ -228,7 +228,7 @@ def test_the_load_is_retried_while_the_warehouse_is_busy_and_not_otherwise(prefe
         return load_warehouse.with_options(retry_delay_seconds=0)(
             "w.duckdb", Corpus([], []), Extraction([], [], []), run_id="r", started_at=None, parameters={})
 
-    monkeypatch.setattr(warehouse.load, "load_run", busy_once)
+    monkeypatch.setattr(reform_facts.warehouse.load, "load_run", busy_once)
     assert load_only() == "loaded" and len(calls) == 2
 
     def broken(*args, **kwargs):
@@ -236,7 +236,7 @@ def test_the_load_is_retried_while_the_warehouse_is_busy_and_not_otherwise(prefe
         raise WarehouseError("w.duckdb: migration 004_views.sql was edited after it was applied")
 
     calls.clear()
-    monkeypatch.setattr(warehouse.load, "load_run", broken)
+    monkeypatch.setattr(reform_facts.warehouse.load, "load_run", broken)
     with pytest.raises(WarehouseError):
         load_only()
     assert len(calls) == 1

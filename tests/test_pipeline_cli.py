@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from reform_facts import ROOT
-from warehouse.store import connect
+from reform_facts.paths import PROJECT_DIR as ROOT
+from reform_facts.warehouse.store import connect
 
-CLI = [sys.executable, "-m", "reform_facts.cli"]
+CLI = [sys.executable, "-m", "reform_facts.pipeline.cli"]
 CORPUS_FILES = sorted((ROOT / "corpus").glob("*.txt"))
 
 

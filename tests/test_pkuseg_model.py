@@ -11,8 +11,9 @@ import numpy as np
 import pytest
 import spacy_pkuseg
 
-from extractors import spacy_pipeline
-from reform_facts import ROOT, models
+from reform_facts.extractors import spacy_pipeline
+from reform_facts.paths import PROJECT_DIR as ROOT
+from reform_facts.extractors import models
 
 # Corpus sentences (with figures, units, regions and a line break): what both models must cut alike.
 SENTENCES = [

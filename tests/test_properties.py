@@ -13,7 +13,7 @@ import regex
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from extractors import registry
+from reform_facts.extractors import registry
 from reform_facts.claim import Document
 from tests import fixtures_make as fx
 

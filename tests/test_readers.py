@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from reform_facts.claim import Document
-from reform_facts.decoding import decode
+from reform_facts.readers.decoding import decode
 from reform_facts.errors import DocumentError
 from reform_facts.readers import read_document
 from tests import fixtures_make as fx

@@ -7,7 +7,7 @@ from functools import cache
 
 import pytest
 
-from extractors import registry, spacy_extractor
+from reform_facts.extractors import registry, spacy_extractor
 
 
 @pytest.mark.slow
@@ -62,7 +62,7 @@ def test_threads_asking_at_once_build_an_extractor_once(monkeypatch):
 
 
 def test_every_version_carries_the_extractors_code_so_a_code_change_renews_the_cache(tmp_path, monkeypatch):
-    from extractors import code_version as module
+    from reform_facts.extractors import code_version as module
 
     assert registry.get("rules").version.endswith(f"-{module.code_version()}")
     assert {"extractors/rule_based.py", "extractors/context.py", "reform_facts/claim.py"} <= {

@@ -8,15 +8,16 @@ finds the three right. So alpha's mention P = R = 2/3, claim P = R = 1/3, with f
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import html5lib
 import pytest
 
-from extractors import registry
-from reform_facts import ROOT, cli, report, scoring
+from reform_facts.extractors import registry
+from reform_facts.evaluation import report, scoring
+from reform_facts.pipeline import cli
+from reform_facts.paths import PROJECT_DIR as ROOT
 from reform_facts.claim import Claim, Document
-from reform_facts.evaluation import ExtractorResult, Report
+from reform_facts.evaluation.evaluate import ExtractorResult, Report
 from reform_facts.readers import read_document
 
 DOC_ID = "001_0a27fa8f4e1d6f6b"
@@ -189,7 +190,7 @@ def test_without_a_warehouse_the_trend_says_so(known, doc, tmp_path):
 
 
 def test_the_trend_shows_the_evaluations_the_warehouse_recorded(known, doc, tmp_path):
-    from warehouse.load import record_evaluation
+    from reform_facts.warehouse.load import record_evaluation
 
     db = tmp_path / "w.duckdb"
     gold, alpha, _ = known_claims(doc)
@@ -209,7 +210,7 @@ def test_the_trend_shows_the_evaluations_the_warehouse_recorded(known, doc, tmp_
 
 @pytest.mark.slow
 def test_the_report_command_writes_every_error_of_the_gold_set_evaluation(tmp_path, capsys):
-    from reform_facts import evaluation
+    from reform_facts.evaluation import evaluate as evaluation
 
     output = tmp_path / "report.html"
     status = cli.main(["report", "--output", str(output), "--extractor", "rules", "--bootstrap", "20",

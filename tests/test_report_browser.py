@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 import html5lib
 import pytest
 
-from reform_facts import report
+from reform_facts.evaluation import report
 from tests.test_report import DOC_ID, known_claims, result  # the small known evaluation
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -60,11 +60,11 @@ def open_page(url: str, scratch: Path) -> tuple[object, list[str], set[str]]:
 @pytest.fixture(scope="module")
 def page(tmp_path_factory) -> Path:
     """The known evaluation's report, with a trend from a warehouse of two recorded runs."""
-    from extractors import registry
-    from reform_facts import ROOT
-    from reform_facts.evaluation import Report
+    from reform_facts.extractors import registry
+    from reform_facts.paths import PROJECT_DIR as ROOT
+    from reform_facts.evaluation.evaluate import Report
     from reform_facts.readers import read_document
-    from warehouse.load import record_evaluation
+    from reform_facts.warehouse.load import record_evaluation
 
     folder = tmp_path_factory.mktemp("browser")
     doc = registry.describe(read_document(ROOT / "corpus" / f"{DOC_ID}.txt"))

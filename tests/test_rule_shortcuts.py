@@ -12,8 +12,8 @@ import regex
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from extractors.indicators import _alternation
-from extractors.numbers import parse_number
+from reform_facts.extractors.indicators import _alternation
+from reform_facts.extractors.numbers import parse_number
 from tests import fixtures_make as fx
 
 CHECKS = settings(max_examples=150, deadline=None, derandomize=True, database=None,

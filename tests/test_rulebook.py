@@ -6,8 +6,8 @@ import shutil
 import pytest
 import yaml
 
-from extractors.rule_based import RuleExtractor
-from extractors.rulebook import RULES_DIR, load_rulebook
+from reform_facts.extractors.rule_based import RuleExtractor
+from reform_facts.rulebook import RULES_DIR, load_rulebook
 from reform_facts.errors import RuleFileError
 from tests.conftest import make_doc
 

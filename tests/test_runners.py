@@ -1,4 +1,4 @@
-"""Local Dask workers forked from a server that built the extractors (pipeline.runners)."""
+"""Local Dask workers forked from a server that built the extractors (reform_facts.pipeline.runners)."""
 from __future__ import annotations
 
 import multiprocessing
@@ -6,14 +6,14 @@ import os
 
 import pytest
 
-from pipeline import runners
+from reform_facts.pipeline import runners
 
 
 def worker_state() -> dict:
     """Run in a worker: who started it, what it found built, its BLAS threads."""
     import sys
 
-    preload = sys.modules.get("pipeline.worker_preload")
+    preload = sys.modules.get("reform_facts.pipeline.worker_preload")
     return {"parent": os.getppid(), "built": list(getattr(preload, "BUILT", [])),
             "omp_threads": os.environ.get("OMP_NUM_THREADS")}
 

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from reform_facts.claim import Claim, Document
-from reform_facts.scoring import (FIELDS, bootstrap, character_f1, errors, evaluate, pair,
+from reform_facts.evaluation.scoring import (FIELDS, bootstrap, character_f1, errors, evaluate, pair,
                                   sentence_around, values_equal)
 
 SANMING = Document.from_text(

@@ -6,7 +6,9 @@ from collections import Counter
 
 import pytest
 
-from reform_facts import ROOT, scoring
+from reform_facts.evaluation import scoring
+
+from reform_facts.paths import PROJECT_DIR as ROOT
 from reform_facts.gold import load_gold
 
 

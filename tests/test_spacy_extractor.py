@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from extractors import registry
-from extractors.code_version import code_version
-from reform_facts import ROOT, evaluation, vocabulary
+from reform_facts.extractors import registry
+from reform_facts.extractors.code_version import code_version
+from reform_facts.evaluation import evaluate as evaluation
+from reform_facts import vocabulary
+from reform_facts.paths import PROJECT_DIR as ROOT
 from reform_facts.claim import Claim, Document
 
 TRAINED = ("spacy", "hybrid")
@@ -22,7 +24,7 @@ def test_spacy_and_hybrid_are_registered():
 
 
 def test_the_version_names_the_trained_model(extractor):
-    from extractors import training
+    from reform_facts.extractors import training
 
     assert extractor.version == f"{extractor.name}-{training.model_dir().name}-{code_version()}"
 
@@ -102,7 +104,7 @@ SENTENCE = "力争到2027年，全市基层诊疗量占比达65%以上。"
     (0.9, 0.85, "基层诊疗量占比"),
 ])
 def test_hybrid_replaces_the_rules_indicator_only_when_surer(doc_from, shorter_score, rules_score, expected):
-    from extractors.spacy_components import CLAIMS, INDICATOR, Offsets
+    from reform_facts.extractors.spacy_components import CLAIMS, INDICATOR, Offsets
 
     nlp = registry.get("hybrid").nlp
     document = doc_from(SENTENCE)

@@ -9,11 +9,11 @@ import textwrap
 import pytest
 import spacy_pkuseg
 
-from extractors import spacy_pipeline, training
-from extractors.spacy_components import Offsets, candidate_sentences, clause_of, indicator_candidates
-from reform_facts import ROOT
+from reform_facts.extractors import spacy_pipeline, training
+from reform_facts.extractors.spacy_components import Offsets, candidate_sentences, clause_of, indicator_candidates
+from reform_facts.paths import PROJECT_DIR as ROOT
 from reform_facts.errors import SpacyConfigError
-from reform_facts.models import pkuseg_model_dir
+from reform_facts.extractors.models import pkuseg_model_dir
 
 
 @pytest.fixture(scope="module")
@@ -121,7 +121,7 @@ def test_the_pipeline_loads_and_runs_without_a_network():
         socket.socket.connect = refuse
         socket.create_connection = refuse
         socket.getaddrinfo = refuse
-        from extractors import registry
+        from reform_facts.extractors import registry
         from reform_facts.claim import Document
         claims = registry.get("spacy")(Document.from_text("签约覆盖率50.28%。", doc_id="d"))
         assert [c.text for c in claims] == ["50.28%"], claims
@@ -154,7 +154,7 @@ def test_taken_spans_overlap_as_the_plain_definition_says():
     """`Taken` answers as the linear scan `any(a < e and s < b)` over every span taken so far."""
     import random
 
-    from extractors.spacy_components import Taken
+    from reform_facts.extractors.spacy_components import Taken
 
     rng = random.Random(5)
     for _ in range(200):

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from extractors import training
-from extractors.spacy_components import INDICATOR, QUANTITY, SPANS_KEY, suggest
-from extractors.spacy_extractor import runtime
-from reform_facts import ROOT
+from reform_facts.extractors import training
+from reform_facts.extractors.spacy_components import INDICATOR, QUANTITY, SPANS_KEY, suggest
+from reform_facts.extractors.spacy_extractor import runtime
+from reform_facts.paths import PROJECT_DIR as ROOT
 from reform_facts.claim import Document
 from reform_facts.gold import gold_files
 

@@ -9,8 +9,8 @@ from datetime import UTC, datetime
 import duckdb
 import pytest
 
-from reform_facts.cli import main
-from warehouse.load import ExtractionResult, load_run
+from reform_facts.pipeline.cli import main
+from reform_facts.warehouse.load import ExtractionResult, load_run
 
 SQL = "SELECT region, year, value, text FROM facts WHERE indicator_code = 'med_service_revenue_share' ORDER BY ALL"
 

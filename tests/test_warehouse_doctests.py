@@ -6,8 +6,8 @@ import importlib
 
 import pytest
 
-MODULES = ["warehouse.store", "warehouse.indicators", "warehouse.reference", "warehouse.frames",
-           "warehouse.load", "warehouse.queries", "warehouse.schema_doc"]
+MODULES = ["reform_facts.warehouse.store", "reform_facts.warehouse.indicators", "reform_facts.warehouse.reference", "reform_facts.warehouse.frames",
+           "reform_facts.warehouse.load", "reform_facts.warehouse.queries", "reform_facts.warehouse.schema_doc"]
 
 
 @pytest.mark.parametrize("name", MODULES)

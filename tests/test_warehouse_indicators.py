@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from reform_facts.errors import RuleFileError
-from warehouse.indicators import CANONICAL_FILE, load_canonical
+from reform_facts.warehouse.indicators import CANONICAL_FILE, load_canonical
 
 # (phrase as an extractor gives it, code expected): exact, contained, longest wins, none.
 PHRASES = [

@@ -11,13 +11,13 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from extractors import registry
+from reform_facts.extractors import registry
 from reform_facts.claim import Document
 from reform_facts.errors import WarehouseError
 from reform_facts.readers import Failure
-from warehouse import load as load_module
-from warehouse.indicators import load_canonical
-from warehouse.load import ExtractionResult, load_run
+from reform_facts.warehouse import load as load_module
+from reform_facts.warehouse.indicators import load_canonical
+from reform_facts.warehouse.load import ExtractionResult, load_run
 
 STARTED = datetime(2024, 5, 1, 8, 0, tzinfo=UTC)
 
@@ -178,7 +178,7 @@ def test_every_claim_keeps_its_contract_fields_and_rule(loaded, corpus_results):
 
 
 def test_a_changed_indicator_list_recodes_stored_claims(loaded, corpus_docs, corpus_results, tmp_path, monkeypatch):
-    from warehouse.indicators import CANONICAL_FILE
+    from reform_facts.warehouse.indicators import CANONICAL_FILE
 
     phrase = "出生人口"
     assert rows(loaded, "SELECT count(*) FROM claims WHERE indicator = ?", [phrase])[0][0] > 0
@@ -228,8 +228,8 @@ def test_the_parameters_and_start_time_are_recorded(loaded):
 
 
 def test_regions_hold_every_division_and_roll_a_county_up_to_its_province(loaded):
-    from extractors.regions import Gazetteer
-    from extractors.rulebook import load_rulebook
+    from reform_facts.extractors.regions import Gazetteer
+    from reform_facts.rulebook import load_rulebook
 
     assert rows(loaded, "SELECT count(*) FROM regions") == [(len(Gazetteer(load_rulebook().regions).by_code),)]
     assert rows(loaded, """SELECT name, county_name, prefecture_name, province_name FROM region_hierarchy

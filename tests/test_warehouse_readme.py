@@ -7,11 +7,11 @@ from datetime import UTC, datetime
 
 import pytest
 
-from extractors import registry
-from reform_facts import ROOT
-from warehouse.load import ExtractionResult, load_run, record_evaluation
-from warehouse.queries import query
-from warehouse.schema_doc import markdown_of
+from reform_facts.extractors import registry
+from reform_facts.paths import PROJECT_DIR as ROOT
+from reform_facts.warehouse.load import ExtractionResult, load_run, record_evaluation
+from reform_facts.warehouse.queries import query
+from reform_facts.warehouse.schema_doc import markdown_of
 
 README = ROOT / "warehouse" / "README.md"
 TEXT = README.read_text(encoding="utf-8")
@@ -35,7 +35,7 @@ def test_the_readme_has_ten_numbered_questions_each_with_a_query():
 
 def load_corpus(db, docs, names: list[str]) -> None:
     """The corpus as the named extractors read it, and one evaluation of the rules."""
-    from reform_facts import evaluation
+    from reform_facts.evaluation import evaluate as evaluation
 
     results = [ExtractionResult(doc.doc_id, name, registry.get(name).version, registry.get(name)(doc))
                for name in names for doc in docs]
@@ -82,4 +82,4 @@ def test_the_schema_section_is_what_the_migrations_build():
     documented = TEXT[TEXT.index(start) + len(start):TEXT.index(end)]
     assert documented == markdown_of(), (
         "warehouse/README.md's schema is out of date: regenerate it with "
-        "`.venv/bin/python -c \"from warehouse.schema_doc import markdown_of; print(markdown_of())\"`")
+        "`.venv/bin/python -c \"from reform_facts.warehouse.schema_doc import markdown_of; print(markdown_of())\"`")

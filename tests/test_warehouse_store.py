@@ -12,7 +12,7 @@ import duckdb
 import pytest
 
 from reform_facts.errors import WarehouseBusyError, WarehouseError
-from warehouse.store import MIGRATIONS_DIR, connect, migrations
+from reform_facts.warehouse.store import MIGRATIONS_DIR, connect, migrations
 
 # A second process that opens the file for writing, says so, and keeps it for argv[2] seconds.
 HOLDER = """
@@ -166,7 +166,7 @@ def test_a_reader_waits_for_a_writer_that_finishes(tmp_path):
 def test_migration_005_gives_stored_claims_the_ids_of_the_current_formula(tmp_path, corpus_docs, rules):
     from datetime import UTC, datetime
 
-    from warehouse.load import ExtractionResult, load_run
+    from reform_facts.warehouse.load import ExtractionResult, load_run
 
     db = tmp_path / "w.duckdb"
     doc = corpus_docs[0]

@@ -11,9 +11,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from reform_facts import ROOT
+from reform_facts.paths import PROJECT_DIR as ROOT
 from reform_facts.claim import Claim, Kind, QuantityType
-from warehouse.load import ExtractionResult, load_run, record_evaluation
+from reform_facts.warehouse.load import ExtractionResult, load_run, record_evaluation
 
 # (case id, change to the stand-in's claim, the disagreement row expected: kind and fields)
 CHANGES = [
@@ -91,7 +91,7 @@ def test_nothing_else_is_shown_and_pairs_are_named_in_order(disagreements):
 
 @pytest.fixture(scope="module")
 def report():
-    from reform_facts import evaluation
+    from reform_facts.evaluation import evaluate as evaluation
 
     return evaluation.run(extractors=["rules"], gold_dir=ROOT / "gold", corpus_dir=ROOT / "corpus", resamples=20)
 
@@ -145,7 +145,7 @@ def stored_and_live(db: Path) -> tuple[list[tuple], list[tuple]]:
 
 
 def test_the_stored_disagreements_follow_every_load(tmp_path, corpus_docs, rules):
-    from extractors import registry
+    from reform_facts.extractors import registry
     from reform_facts.claim import Document
 
     db = tmp_path / "w.duckdb"

@@ -10,18 +10,17 @@ import math
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 from operator import attrgetter
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
 from reform_facts.claim import Document
 from reform_facts.errors import WarehouseError
-from warehouse.indicators import IndicatorMap
+from reform_facts.warehouse.indicators import IndicatorMap
 
 if TYPE_CHECKING:
-    from reform_facts.evaluation import Report
-    from warehouse.load import ExtractionResult
+    from reform_facts.warehouse.load import ExtractionResult
 
 # A document's fields but its text, which `texts_frame` gives for the documents to write.
 DOCUMENT_FIELDS = ("doc_id", "path", "sha256", "title", "year", "region", "region_code")
@@ -125,7 +124,7 @@ def failures_frame(run_id: str, failures: Iterable[object]) -> pd.DataFrame:
                         columns=["run_id", "path", "reason"], dtype=object)
 
 
-def evaluation_frames(run_id: str, report: Report, at: datetime) -> tuple[pd.DataFrame, pd.DataFrame]:
+def evaluation_frames(run_id: str, report: Any, at: datetime) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The evaluations row and the evaluation_metrics rows of every extractor in a report."""
     heads, metrics = [], []
     for result in report.results:

@@ -16,11 +16,11 @@ from pathlib import Path
 import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
-from reform_facts import ROOT
+from reform_facts import paths
 from reform_facts.claim import QuantityType
 from reform_facts.errors import RuleFileError
 
-CANONICAL_FILE = ROOT / "rules" / "indicators_canonical.yaml"
+CANONICAL_FILE = paths.RULES_DIR / "indicators_canonical.yaml"
 MIN_ALIAS_CHARS = 3  # shorter aliases (占比, 比例) would claim phrases about anything
 _SPACE = re.compile(r"\s+")
 

@@ -26,12 +26,11 @@ import duckdb
 
 from reform_facts.claim import Claim, Document
 from reform_facts.errors import WarehouseError
-from warehouse import frames, reference
-from warehouse.indicators import load_canonical
-from warehouse.store import as_utc, connect, utc_now
+from reform_facts.warehouse import frames, reference
+from reform_facts.warehouse.indicators import load_canonical
+from reform_facts.warehouse.store import as_utc, connect, utc_now
 
 if TYPE_CHECKING:
-    from reform_facts.evaluation import Report
     from reform_facts.readers import Failure
 
 logger = logging.getLogger(__name__)
@@ -72,7 +71,7 @@ def load_run(db_path: Path, *, run_id: str, documents: list[Document], results: 
              wait_seconds: float = 30.0) -> RunSummary:
     """Load a run's documents, extraction results and failures in one transaction.
 
-    `documents` should come through `extractors.registry.describe` so that their stated title,
+    `documents` should come through `reform_facts.extractors.registry.describe` so that their stated title,
     year and region are stored. Every result's document is among `documents` or already
     stored. Loading the same again leaves every table but `runs` as it was.
     """
@@ -205,7 +204,7 @@ def _write_run(con: duckdb.DuckDBPyConnection, *, run_id: str, started_at: datet
     con.execute("INSERT INTO run_failures SELECT run_id, path, reason FROM frame_failures")
 
 
-def record_evaluation(db_path: Path, *, run_id: str, report: Report, wait_seconds: float = 30.0) -> None:
+def record_evaluation(db_path: Path, *, run_id: str, report: Any, wait_seconds: float = 30.0) -> None:
     """Store a gold-set evaluation's scores under `run_id`; recording the same run again replaces them."""
     heads, metrics = frames.evaluation_frames(run_id, report, utc_now())
     con = connect(db_path, read_only=False, wait_seconds=wait_seconds)

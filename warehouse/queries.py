@@ -18,7 +18,7 @@ from typing import Any
 import duckdb
 
 from reform_facts.errors import WarehouseError
-from warehouse.store import connect
+from reform_facts.warehouse.store import connect
 
 FORMATS = ("table", "csv", "json", "parquet")
 

@@ -1,8 +1,8 @@
 """Reference tables built from data: `regions` and `indicators`, and the claim codes they decide.
 
 `regions` holds every division the extractors resolve regions to: the division dataset
-(`extractors.regions.dataset_regions`) plus the additions of rules/regions.yaml (全国, 兵团),
-one row per code as the extractors' gazetteer keeps it (the first name given for a code wins, so
+(`reform_facts.divisions`) plus the additions of rules/regions.yaml (全国, 兵团),
+one row per code as the extractors resolve it (the first name given for a code wins, so
 a code shared by a city and its 市直辖行政区划 row is the city). `indicators` is
 rules/indicators_canonical.yaml. A table is rewritten only when its content changed, so that a
 load of unchanged data leaves it as it was.
@@ -15,9 +15,12 @@ from functools import cache
 import duckdb
 import pandas as pd
 
+from reform_facts import divisions
+from reform_facts.divisions import dataset_regions
 from reform_facts.errors import WarehouseError
-from warehouse.indicators import IndicatorMap, load_canonical
-from warehouse.store import utc_now
+from reform_facts.rulebook import load_rulebook
+from reform_facts.warehouse.indicators import IndicatorMap, load_canonical
+from reform_facts.warehouse.store import utc_now
 
 REGION_COLUMNS = ["code", "name", "short_name", "level", "parent_code"]
 INDICATOR_COLUMNS = ["code", "name", "name_en", "quantity_type", "aliases"]
@@ -31,16 +34,10 @@ def regions_frame() -> pd.DataFrame:
     >>> frame.loc["420111", ["name", "parent_code"]].tolist()
     ['洪山区', '420100']
     """
-    from extractors import registry
-    from extractors.regions import Gazetteer, dataset_regions
-    from extractors.rulebook import load_rulebook
-
-    # the rules extractor's own, which resolved the claims' regions; built by every run already
-    gazetteer = getattr(registry.get("rules"), "gazetteer", None) or Gazetteer(load_rulebook().regions)
     short = {}
     for region, alias in dataset_regions():
         short.setdefault(region.code, alias or None)
-    rows = [(r.code, r.name, short.get(r.code), r.level, r.parent) for r in gazetteer.by_code.values()]
+    rows = [(r.code, r.name, short.get(r.code), r.level, r.parent) for r in divisions.by_code(load_rulebook().regions).values()]
     frame = pd.DataFrame(rows, columns=REGION_COLUMNS).sort_values("code", ignore_index=True)
     orphans = set(frame["parent_code"].dropna()) - set(frame["code"])
     if orphans:

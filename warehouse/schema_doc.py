@@ -4,7 +4,7 @@ table, view and column (COMMENT ON). warehouse/README.md carries this text betwe
 described once, in SQL.
 
 To refresh the README after a migration:
-    .venv/bin/python -c "from warehouse.schema_doc import markdown_of; print(markdown_of())"
+    .venv/bin/python -c "from reform_facts.warehouse.schema_doc import markdown_of; print(markdown_of())"
 """
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from pathlib import Path
 
 import duckdb
 
-from warehouse.store import connect
+from reform_facts.warehouse.store import connect
 
 # Tables and views in the order a reader meets them; any other object follows alphabetically.
 ORDER = ("facts", "extractor_disagreements", "claims", "documents", "regions", "region_hierarchy",

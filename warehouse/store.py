@@ -20,10 +20,10 @@ from pathlib import Path
 
 import duckdb
 
-from reform_facts import ROOT
+from reform_facts import paths
 from reform_facts.errors import WarehouseBusyError, WarehouseError
 
-DEFAULT_DB = ROOT / "warehouse" / "reform_facts.duckdb"
+DEFAULT_DB = paths.WAREHOUSE_FILE
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
 _NAME = re.compile(r"(\d{3})_[a-z0-9_]+\.sql")

@@ -1,0 +1,1 @@
+"""The spaCy training configuration, as data (`reform_facts.extractors.training`)."""

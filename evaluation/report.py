@@ -334,7 +334,7 @@ def render(report: Report, documents: Mapping[str, Document], *,
     import jinja2
 
     environment = jinja2.Environment(
-        loader=jinja2.PackageLoader("reform_facts", "templates"),
+        loader=jinja2.PackageLoader("reform_facts.evaluation", "templates"),
         autoescape=True, undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
     environment.filters.update(num=_num, shown=shown, summary=claim_summary, label=field_label)
     specs = {"headline": headline_chart(report.results), "fields": field_chart(report.results)}

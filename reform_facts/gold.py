@@ -220,14 +220,24 @@ def _verbatim(phrase: str, doc_text: str) -> bool:
     """Whether `phrase` is in the document, read through conversion debris (a header split over
     lines, spaced characters, pinyin glosses) as the guideline allows: a header cell wrapped
     over up to three lines of a table is read as its pieces joined."""
-    return phrase in doc_text or _in_pieces(_DEBRIS.sub("", phrase), _DEBRIS.sub("", doc_text), 3)
+    if phrase in doc_text:
+        return True
+    bare, text = _DEBRIS.sub("", phrase), doc_text.replace("#", "")  # `#医院`: the yearbooks' "of which"
+    joined = _DEBRIS.sub("", text)
+    if bare in joined:
+        return True
+    lines = "\n".join(_DEBRIS.sub("", line) for line in text.splitlines())
+    return _in_pieces(bare, lines if len(bare) < 5 else joined, 3)
 
 
 def _in_pieces(phrase: str, text: str, pieces: int) -> bool:
     if phrase in text:
         return True
-    return pieces > 1 and any(phrase[:cut] in text and _in_pieces(phrase[cut:], text, pieces - 1)
-                              for cut in range(2, len(phrase) - 1))
+    # Pieces of at least two characters; a short phrase's first piece must end a line (a header
+    # cell wrapped in its column), else 医疗 + 机构 would pass for 医疗机构.
+    return pieces > 1 and any(
+        (phrase[:cut] + "\n" in text if len(phrase) < 5 else phrase[:cut] in text)
+        and _in_pieces(phrase[cut:], text, pieces - 1) for cut in range(2, len(phrase) - 1))
 
 
 def _overlaps(path: Path, claims: list[tuple[int, Claim]]) -> list[str]:

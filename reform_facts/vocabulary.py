@@ -42,6 +42,8 @@ def unit_allowed(quantity_type: str, unit: str) -> bool:
     kind = str(quantity_type)
     if unit in allowed_units().get(kind, frozenset()):
         return True
+    if any(unit in units for other, units in allowed_units().items() if other != kind):
+        return False  # 元 is money's, % percentage's: never a classifier
     plain = bool(unit) and len(unit) <= 8 and not any(ch.isspace() for ch in unit)
     if kind in OPEN_TYPES:
         return plain and not any(ch.isdigit() for ch in unit)

@@ -7,6 +7,7 @@ import sys
 
 from reform_facts.paths import PROJECT_DIR as ROOT
 from reform_facts.claim import CONTRACT_FIELDS, EXTRACTOR_FIELDS
+from reform_facts.gold import gold_files
 
 CLI = [sys.executable, "-m", "reform_facts.pipeline.cli"]
 
@@ -65,4 +66,5 @@ def test_evaluate_json_has_scores_and_errors():
     rules = data["extractors"][0]
     assert rules["name"] == "rules" and 0 < rules["scores"]["f1"] <= 1
     assert {"false_positive", "miss", "wrong_field"} >= {e["kind"] for e in rules["errors"]}
-    assert len(data["documents"]) == 5
+    assert data["split"] == "dev"
+    assert set(data["documents"]) == {path.stem for path in gold_files(ROOT / "gold", "dev")}

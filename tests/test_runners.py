@@ -1,35 +1,27 @@
-"""Local Dask workers forked from a server that built the extractors (reform_facts.pipeline.runners)."""
+"""Where extraction tasks run: the thread runner's one slot, or local Dask workers (reform_facts.pipeline.runners)."""
 from __future__ import annotations
-
-import multiprocessing
-import os
 
 import pytest
 
 from reform_facts.pipeline import runners
 
 
-def worker_state() -> dict:
-    """Run in a worker: who started it, what it found built, its BLAS threads."""
-    import sys
+def extract_in_worker(text: str) -> list[str]:
+    """Run in a worker: build the rules extractor there and extract `text`."""
+    from reform_facts.claim import Document
+    from reform_facts.extractors import registry
 
-    preload = sys.modules.get("reform_facts.pipeline.worker_preload")
-    return {"parent": os.getppid(), "built": list(getattr(preload, "BUILT", [])),
-            "omp_threads": os.environ.get("OMP_NUM_THREADS")}
+    return [claim.text for claim in registry.get("rules")(Document.from_text(text, doc_id="w"))]
 
 
 @pytest.mark.slow
-@pytest.mark.skipif("forkserver" not in multiprocessing.get_all_start_methods(), reason="no fork server here")
-def test_local_workers_are_forked_with_the_extractors_built():
+def test_a_local_dask_worker_builds_its_extractors_itself():
     from distributed import Client, LocalCluster
 
-    runners.start_worker_server(["rules", "no-such-extractor"])
     with LocalCluster(n_workers=1, threads_per_worker=1, processes=True, dashboard_address=":0") as cluster, \
             Client(cluster) as client:
-        (state,) = client.run(worker_state).values()
-    assert state["parent"] != os.getpid()  # the fork server's child, not a process spawned from here
-    assert "rules" in state["built"] and "no-such-extractor" not in state["built"]
-    assert state["omp_threads"] == "1"  # what a Nanny sets for a spawned worker holds for a forked one
+        texts = client.submit(extract_in_worker, "联通全市2937家医疗卫生机构").result(timeout=120)
+    assert texts == ["2937家"]
 
 
 def test_batches_are_planned_for_the_runners_slots():

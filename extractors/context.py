@@ -47,6 +47,8 @@ class ContextResolver:
         self.year_pattern = book.compile(years.pattern, where="context.yaml: years")
         self.baseline_before = book.compile(years.baseline_before, where="context.yaml: baseline_before")
         self.baseline_after = book.compile(years.baseline_after, where="context.yaml: baseline_after")
+        self.value_of = book.compile(years.value_of, where="context.yaml: years.value_of")
+        self.horizon = book.compile(book.kind.plan_horizon, where="kind.yaml: plan_horizon")
         self.relative_year = regex.compile("|".join(regex.escape(w) for w in years.relative))
         # the same words as plain strings, for `DocumentContext._relative_in` (not if one is empty)
         self.relative_words = tuple(years.relative) if years.relative and all(years.relative) else None
@@ -96,7 +98,8 @@ class ContextResolver:
         found, deictic_level = (self._first_region(title or "") if region else None), None
         if found is None and region:
             found, deictic_level = self._opening_region(opening)
-        is_plan = any(word in (title or "") for word in self.book.kind.plan_titles)
+        is_plan = (any(word in (title or "") for word in self.book.kind.plan_titles)
+                   and not any(word in (title or "") for word in self.book.kind.report_titles))
         return Stated(title, year_of(year_match) if year_match else None, found, is_plan,
                       deictic_level)
 
@@ -179,9 +182,27 @@ class DocumentContext(YearLookups):
         from its context, the lookups they share made once."""
         clause, sentence = self.layout.clause(start, end), self.layout.sentence(start, end)
         region = self._region(start, self.scope.narrow(start, end, "region", clause, sentence))
-        year = self._year(start, end, self.scope.narrow(start, end, "year", clause, sentence))
+        owned, year = self.owned_year(start)
+        if not owned:
+            year = self._year(start, end, self.scope.narrow(start, end, "year", clause, sentence))
         kind, cue = self.kind(start, end, year, clause, sentence)
+        if kind is Kind.TARGET and year == self.stated.year and self.horizon is not None:
+            year = self.horizon  # a plan's target with no year of its own: the plan's end year
         return region, year, kind, cue, clause, sentence
+
+    @property
+    def horizon(self) -> int | None:
+        """The end year of a plan whose title states no year: the latest `到2025年` or period
+        (“十四五”末) it names, if later than the document's year."""
+        if not hasattr(self, "_horizon"):
+            self._horizon = None
+            title = self.stated.title or ""
+            if self.stated.is_plan and not self.r.year_pattern.search(title):
+                years = [year_of(m) for m in self.r.horizon.finditer(self.text) if m.group("year")]
+                years += [end for period, end in self.r.book.kind.plan_periods.items() if period in self.text]
+                later = [y for y in years if self.stated.year is None or y > self.stated.year]
+                self._horizon = max(later) if later else None
+        return self._horizon
 
     # --- region -----------------------------------------------------------------------
     def region(self, start: int, end: int) -> Region | None:
@@ -279,6 +300,10 @@ class DocumentContext(YearLookups):
         level = self.r.gazetteer.deictic.get(surface)
         if level is None:
             return self.r.gazetteer.resolve(surface, near=self.stated.region)
+        own = self.stated.region
+        title = self.stated.title or ""
+        if own is not None and own.name[-1] == surface[-1] and not any(mark in title for mark in "。；！？，"):
+            return own  # 全区 in 番禺区卫生健康局's report, 全市 in 扬中市's plan: the document's own area
         # 全市, 自治区: the region of that level in force from the wider scopes or the document
         found = self._level_in(wider, level)
         if found is None and tail is not None:
@@ -331,10 +356,26 @@ class DocumentContext(YearLookups):
         segments = {"clause": clause or self.layout.clause(start, end),
                     "sentence": sentence or self.layout.sentence(start, end), "paragraph": paragraph}
         best = self._cues.best(start, end, segments)
-        if best is not None:
+        past = year is not None and self.stated.year is not None and year < self.stated.year
+        if best is not None and not (past and best[1] in self.r.book.kind.past_year_cues):
             return best
         if year is not None and self.stated.year is not None and year > self.stated.year:
             return Kind.TARGET, "kind.default.future_year"
+        section = self._section_kind(start)
+        if section is not None:
+            return section
         if self.stated.is_plan:
             return Kind.TARGET, "kind.default.plan"
         return Kind.ACTUAL, "kind.default.report"
+
+    def _section_kind(self, start: int) -> tuple[Kind, str] | None:
+        """The kind the nearest heading above gives its section (2023年工作计划, 发展基础)."""
+        k = bisect.bisect_right([h.start for h in self.layout.headings], start) - 1
+        if k < 0:
+            return None
+        heading = self.text[self.layout.headings[k].start:self.layout.headings[k].end]
+        if any(word in heading for word in self.r.book.kind.plan_sections):
+            return Kind.TARGET, "kind.default.plan_section"
+        if any(word in heading for word in self.r.book.kind.report_sections):
+            return Kind.ACTUAL, "kind.default.report_section"
+        return None

@@ -39,7 +39,7 @@ class Layout:
         self.paragraphs: list[Segment] = []
         self.headings: list[Segment] = []
         paragraphs, headings = self.paragraphs, self.headings
-        speaker, heading = patterns.speaker.search, patterns.heading.fullmatch
+        speaker, heading, dateline = patterns.speaker.search, patterns.heading.fullmatch, patterns.dateline.search
         last_line = 0  # where the last line of the last paragraph starts
         for start, line in _lines(text):
             if not line.strip():
@@ -48,7 +48,9 @@ class Layout:
                 # the last line stopped at a comma: this one goes on with its sentence
                 paragraphs[-1] = Segment(paragraphs[-1].start, start + len(line))
                 last_line = start
-            elif speaker(line) or ((bare := line.strip().strip("#*\t 　").strip()) and heading(bare)):
+            elif (bare := line.strip().strip("#*>\t 　").strip()) and heading(bare) and dateline(bare):
+                continue  # an issuer's or publication date line: no heading, no paragraph
+            elif speaker(line) or (bare and heading(bare)):
                 headings.append(Segment(start, start + len(line)))
             else:
                 paragraphs.append(Segment(start, start + len(line)))
@@ -213,9 +215,10 @@ class LayoutPatterns:
     clause_end: regex.Pattern[str]
     heading: regex.Pattern[str]
     speaker: regex.Pattern[str]
+    dateline: regex.Pattern[str]
 
     @classmethod
     def from_book(cls, book: Rulebook) -> LayoutPatterns:
         context = book.context
         return cls(*(book.compile(getattr(context, key), where=f"context.yaml: {key}")
-                     for key in ("sentence_end", "clause_end", "heading", "speaker")))
+                     for key in ("sentence_end", "clause_end", "heading", "speaker", "dateline")))

@@ -5,7 +5,11 @@ which is read as data without importing jionlp itself, plus the additions of rul
 """
 from __future__ import annotations
 
+import importlib.util
 import re
+import zipfile
+from functools import cache
+from pathlib import Path
 from collections.abc import Iterable, Iterator
 from typing import NamedTuple
 
@@ -42,6 +46,8 @@ class Gazetteer:
     """Finds region mentions in text and resolves names to official names and codes."""
 
     def __init__(self, rules: RegionsFile) -> None:
+        self.max_idf = rules.common_word_max_idf
+        self._words: tuple[frozenset[str], frozenset[str]] | None = None
         self.by_code: dict[str, Region] = {}
         self.aliases: set[str] = set()  # short forms, as opposed to official names
         self.by_surface: dict[str, list[Region]] = {}
@@ -83,11 +89,42 @@ class Gazetteer:
         yield from self.mentions(text, start, end)
 
     def mentions(self, text: str, start: int = 0, end: int | None = None) -> list[Mention]:
-        """`finditer` as a list."""
+        """`finditer` as a list. A short form counts only where it stands as a word: 中卫 in
+        其中卫生 does not (`inside_word`)."""
         piece = text[start:end] if start or end is not None else text
-        surfaces = self._surfaces
+        surfaces, aliases = self._surfaces, self.aliases
         return [Mention(surfaces[index], start + lo, start + hi)
-                for index, lo, hi in self._automaton.find_matches_as_indexes(piece)]
+                for index, lo, hi in self._automaton.find_matches_as_indexes(piece)
+                if surfaces[index] not in aliases or not self.inside_word(text, start + lo, start + hi)]
+
+    def inside_word(self, text: str, lo: int, hi: int) -> bool:
+        """Whether text[lo:hi] is part of other words: a common word of the lexicon crosses one
+        of its ends (其中|卫生 around 中卫), or a word of the lexicon holds it (中山大学).
+
+        >>> from reform_facts.rulebook import load_rulebook
+        >>> gazetteer = Gazetteer(load_rulebook().regions)
+        >>> gazetteer.inside_word("其中卫生院3家", 1, 3), gazetteer.inside_word("宁夏中卫的医院", 2, 4)
+        (True, False)
+        """
+        common, words = self._lexicon()
+        for a in range(max(0, lo - 3), lo + 1):
+            for b in range(hi, min(len(text), hi + 3) + 1):
+                if (a, b) != (lo, hi) and text[a:b] in words:
+                    return True  # a longer word holds it
+        for a in range(max(0, lo - 2), lo):
+            for b in range(lo + 1, hi):
+                if text[a:b] in common:
+                    return True  # a common word crosses its start
+        for a in range(lo + 1, hi):
+            for b in range(hi + 1, min(len(text), hi + 2) + 1):
+                if text[a:b] in common:
+                    return True  # or its end
+        return False
+
+    def _lexicon(self) -> tuple[frozenset[str], frozenset[str]]:
+        if self._words is None:
+            self._words = lexicon(self.max_idf)
+        return self._words
 
     def longest_at(self, text: str, start: int = 0, end: int | None = None) -> dict[int, int]:
         """For each offset of text[start:end] where a name or deictic word starts, the end of
@@ -155,6 +192,27 @@ class Gazetteer:
     def is_grouping(region: Region) -> bool:
         """省直辖行政区划 and the like: a statistical grouping of the dataset, not a place."""
         return "直辖" in region.name
+
+
+@cache
+def lexicon(max_idf: float) -> tuple[frozenset[str], frozenset[str]]:
+    """(common words, all words) of two to five characters, from jionlp's word list with its
+    inverse document frequencies (read as data, like the divisions): a word is common when its
+    IDF is at most `max_idf`. What a segmenter would know of word boundaries, at a look-up's cost."""
+    spec = importlib.util.find_spec("jionlp")
+    if spec is None or not spec.submodule_search_locations:
+        raise ModuleNotFoundError("jionlp is not installed: run the setup (make setup)")
+    folder = Path(list(spec.submodule_search_locations)[0]) / "dictionary"
+    with zipfile.ZipFile(folder / "idf.zip") as archive:
+        text = archive.read("idf.txt").decode("utf-8")
+    common, every = set(), set()
+    for line in text.splitlines():
+        word, _, idf = line.partition("\t")
+        if 2 <= len(word) <= 5:
+            every.add(word)
+            if idf and float(idf) <= max_idf:
+                common.add(word)
+    return frozenset(common), frozenset(every)
 
 
 def _trie_pattern(words: Iterable[str]) -> re.Pattern[str]:

@@ -1,6 +1,7 @@
 """The rule-based extractor: rules/ compiled into patterns, applied to one document at a time."""
 from __future__ import annotations
 
+import bisect
 from dataclasses import replace
 
 import regex
@@ -10,6 +11,8 @@ from reform_facts.extractors.context import ContextResolver, DocumentContext
 from reform_facts.extractors.indicators import Cut, IndicatorFinder
 from reform_facts.extractors.quantities import Quantity, QuantityFinder
 from reform_facts.extractors.regions import Gazetteer
+from reform_facts.extractors.table_claims import CellClaim, TableReader
+from reform_facts.tables import Table, find_tables
 from reform_facts.rulebook import Rulebook, load_rulebook
 from reform_facts.extractors.views import simplified_view
 from reform_facts.claim import Claim, Document
@@ -29,6 +32,7 @@ class RuleExtractor:
         self.gazetteer = Gazetteer(self.book.regions)
         self.context = ContextResolver(self.book, self.gazetteer)
         self.indicators = IndicatorFinder(self.book, cut_before=self._cut())
+        self.tables = TableReader(self.book, self.gazetteer)
 
     def _cut(self) -> Cut:
         """Years, region names and numbers, after which an indicator starts."""
@@ -42,12 +46,27 @@ class RuleExtractor:
         # rules match the simplified view; claims keep the stored text (same offsets)
         view = simplified_view(doc.text)
         ctx = self.context.for_document(doc if view is doc.text else replace(doc, text=view))
-        claims = []
+        tables = find_tables(view)
+        in_tables = _table_places(tables)
+        claims = [self.table_claim(doc, cell) for table in tables
+                  for cell in self.tables.claims(table, doc.text, year=ctx.stated.year, region=ctx.stated.region)]
         for found in self.quantities.find(view):
-            if isinstance(found, Quantity):
+            if isinstance(found, Quantity) and not _inside(found.start, found.end, in_tables):
                 claims.append(self.claim(doc, ctx, found))
         claims.sort(key=lambda c: (c.start, c.end))
         return _without_overlaps(claims)
+
+    def table_claim(self, doc: Document, cell: CellClaim) -> Claim:
+        line_start = doc.text.rfind("\n", 0, cell.start) + 1
+        line_end = doc.text.find("\n", cell.end)
+        return Claim(
+            doc_id=doc.doc_id, start=cell.start, end=cell.end, text=doc.text[cell.start:cell.end],
+            value=cell.value, value_max=None, unit=cell.unit, quantity_type=cell.quantity_type,
+            comparator=cell.comparator, indicator=cell.indicator,
+            region=cell.region.name if cell.region else None, region_code=cell.region.code if cell.region else None,
+            year=cell.year, kind=cell.kind, extractor=self.name, confidence=0.8,
+            sentence=doc.text[line_start:line_end if line_end >= 0 else len(doc.text)].strip(), rule_id=cell.rule_id,
+        )
 
     def claim(self, doc: Document, ctx: DocumentContext, q: Quantity) -> Claim:
         """Turn a resolved quantity into a claim: context, indicator and provenance."""
@@ -64,6 +83,23 @@ class RuleExtractor:
             year=year, kind=kind, extractor=self.name, confidence=q.confidence,
             sentence=doc.text[sentence.start:sentence.end].strip(), rule_id=q.rule_id,
         )
+
+
+def _table_places(tables: list[Table]) -> list[tuple[int, int]]:
+    """Where prose rules must not look inside tables: figure cells, header rows and short labels
+    (a long text cell of a task list keeps its prose figures)."""
+    places = []
+    for table in tables:
+        for row in [*table.header_rows, *table.rows]:
+            for cell in row:
+                if cell is not None and (cell.figure is not None or len(cell.text) <= 20):
+                    places.append((cell.start, cell.end))
+    return sorted(places)
+
+
+def _inside(start: int, end: int, places: list[tuple[int, int]]) -> bool:
+    at = bisect.bisect_right(places, (start, float("inf"))) - 1
+    return any(s < end and start < e for s, e in places[max(at - 1, 0):at + 2])
 
 
 def _without_overlaps(claims: list[Claim]) -> list[Claim]:

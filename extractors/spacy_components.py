@@ -290,8 +290,9 @@ class ClaimAssembler:
     def _learned(self, document: Document, offsets: Offsets, rule_claims: list[Claim],
                  scores: dict[tuple[int, int, str], float]) -> list[Claim]:
         """Rule claims the categoriser calls QUANTITY, plus its QUANTITY spans the rules missed."""
-        kept = [c for c in rule_claims
-                if scores.get((*offsets.tokens(c.start, c.end), QUANTITY), 0.0) >= self.quantity_threshold]
+        # a table's cells are read from its structure, which the categoriser (trained on prose) does not see
+        kept = [c for c in rule_claims if _from_table(c)
+                or scores.get((*offsets.tokens(c.start, c.end), QUANTITY), 0.0) >= self.quantity_threshold]
         learned = sorted(((score, start, end) for (start, end, label), score in scores.items()
                           if label == QUANTITY and score >= self.quantity_threshold), reverse=True)
         taken = Taken([(c.start, c.end) for c in rule_claims])
@@ -308,6 +309,8 @@ class ClaimAssembler:
 
     def _indicated(self, offsets: Offsets, claim: Claim, scores: dict[tuple[int, int, str], float],
                    ends: list[int], layout: Layout | None) -> Claim:
+        if _from_table(claim):  # a cell's indicator is its row's or column's label, not a phrase near it
+            return claim.with_(extractor=self.extractor)
         start, end = offsets.tokens(claim.start, claim.end)
         clause = clause_of(ends, start, end, len(offsets.starts))
         best = max(((scores.get((i, j, INDICATOR), 0.0), i, j)
@@ -377,3 +380,7 @@ def _resolve(text: str, a: int, b: int) -> Iterator[Quantity]:
 def make_claims(nlp: Language, name: str, extractor: str, quantities: str, indicators: str,
                 quantity_threshold: float, indicator_margin: float) -> ClaimAssembler:
     return ClaimAssembler(nlp, extractor, quantities, indicators, quantity_threshold, indicator_margin)
+
+
+def _from_table(claim: Claim) -> bool:
+    return (claim.rule_id or "").startswith("table.")

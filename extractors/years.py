@@ -40,6 +40,16 @@ class YearLookups:
     def year(self, start: int, end: int) -> int | None:
         return self._year(start, end, self.scope.narrow(start, end, "year"))
 
+    def owned_year(self, start: int) -> tuple[bool, int | None]:
+        """(True, year) when the words right before a figure make it a given year's value:
+        比2018年的77.0岁 → 2018; 由上年的18.3/10万 → the document's year less one."""
+        owned = self.r.value_of.search(self.text, max(0, start - 20), start)
+        if owned is None:
+            return False, None
+        if owned.group("year"):
+            return True, year_of(owned)
+        return True, self.stated.year - 1 if self.stated.year else None
+
     def _year(self, start: int, end: int, narrow: list[Scope]) -> int | None:
         for _name, segment, anchor in narrow:
             found = self._year_in(segment, anchor, exclude=(start, end))
@@ -141,7 +151,7 @@ class YearLookups:
         it depends on the mention and its neighbours only, so it is read once."""
         if k not in self._year_values:
             match = self._years[k]
-            baseline = (self.r.baseline_before.search(self.text, max(0, match.start() - 2), match.start())
+            baseline = (self.r.baseline_before.search(self.text, max(0, match.start() - 8), match.start())
                         or self.r.baseline_after.match(self.text, match.end(), match.end() + 3))
             self._year_values[k] = None if baseline else year_of(match)
         return self._year_values[k]

@@ -205,7 +205,7 @@ def _claim_problems(claim: Claim, doc_text: str | None) -> list[str]:
     if doc_text is not None and doc_text[claim.start:claim.end] != claim.text:
         problems.append(f"text {claim.text!r} is not the document's "
                         f"{doc_text[claim.start:claim.end]!r} at [{claim.start}:{claim.end}]")
-    if doc_text is not None and claim.indicator is not None and not _verbatim(claim.indicator, doc_text):
+    if doc_text is not None and claim.indicator is not None and not is_verbatim(claim.indicator, doc_text):
         problems.append(f"indicator {claim.indicator!r} is not verbatim in the document")
     value_problem = _value_problem(claim)
     if value_problem:
@@ -216,7 +216,7 @@ def _claim_problems(claim: Claim, doc_text: str | None) -> list[str]:
     return problems
 
 
-def _verbatim(phrase: str, doc_text: str) -> bool:
+def is_verbatim(phrase: str, doc_text: str) -> bool:
     """Whether `phrase` is in the document, read through conversion debris (a header split over
     lines, spaced characters, pinyin glosses) as the guideline allows: a header cell wrapped
     over up to three lines of a table is read as its pieces joined."""

@@ -119,12 +119,19 @@ class KindCue(Strict):
 class KindFile(Strict):
     cues: list[KindCue]
     plan_titles: list[str]
+    report_titles: list[str]
+    plan_sections: list[str]
+    report_sections: list[str]
+    past_year_cues: list[str]
+    plan_horizon: str
+    plan_periods: dict[str, int]
 
 
 class YearsRule(Strict):
     pattern: str
     baseline_before: str
     baseline_after: str
+    value_of: str
     relative: list[str]
     opening_chars: int
 
@@ -137,6 +144,7 @@ class ContextFile(Strict):
     soft_break_min_line: int
     heading: str
     speaker: str
+    dateline: str
     years: YearsRule
 
 
@@ -172,6 +180,7 @@ class RegionsFile(Strict):
     alias_not_followed_by: list[str]
     aliases: dict[str, str]
     ignore: list[str]
+    common_word_max_idf: float
 
 
 class IndicatorsFile(Strict):
@@ -183,6 +192,23 @@ class IndicatorsFile(Strict):
     list_joiners: list[str]
     after_boundary: str
     head_nouns: list[str]
+
+
+class TablesFile(Strict):
+    index_headers: list[str]
+    unit_headers: list[str]
+    target_words: list[str]
+    change_words: list[str]
+    percent_change_words: list[str]
+    previous_year: list[str]
+    this_year: list[str]
+    row_marker: str
+    total_label: str
+    institution_suffixes: list[str]
+    generic_heads: list[str]
+    period_words: list[str]
+    unit_nouns: dict[str, list[str]]
+    examples: list[str] = []
 
 
 @dataclass(frozen=True, slots=True)
@@ -198,6 +224,7 @@ class Rulebook:
     context: ContextFile
     regions: RegionsFile
     indicators: IndicatorsFile
+    tables: TablesFile
     digest: str
 
     def compile(self, template: str, *, where: str) -> regex.Pattern[str]:
@@ -215,7 +242,7 @@ class Rulebook:
 FILES = {
     "units": UnitsFile, "numbers": NumbersFile, "ranges": RangesFile,
     "comparators": ComparatorsFile, "exclusions": ExclusionsFile, "kind": KindFile,
-    "context": ContextFile, "regions": RegionsFile, "indicators": IndicatorsFile,
+    "context": ContextFile, "regions": RegionsFile, "indicators": IndicatorsFile, "tables": TablesFile,
 }
 
 _REFERENCE = regex.compile(r"\{([A-Z_]+)\}")
@@ -293,11 +320,14 @@ def _check_patterns(book: Rulebook, directory: Path) -> None:
         for key in ("before", "after", "span", "sentence"):
             if getattr(rule, key):
                 compile_pattern(getattr(rule, key), fragments, where=f"{directory / 'exclusions.yaml'}: {rule.id}.{key}")
-    for key in ("sentence_end", "clause_end", "heading", "speaker"):
+    for key in ("sentence_end", "clause_end", "heading", "speaker", "dateline"):
         compile_pattern(getattr(book.context, key), fragments, where=f"{directory / 'context.yaml'}: {key}")
     for key in ("not_subject_before", "not_subject_after"):
         compile_pattern(getattr(book.regions, key), fragments, where=f"{directory / 'regions.yaml'}: {key}")
     compile_pattern(book.context.years.pattern, fragments, where=f"{directory / 'context.yaml'}: years")
+    compile_pattern(book.context.years.value_of, fragments, where=f"{directory / 'context.yaml'}: years.value_of")
+    for key in ("row_marker", "total_label"):
+        compile_pattern(getattr(book.tables, key), fragments, where=f"{directory / 'tables.yaml'}: {key}")
     for cue in book.kind.cues:
         if cue.pattern:
             compile_pattern(cue.pattern, fragments, where=f"{directory / 'kind.yaml'}: {cue.id}")

@@ -33,6 +33,7 @@ NUMBER_CELL = re.compile(
 EMPTY_CELL = re.compile(r"^[-—–－…/／\s]*$")
 YEAR_CELL = re.compile(r"^(?:19|20)\d\d$")
 _PIPE = re.compile(r"[|｜]")
+_TAB = re.compile(r"\t")
 _ALIGNED = re.compile(r"(?:[ \u3000]{2,}|\t)")
 _RULE_ROW = re.compile(r"^[\s|:：\-—=+]*$")
 _RULE_LINE = re.compile(r"^[\s\-—─━=_]*[\-—─━=_]{3,}[\s\-—─━=_]*$|^\S*\s+[─━]{3,}[\s─━]*$")
@@ -59,16 +60,21 @@ class Table:
     header_rows: list[list[Cell | None]] = field(default_factory=list)  # aligned to the data columns
     rows: list[list[Cell]] = field(default_factory=list)
     title: str | None = None
+    title_start: int = -1  # where the title stands in the text (-1: none)
     unit_line: str | None = None
 
     def column_labels(self, column: int) -> list[str]:
         """The header labels over `column`, top down (a group's label, then the column's own)."""
-        labels = []
+        return [cell.text for cell in self.column_cells(column)]
+
+    def column_cells(self, column: int) -> list[Cell]:
+        """The header cells over `column`, top down, each once."""
+        cells: list[Cell] = []
         for row in self.header_rows:
             cell = row[column] if column < len(row) else None
-            if cell is not None and cell.text and cell.text not in labels:
-                labels.append(cell.text)
-        return labels
+            if cell is not None and cell.text and cell.text not in [c.text for c in cells]:
+                cells.append(cell)
+        return cells
 
     def figures(self) -> Iterator[tuple[int, int, Cell]]:
         """(row, column, cell) of every cell holding a figure, the row label excluded."""
@@ -90,6 +96,12 @@ def find_tables(text: str) -> list[Table]:
             continue
         table, k = found
         _frame(table, lines, text)
+        previous = tables[-1] if tables else None
+        if (previous is not None and not table.header_rows and previous.header_rows
+                and max(map(len, table.rows)) == max(map(len, previous.rows))):
+            # a table continued after a page break (续表) without its header: the header goes on
+            table.header_rows, table.unit_line = previous.header_rows, table.unit_line or previous.unit_line
+            table.title = previous.title
         tables.append(table)
     return tables
 
@@ -159,7 +171,7 @@ def _pipe_or_tab(text: str, lines: list[tuple[int, str]], k: int) -> tuple[Table
             break
         start, line = lines[end]
         if not _RULE_ROW.match(line):
-            cells = _split(text, start, line, _PIPE if form == "pipe" else re.compile(r"\t+"))
+            cells = _split(text, start, line, _PIPE if form == "pipe" else _TAB)
             if form == "pipe":  # the empty cells outside the first and last bar
                 cells = [c for i, c in enumerate(cells) if c.text or 0 < i < len(cells) - 1]
             rows.append(cells)
@@ -195,7 +207,16 @@ def _aligned_cells(text: str, start: int, line: str) -> list[Cell] | None:
     if "|" in line or len(line.strip()) < 3:
         return None
     cells = [c for c in _split(text, start, line, _ALIGNED) if c.text]
-    # a label spaced wide (`北    京`, `地    区`): its one-character pieces are one cell
+    # a label spaced wide (`北    京`, `地    区`, `#医  院`): its short pieces, close together, are one cell
+    merged: list[Cell] = []
+    for cell in cells:
+        last = merged[-1] if merged else None
+        if (last is not None and len(last.text.lstrip("#＃")) <= 2 and len(cell.text) == 1 and not _is_figure(cell)
+                and not _is_figure(last) and cell.start - last.end <= 4 and not YEAR_CELL.match(last.text)):
+            merged[-1] = Cell(last.start, cell.end, text[last.start:cell.end])
+        else:
+            merged.append(cell)
+    cells = merged
     pieces = 0
     while pieces < len(cells) and len(cells[pieces].text) == 1 and not _is_figure(cells[pieces]):
         pieces += 1
@@ -234,15 +255,47 @@ def _aligned(text: str, lines: list[tuple[int, str]], k: int) -> tuple[Table, in
     width = max(len(block[i][2]) for i in data)
     centres = _column_centres([block[i] for i in data if len(block[i][2]) == width], width)
     table = Table("aligned", block[0][0], block[-1][0] + len(block[-1][1]))
+    wrapped: Cell | None = None  # a label's first line, on a line of its own
     for i, (start, line, cells) in enumerate(block):
         if i < data[0]:
             table.header_rows.append(_place(cells, start, line, centres, group=i < data[0] - 1))
         elif i in data:
             row = cells if len(cells) == width else _fill(cells, start, line, centres)
+            if wrapped is not None and row and not _is_figure(row[0]) and row[0].text:
+                row = [Cell(wrapped.start, row[0].end, wrapped.text + row[0].text), *row[1:]]
+            wrapped = None
             table.rows.append(row)
-        elif len(cells) == 1 and table.rows and not _is_figure(cells[0]):
-            pass  # a label wrapped onto its own line, or a line of debris: no figures
+        else:
+            wrapped = cells[0] if len(cells) == 1 and not _is_figure(cells[0]) else None
+    _regroup(table)
     return table, end
+
+
+def _regroup(table: Table) -> None:
+    """Groups over sub-columns, set by the leaf labels: where the leaf row starts again (2018,
+    2019, 2018, 2019 …) a new group starts, and a group row with as many labels as there are
+    runs gives them in order (positions on screen are not exact enough for that)."""
+    if len(table.header_rows) < 2:
+        return
+    leaf = table.header_rows[-1]
+    runs: list[list[int]] = []
+    seen: set[str] = set()
+    for column, cell in enumerate(leaf):
+        if cell is None:
+            continue
+        if not runs or cell.text in seen:
+            runs.append([])
+            seen = set()
+        runs[-1].append(column)
+        seen.add(cell.text)
+    if len(runs) < 2:
+        return
+    for row in table.header_rows[:-1]:
+        labels = list(dict.fromkeys(c for c in row[runs[0][0]:] if c is not None))
+        if len(labels) == len(runs):
+            for label, run in zip(labels, runs):
+                for column in run:
+                    row[column] = label
 
 
 def _display(line: str, upto: int) -> int:
@@ -300,7 +353,7 @@ def _fill(cells: list[Cell], start: int, line: str, centres: list[float]) -> lis
 # --- one cell per line ---------------------------------------------------------------------
 
 def _cell_line(line: str) -> str | None:
-    stripped = line.strip().rstrip("|｜").strip()
+    stripped = line.strip().strip("|｜").strip()
     if not stripped or len(stripped) > CELL_LINE_MAX or stripped[-1] in "。；;，,：:":
         return None
     return stripped
@@ -322,20 +375,26 @@ def _cell_per_line(text: str, lines: list[tuple[int, str]], k: int) -> tuple[Tab
     while header < len(run) and not _is_value(run[header]):
         header += 1
     # The column count: the header cells' (or one more, when the label column has no header)
-    # that cuts the rest into the most rows of a label and at least one figure.
-    best: tuple[int, int, int] | None = None
-    for columns in range(2, 13):
-        for labels in (header, header - 1):
-            if labels < 1 or (labels != columns and labels != columns - 1):
-                continue
-            body = run[labels:]
-            chunks = [body[r * columns:(r + 1) * columns] for r in range(len(body) // columns)]
-            good = sum(1 for chunk in chunks if not _is_value(chunk[0]) and any(_is_figure(c) for c in chunk[1:]))
-            if good >= max(1, len(chunks) - 1) and (best is None or (good * columns, labels == columns) > best[:1] + (best[2] == best[1],)):
-                best = (good * columns, columns, labels)
+    # that cuts the rest into the most rows of a label and at least one figure. The text lines
+    # before the first value are title lines, the header cells, then the first row's label and
+    # any text cells of it (a unit column): every split is tried.
+    best: tuple[tuple[int, bool, int], int, int, int] | None = None
+    for skip in range(header):
+        for labels in range(header - skip, 0, -1):
+            for columns in (labels, labels + 1):
+                if columns < 2:
+                    continue
+                body = run[skip + labels:]
+                chunks = [body[r * columns:(r + 1) * columns] for r in range(len(body) // columns)]
+                good = sum(1 for chunk in chunks
+                           if not _is_value(chunk[0]) and any(_is_figure(c) for c in chunk[1:]))
+                score = (good * columns, labels == columns, -skip)
+                if chunks and good >= max(1, len(chunks) - 1) and (best is None or score > best[0]):
+                    best = (score, columns, labels, skip)
     if best is None:
         return None
-    _score, columns, labels = best
+    _score, columns, labels, skip = best
+    run = run[skip:]
     heads = run[:labels]
     table = Table("cell_per_line", run[0].start, run[-1].end)
     table.header_rows.append(list(heads) if labels == columns else [None, *heads])
@@ -344,7 +403,7 @@ def _cell_per_line(text: str, lines: list[tuple[int, str]], k: int) -> tuple[Tab
         table.rows.append(body[r * columns:(r + 1) * columns])
     used = labels + columns * (len(body) // columns)
     if used < len(run):  # what follows the last whole row is not the table's
-        end = k + used
+        end = k + skip + used
         table.end = run[used - 1].end
     return table, end
 
@@ -356,6 +415,10 @@ def _frame(table: Table, lines: list[tuple[int, str]], text: str) -> None:
     index = next(i for i, (start, line) in enumerate(lines) if start <= table.start <= start + len(line))
     above = [line.strip() for _s, line in lines[max(0, index - 3):index] if line.strip()]
     below = [line.strip() for _s, line in lines[index + 1:] if line.strip()][:0]
+    for row in table.header_rows:  # a unit line written as the table's first row
+        for cell in row:
+            if cell is not None and UNIT_LINE.match(cell.text) and table.unit_line is None:
+                table.unit_line = cell.text
     for line in reversed(above):
         if UNIT_LINE.match(line) and table.unit_line is None:
             table.unit_line = line

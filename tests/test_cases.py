@@ -40,6 +40,9 @@ def test_case(case, rules):
     doc = make_doc(before + case["text"])
     claims = [c for c in rules(doc) if c.start >= len(before)]
     expected = case["expect"]
+    if "form" in case:  # a table case lists every claim of its table: nothing more, nothing less
+        assert sorted(c.text for c in claims) == sorted(w["text"] for w in expected), \
+            f"claims {[c.text for c in claims]}, expected {[w['text'] for w in expected]}"
     if not expected:
         assert claims == [], f"expected nothing, got {[c.text for c in claims]}"
         return

@@ -1,0 +1,357 @@
+"""Claims from the figures of tables: every numeric cell a claim, read through its headers.
+
+A cell carries a number and, at most, its own `%`, sign and comparator. Everything else comes
+from the table (docs/claims.md, "Tables"): the unit and scale from the row label, the unit
+column, the column's labels or the unit line; the year from the column (`2021年`, `上年度`), else
+the title, else the document; `target` from a target column; the indicator from the row label,
+or the column's label where rows are regions, totals or institutions; the region from the row
+where rows are regions, else the title, else the document.
+
+>>> from reform_facts.extractors import registry
+>>> from reform_facts.claim import Document
+>>> text = "2021年甲省卫生统计\\n| 指标 | 2021年 | 2020年 |\\n| --- | --- | --- |\\n| 床位数(万张) | 28.6 | 27.1 |\\n"
+>>> claims = registry.get("rules")(Document.from_text(text, doc_id="t"))
+>>> [(c.text, c.value, c.unit, c.indicator, c.year) for c in claims]
+[('28.6', 286000.0, '张', '床位数', 2021), ('27.1', 271000.0, '张', '床位数', 2020)]
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import regex
+
+from reform_facts.claim import Comparator, Kind, QuantityType
+from reform_facts.divisions import Region
+from reform_facts.extractors.regions import Gazetteer
+from reform_facts.rulebook import Rulebook
+from reform_facts.tables import EMPTY_CELL, Cell, Table
+
+YEAR = re.compile(r"((?:19|20)\d\d)\s*年?")
+BRACKET = re.compile(r"[（(]([^（）()]{1,16})[)）]\s*$")
+PINYIN = re.compile(r"[（(][a-zāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜü ]+[)）]")
+COMPARATORS = {"≥": Comparator.GE, "≤": Comparator.LE, ">": Comparator.GT, "<": Comparator.LT, "＞": Comparator.GT,
+               "＜": Comparator.LT, "约": Comparator.APPROX, "左右": Comparator.APPROX, "以上": Comparator.GE,
+               "以下": Comparator.LE}
+FULL_WIDTH = str.maketrans("０１２３４５６７８９．，－−：", "0123456789.,--:")
+
+
+@dataclass(frozen=True, slots=True)
+class Unit:
+    unit: str
+    quantity_type: QuantityType
+    factor: float = 1.0
+
+
+@dataclass(frozen=True, slots=True)
+class CellClaim:
+    """A table cell read as a claim: what `RuleExtractor` turns into a `Claim`."""
+
+    start: int
+    end: int
+    value: float | None
+    unit: str
+    quantity_type: QuantityType
+    comparator: Comparator
+    indicator: str | None
+    region: Region | None
+    year: int | None
+    kind: Kind
+    rule_id: str
+
+
+class TableReader:
+    """Built once per extractor from the rules; `claims` reads one table of one document."""
+
+    def __init__(self, book: Rulebook, gazetteer: Gazetteer) -> None:
+        self.words = book.tables
+        self.gazetteer = gazetteer
+        self.row_marker = book.compile(book.tables.row_marker, where="tables.yaml: row_marker")
+        self.total_label = book.compile(book.tables.total_label, where="tables.yaml: total_label")
+        self.scales = sorted(((s.surface, s.factor) for s in book.numbers.scales), key=lambda s: -len(s[0]))
+        self.units: dict[str, Unit] = {}
+        for rule in book.units.units:
+            for surface in rule.surfaces:
+                self.units.setdefault(surface, Unit(rule.unit, rule.quantity_type, rule.factor))
+        self.rates = [(cue, rule.suffix, set(rule.units)) for rule in book.units.rates for cue in rule.cues]
+
+    # --- the table as a whole ----------------------------------------------------------
+
+    def claims(self, table: Table, text: str, *, year: int | None, region: Region | None) -> list[CellClaim]:
+        """Every figure of `table`, found in the document's simplified view; `text` is the
+        document's own text, which indicators are taken from verbatim; `year` and `region` are
+        the document's."""
+        title = table.title or ""
+        title_year = _year(title)
+        base_year = title_year or year
+        title_region = self._region_in(title) or region
+        skip = {c for c in range(self._width(table))
+                if self._column_is(table, c, self.words.index_headers) or _running_numbers(table, c)}
+        units_at = next((c for c in range(self._width(table)) if self._column_is(table, c, self.words.unit_headers)), None)
+        years = {c: self._column_year(table, c, base_year) for c in range(self._width(table))}
+        found = []
+        carried: Unit | None = None  # a parent row's unit, which its sub-rows (医院 under 总诊疗人次(亿人次)) keep
+        for r, row in enumerate(table.rows):
+            label_at = self._label_column(row, skip, units_at)
+            label = self._clean(row[label_at].text) if label_at is not None else ""
+            own = self._clean(_original(text, row[label_at])) if label_at is not None else ""
+            row_region = self._row_region(label, title_region)
+            first_figure = next((c for c, cell in enumerate(row) if c != label_at and c not in skip and c != units_at
+                                 and cell.figure is not None), len(row))
+            stated = self._label_unit(self._raw_label(row, units_at, first_figure), label, row, units_at)
+            carried = stated or carried
+            for c, cell in enumerate(row):
+                if c in skip or c == label_at or c == units_at or cell.figure is None or _is_year_cell(cell, table, c):
+                    continue
+                claim = self._cell(text, table, cell, c, label, own, row, units_at, years, base_year,
+                                   row_region or title_region, row_region is not None, carried)
+                if claim is not None:
+                    found.append(claim)
+        return found
+
+    def _width(self, table: Table) -> int:
+        return max([len(row) for row in table.rows] + [len(row) for row in table.header_rows] + [0])
+
+    def _column_is(self, table: Table, column: int, words: list[str]) -> bool:
+        return any(self._plain(label) in words for label in table.column_labels(column))
+
+    def _label_column(self, row: list[Cell], skip: set[int], units_at: int | None) -> int | None:
+        """The row's label: the last text cell before its first figure (not a running number or unit)."""
+        label = None
+        for c, cell in enumerate(row):
+            if c in skip or c == units_at:
+                continue
+            if cell.figure is not None and not YEAR.fullmatch(cell.text):
+                break
+            if cell.text and not EMPTY_CELL.match(cell.text):
+                label = c
+        return label
+
+    # --- one cell ------------------------------------------------------------------------
+
+    def _cell(self, text: str, table: Table, cell: Cell, c: int, label: str, own: str, row: list[Cell], units_at: int | None,
+              years: dict[int, int | None], base_year: int | None, region: Region | None,
+              region_row: bool, row_unit: Unit | None) -> CellClaim | None:
+        match = cell.figure
+        figure = match.group("figure")
+        start = cell.start + match.start("figure")
+        end = start + len(figure)
+        heads = [self._plain(h) for h in table.column_labels(c)]
+        change = any(w in h for h in heads for w in self.words.change_words)
+        unit = self._unit_of(figure, heads, row_unit, change, label, table)
+        if unit is None:
+            return None
+        number = figure.translate(FULL_WIDTH).replace(",", "").rstrip("%％‰ ").strip()
+        if unit.quantity_type is QuantityType.RATIO:
+            value = None
+        else:
+            try:
+                value = float(number.replace(" ", "")) * unit.factor
+            except ValueError:
+                return None
+        before, after = match.group("before").strip(), match.group("after").strip()
+        comparator = COMPARATORS.get(before) or COMPARATORS.get(after) or Comparator.EQ
+        kind = Kind.TARGET if self._is_target(heads, years.get(c), years) else Kind.ACTUAL
+        return CellClaim(start, end, value, unit.unit, unit.quantity_type, comparator,
+                         self._indicator(text, table, c, label, own, region_row), region,
+                         years.get(c) or _year(label) or base_year, kind, f"table.{table.form}")
+
+    def _raw_label(self, row: list[Cell], units_at: int | None, column: int) -> str:
+        return " ".join(cell.text for c, cell in enumerate(row[:column]) if c != units_at and cell.figure is None)
+
+    # --- units ---------------------------------------------------------------------------
+
+    def _unit_of(self, figure: str, heads: list[str], row_unit: Unit | None, change: bool, label: str,
+                 table: Table) -> Unit | None:
+        if re.search(r"[:：∶]", figure):
+            return Unit("ratio", QuantityType.RATIO)
+        if figure.rstrip().endswith(("%", "％")):
+            return Unit("%", QuantityType.PERCENTAGE)
+        if figure.rstrip().endswith("‰"):
+            return Unit("‰", QuantityType.RATE)
+        joined = "".join(heads)  # 每千人口医疗卫生 over 机构床位数(张): a rate
+        head_unit = next((u for h in reversed(heads) if (u := self._bracket(h, joined)) is not None), None)
+        if change:
+            percent = any(w in h for h in heads for w in self.words.percent_change_words)
+            if percent or (head_unit is not None and head_unit.quantity_type is QuantityType.PERCENTAGE):
+                if row_unit is not None and row_unit.quantity_type is QuantityType.PERCENTAGE and not percent:
+                    return Unit("pp", QuantityType.PERCENTAGE_POINT)
+                return Unit("%", QuantityType.PERCENTAGE)
+            if row_unit is not None and row_unit.quantity_type is QuantityType.PERCENTAGE:
+                return Unit("pp", QuantityType.PERCENTAGE_POINT)
+            return row_unit or head_unit or self._line_unit(table, label + joined) or self._title_unit(table)
+        # nothing states a unit: a count, as the guideline has it for a noun without classifier
+        return (row_unit or head_unit or self._line_unit(table, label + joined) or self._title_unit(table)
+                or self._noun_unit(label + "".join(heads)) or Unit("个", QuantityType.COUNT))
+
+    def _noun_unit(self, words: str) -> Unit | None:
+        """The unit a measure's noun implies (诊疗人次 → 人次, 卫生人员 → 人, 床位 → 张)."""
+        for unit, nouns in self.words.unit_nouns.items():
+            if any(noun in words for noun in nouns):
+                return self._parse_unit(unit, words)
+        return None
+
+    def _title_unit(self, table: Table) -> Unit | None:
+        match = BRACKET.search(table.title or "")
+        return self._parse_unit(match.group(1), table.title or "", open_class=False) if match else None
+
+    def _label_unit(self, raw: str, label: str, row: list[Cell], units_at: int | None) -> Unit | None:
+        """The unit the row itself states: its label's bracket, or its cell in the unit column."""
+        if units_at is not None and units_at < len(row) and row[units_at].text:
+            return self._parse_unit(row[units_at].text, label)
+        match = BRACKET.search(PINYIN.sub("", raw))
+        return self._parse_unit(match.group(1), label, open_class=False) if match else None
+
+    def _bracket(self, head: str, label: str) -> Unit | None:
+        match = BRACKET.search(head)
+        return self._parse_unit(match.group(1), label, open_class=False) if match else None
+
+    def _line_unit(self, table: Table, label: str) -> Unit | None:
+        if not table.unit_line:
+            return None
+        listed = [u.strip() for u in re.split(r"[、，,/]", re.sub(r"^[（(]?\s*单位\s*[：:]", "", table.unit_line).rstrip("）)"))]
+        listed = [u for u in listed if u]
+        if len(listed) > 1:
+            for unit, nouns in self.words.unit_nouns.items():
+                if unit in listed and any(noun in label for noun in nouns):
+                    return self._parse_unit(unit, label)
+        return self._parse_unit(listed[0], label) if listed else None
+
+    def _parse_unit(self, written: str, label: str, *, open_class: bool = True) -> Unit | None:
+        """`万张` → ×10 000 张; `%` → percent; `元`, `万元` → money; a rate where the label is one."""
+        written = written.strip().replace("1/10万", "/10万")
+        if written in ("%", "％"):
+            return Unit("%", QuantityType.PERCENTAGE)
+        factor = 1.0
+        for surface, scale in self.scales:
+            if written.startswith(surface) and len(written) > len(surface):
+                factor, written = scale, written[len(surface):]
+                break
+        known = self.units.get(written)
+        for cue, suffix, allowed in self.rates:
+            if cue in label:
+                if f"{written}{suffix}" in allowed or (known and known.quantity_type is QuantityType.COUNT):
+                    return Unit(f"{written}{suffix}", QuantityType.RATE)
+        if known is not None:
+            return Unit(known.unit, known.quantity_type, known.factor * factor)
+        if open_class and written and len(written) <= 3 and not re.search(r"[0-9A-Za-z、，,]", written):
+            return Unit(written, QuantityType.COUNT, factor)  # any classifier, where a unit is expected
+        return None
+
+    # --- year, kind, indicator, region -----------------------------------------------------
+
+    def _column_year(self, table: Table, column: int, base_year: int | None) -> int | None:
+        for head in reversed(table.column_labels(column)):
+            head = self._plain(head)
+            if (found := _year(head)) is not None:
+                return found
+            if base_year is not None:
+                if any(w in head for w in self.words.previous_year):
+                    return base_year - 1
+                if any(w in head for w in self.words.this_year):
+                    return base_year
+        return None
+
+    def _is_target(self, heads: list[str], year: int | None, years: dict[int, int | None]) -> bool:
+        if any(w in h for h in heads for w in self.words.target_words):
+            return True
+        # a plan's table: a baseline year column, and this column's later year is its target
+        known = [y for y in years.values() if y is not None]
+        return year is not None and len(set(known)) >= 2 and year - min(known) >= 3
+
+    def _indicator(self, text: str, table: Table, column: int, label: str, own: str, region_row: bool) -> str | None:
+        """The row's label; the column's where rows are regions, institutions, years or a bare total."""
+        heads = table.column_cells(column)
+        measure = self._column_measure(text, heads)
+        bare = BRACKET.sub("", label)
+        total = bool(self.total_label.search(label)) and not self.total_label.sub("", label).strip("、 ")
+        by_column = region_row or total or _is_year_label(label) or (
+            measure is not None and bare.endswith(tuple(self.words.institution_suffixes)))
+        if by_column and measure is not None:
+            return measure
+        if total:
+            return _title_subject(text, table) or own or None
+        return own or measure or _title_subject(text, table)
+
+    def _column_measure(self, text: str, heads: list[Cell]) -> str | None:
+        """The column's own name for what it measures, from the document's text: its lowest
+        label that is not a year, a unit, a generic head, a period or a change word."""
+        for head in reversed(heads):
+            bare = BRACKET.sub("", self._plain(head.text)).strip()
+            if (not bare or YEAR.fullmatch(bare) or bare in self.words.generic_heads
+                    or re.fullmatch(r"[─━\-—=_]+", bare)
+                    or any(w in bare for w in [*self.words.previous_year, *self.words.this_year,
+                                               *self.words.target_words, *self.words.period_words])
+                    or any(bare.startswith(w) for w in self.words.change_words)):
+                continue
+            original = BRACKET.sub("", self._plain(_original(text, head)))
+            return YEAR.sub("", original).strip(" ：:") or None
+        return None
+
+    def _row_region(self, label: str, fallback: Region | None) -> Region | None:
+        """The region a row is about, where the row label names one (or its institution's area)."""
+        if not label:
+            return None
+        if label in ("全国", "全国总计", "全国合计"):
+            return self.gazetteer.by_code.get("100000")
+        bare = self.total_label.sub("", label)
+        if bare in self.gazetteer.by_surface:
+            return self.gazetteer.resolve(bare, near=fallback)
+        if BRACKET.sub("", label).endswith(tuple(self.words.institution_suffixes)):
+            return self._region_in(label)
+        return None
+
+    def _region_in(self, text: str) -> Region | None:
+        for mention in self.gazetteer.mentions(text):
+            if mention.surface in self.gazetteer.by_surface:
+                return self.gazetteer.resolve(mention.surface)
+        return None
+
+    def _clean(self, label: str) -> str:
+        label = PINYIN.sub("", label)
+        label = regex.sub(r"\s+", "", label)
+        label = self.row_marker.sub("", label)
+        bracket = BRACKET.search(label)
+        if bracket and (self._parse_unit(bracket.group(1), label) is not None or YEAR.search(bracket.group(1))):
+            label = label[:bracket.start()]
+        return label.strip("：: ")
+
+    def _plain(self, head: str) -> str:
+        return regex.sub(r"\s+", "", PINYIN.sub("", head)).lstrip("#＃")
+
+
+def _year(text: str) -> int | None:
+    match = YEAR.search(text)
+    return int(match.group(1)) if match else None
+
+
+def _is_year_label(label: str) -> bool:
+    return bool(re.fullmatch(r"(?:19|20)\d\d\s*年?(?:末|底)?", label))
+
+
+def _is_year_cell(cell: Cell, table: Table, column: int) -> bool:
+    """A year written as a value (a column of dates, 开业时间 2015): not a figure."""
+    return bool(re.fullmatch(r"(?:19|20)\d\d", cell.text)) and any("年" in h or "时间" in h
+                                                                  for h in table.column_labels(column))
+
+
+def _original(text: str, cell: Cell) -> str:
+    return text[cell.start:cell.end]
+
+
+def _title_subject(text: str, table: Table) -> str | None:
+    """What a table's title says it is about, without its number, year and unit."""
+    if not table.title or table.title_start < 0:
+        return None
+    title = text[table.title_start:table.title_start + len(table.title)]
+    bare = re.sub(r"^(?:表|专栏)?\s*[0-9０-９\-—.．]*\s*", "", title)
+    return YEAR.sub("", BRACKET.sub("", bare)).strip() or None
+
+
+def _running_numbers(table: Table, column: int) -> bool:
+    """A column of running numbers (1, 2, 3 …): a 序号 column whose header is elsewhere."""
+    values = [row[column].text for row in table.rows if column < len(row) and row[column].text]
+    if len(values) < 2 or not all(v.isdigit() for v in values):
+        return False
+    numbers = [int(v) for v in values]
+    return numbers[-1] < 1000 and all(b == a + 1 for a, b in zip(numbers, numbers[1:]))  # not a column of years

@@ -4,8 +4,9 @@
 Label Studio tasks, one per document, each claim a pre-annotated region: a span labelled with
 its quantity type and the claim's other fields as per-region attributes of the controls that
 `labelling_config` declares. `gold_from_export` reads a Label Studio JSON export back into
-claims; `check` validates them as the gold set is validated, and `write` stores them as
-gold/<doc_id>.jsonl. Offsets are Python `str` indices, which are Label Studio's offsets too
+claims; `check` validates them as the gold set is validated, against the text the task carries, and
+`write` stores them as gold/<doc_id>.jsonl; `write_documents` keeps the text of a document the
+gold set does not hold yet (any format the readers accept) as gold/documents/<doc_id>.txt. Offsets are Python `str` indices, which are Label Studio's offsets too
 (code points); the Text tag keeps white space (`pre-wrap`) so that they count every character.
 """
 from __future__ import annotations
@@ -21,7 +22,8 @@ from typing import Any
 from reform_facts.claim import Claim, Comparator, Document, Kind, QuantityType
 from reform_facts.errors import GoldError
 from reform_facts import paths
-from reform_facts.gold import load_gold, gold_files, span_numbers, validate_file, write_gold
+from reform_facts.gold import (document_path, gold_files, load_gold, span_numbers, validate_file,
+                               write_gold)
 from reform_facts.vocabulary import allowed_units
 
 log = logging.getLogger(__name__)
@@ -310,17 +312,69 @@ def gold_from_export(tasks: list[dict[str, Any]], *, source: str = "export"
     return gold
 
 
-def check(gold: Mapping[str, list[Claim]], corpus_dir: Path, gold_dir: Path) -> list[str]:
-    """The gold set's checks (`validate_file`) on the claims as they would be written."""
+def task_texts(tasks: Iterable[Mapping[str, Any]]) -> dict[str, str]:
+    """Each task's document text by doc_id: the stored text its offsets point into."""
+    return {str(item["data"]["doc_id"]): item["data"]["text"] for item in tasks}
+
+
+def stored_document(doc_id: str, *, gold_dir: Path, corpus_dir: Path) -> Path | None:
+    """Where the gold set keeps the document's text (`document_path`), or None: not kept yet."""
+    try:
+        return document_path(doc_id, gold_dir=gold_dir, corpus_dir=corpus_dir)
+    except GoldError:
+        return None
+
+
+def _text_problem(doc_id: str, text: str, stored: Path) -> str | None:
+    """Why a stored document cannot take the task's claims: its text is not the task's."""
+    try:
+        same = stored.read_bytes().decode("utf-8") == text
+    except (OSError, UnicodeDecodeError) as error:
+        return f"{stored}: cannot be read to check the task of {doc_id} against it: {error}"
+    if same:
+        return None
+    return (f"{stored}: its text is not the text of the task {doc_id} (the document changed since "
+            "the export?): export the tasks again, or move this file away")
+
+
+def check(gold: Mapping[str, list[Claim]], corpus_dir: Path, gold_dir: Path, *,
+          texts: Mapping[str, str]) -> list[str]:
+    """The gold set's checks (`validate_file`) on the claims as they would be written, against
+    the text each task carries (`texts`), so that a document of any format validates; a document
+    the gold set already keeps must hold that same text."""
     problems = []
     with tempfile.TemporaryDirectory() as scratch:
+        documents = Path(scratch) / "documents"
+        documents.mkdir()
         for doc_id, claims in gold.items():
+            stored = stored_document(doc_id, gold_dir=Path(gold_dir), corpus_dir=Path(corpus_dir))
+            problem = None if stored is None else _text_problem(doc_id, texts[doc_id], stored)
+            if problem:
+                problems.append(problem)
+                continue
+            (documents / f"{doc_id}.txt").write_bytes(texts[doc_id].encode("utf-8"))
             path = Path(scratch) / f"{doc_id}.jsonl"
             write_gold(path, claims)
             target = str(Path(gold_dir) / path.name)
-            documents = Path(gold_dir) if (Path(gold_dir) / "documents").is_dir() else paths.GOLD_DIR
-            problems += [p.replace(str(path), target) for p in validate_file(path, corpus_dir, documents)]
+            problems += [p.replace(str(path), target).replace(str(documents), str(Path(gold_dir) / "documents"))
+                         for p in validate_file(path, documents, scratch)]
     return problems
+
+
+def write_documents(texts: Mapping[str, str], gold_dir: Path, corpus_dir: Path) -> list[Path]:
+    """Keep the text of each document the gold set does not hold yet (a .docx, .html or .pdf
+    task, or a .txt outside corpus/) as gold_dir/documents/<doc_id>.txt: UTF-8, unchanged, so
+    that `validate-gold` and `evaluate` read the text the claims' offsets point into."""
+    written = []
+    for doc_id, text in texts.items():
+        if stored_document(doc_id, gold_dir=Path(gold_dir), corpus_dir=Path(corpus_dir)) is not None:
+            continue
+        path = Path(gold_dir) / "documents" / f"{doc_id}.txt"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(text.encode("utf-8"))  # bytes: no newline translation
+        log.info("writing %s (the document's text, %d characters)", path, len(text))
+        written.append(path)
+    return written
 
 
 def write(gold: Mapping[str, list[Claim]], gold_dir: Path) -> list[Path]:

@@ -16,17 +16,22 @@ def add_commands(sub) -> None:
     annotate = sub.add_parser("annotate", help="Label Studio round trip: export tasks, import annotations")
     steps = annotate.add_subparsers(required=True, metavar="STEP")
     export = steps.add_parser("export", help="write Label Studio tasks with claims as pre-annotations")
-    export.add_argument("paths", nargs="*", type=Path, default=[paths.CORPUS_DIR], metavar="PATH")
+    export.add_argument("paths", nargs="*", type=Path, default=[paths.CORPUS_DIR], metavar="PATH",
+                        help="files (.txt, .md, .html, .docx, .pdf) and folders (default: corpus/)")
     export.add_argument("--extractor", default="rules", help="extractor whose claims pre-annotate (default: rules)")
     export.add_argument("--from-gold", type=Path, metavar="DIR",
                         help="pre-annotate with the gold claims of DIR instead (to review the gold set)")
-    export.add_argument("--output", type=Path, default=paths.BUILD_DIR / "label-studio" / "tasks.json")
-    export.add_argument("--config", type=Path, help="labelling configuration XML (default: beside --output)")
+    export.add_argument("--output", type=Path, default=paths.BUILD_DIR / "label-studio" / "tasks.json",
+                        help="the tasks file to import into Label Studio (default: build/label-studio/tasks.json)")
+    export.add_argument("--config", type=Path,
+                        help="where the labelling configuration XML goes (default: labelling-config.xml beside --output)")
     export.set_defaults(command=cmd_annotate_export)
     load = steps.add_parser("import", help="turn a Label Studio JSON export into gold JSONL files")
-    load.add_argument("file", type=Path, metavar="FILE")
+    load.add_argument("file", type=Path, metavar="FILE", help="Label Studio export in its JSON format")
     load.add_argument("--gold", type=Path, default=paths.GOLD_DIR, help="where the gold files go")
-    load.add_argument("--corpus", type=Path, default=paths.CORPUS_DIR, help="the documents, to validate against")
+    load.add_argument("--corpus", type=Path, default=paths.CORPUS_DIR,
+                      help="where the gold set's bundled documents are (default: corpus/); a task's "
+                      "document found neither there nor in GOLD/documents is kept as GOLD/documents/<doc_id>.txt")
     load.set_defaults(command=cmd_annotate_import)
 
 
@@ -67,12 +72,15 @@ def cmd_annotate_import(args: argparse.Namespace) -> int:
 
     tasks = annotate.read_export(args.file)
     gold = annotate.gold_from_export(tasks, source=str(args.file))
-    problems = annotate.check(gold, args.corpus, args.gold)
+    texts = {doc_id: text for doc_id, text in annotate.task_texts(tasks).items() if doc_id in gold}
+    problems = annotate.check(gold, args.corpus, args.gold, texts=texts)
     for problem in problems:
         print(problem, file=sys.stderr)
     if problems:
         print(f"{len(problems)} problems: nothing written", file=sys.stderr)
         return 1
+    for path in annotate.write_documents(texts, args.gold, args.corpus):
+        print(f"wrote {path} (the document's text: the gold set had no copy)")
     for path in annotate.write(gold, args.gold):
         print(f"wrote {path} ({len(gold[path.stem])} claims)")
     skipped = len(tasks) - len(gold)

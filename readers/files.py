@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import stat
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -28,7 +29,10 @@ _SKIPPED_PREFIXES = (".", "~$")
 _NOT_REGULAR = ((stat.S_ISFIFO, "a named pipe"), (stat.S_ISSOCK, "a socket"),
                 (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"))
 
-Reader = Callable[[bytes, str], "tuple[str, str | None]"]
+Reader = Callable[..., "tuple[str, str | None]"]  # (raw, path, *, max_bytes) -> (text, title)
+# Shown escaped in a message: control characters (a newline would split the one line) and the
+# invisible ones that reorder a terminal's line.
+_UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
 _READERS: dict[str, Reader] = {
     ".txt": formats.plain, ".md": formats.markdown, ".html": formats.html, ".htm": formats.html,
     ".docx": formats.docx, ".pdf": formats.pdf,
@@ -43,11 +47,38 @@ class Failure:
     reason: str
 
     def __str__(self) -> str:
-        return f"{self.path}: {self.reason}"
+        return f"{shown(self.path)}: {shown(self.reason)}"
+
+
+def shown(text: str) -> str:
+    """A file name or message made safe for one line of a terminal or a UTF-8 store: bytes
+    that are not UTF-8 (a name from another system) as \\xNN, control characters escaped.
+
+    >>> shown(os.fsdecode(b"plan\\xb9\\xa4.txt"))
+    'plan\\\\xb9\\\\xa4.txt'
+    >>> shown("two\\nlines.txt")
+    'two\\\\nlines.txt'
+    """
+    try:
+        raw = text.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:  # a lone surrogate that no file name decoding made
+        raw = text.encode("utf-8", "backslashreplace")
+    return _UNPRINTABLE.sub(lambda m: repr(m.group())[1:-1], raw.decode("utf-8", "backslashreplace"))
+
+
+def _is_utf8(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def read_document(path: Path, *, max_bytes: int = MAX_BYTES) -> Document:
     """Read one file; raises DocumentError naming the file and the reason.
+
+    The size limit holds for the file, for each member of a .docx package (by its declared
+    size, before expanding it) and for the text read.
 
     >>> import tempfile
     >>> with tempfile.TemporaryDirectory() as folder:
@@ -57,12 +88,17 @@ def read_document(path: Path, *, max_bytes: int = MAX_BYTES) -> Document:
     '全市基层诊疗量占比达65%以上'
     """
     name = str(path)
+    if not _is_utf8(name):  # it could be neither printed nor stored as it is
+        raise DocumentError(f"{name}: the file name is not valid UTF-8 ({shown(name)}); rename the file")
     reader = _READERS.get(path.suffix.lower())
     if reader is None:
         raise DocumentError(f"{name}: unsupported file type {path.suffix or '(no extension)'}; "
                             f"supported: {', '.join(SUFFIXES)}")
     raw = read_bytes(path, max_bytes=max_bytes)
-    text, title = reader(raw, name)
+    text, title = reader(raw, name, max_bytes=max_bytes)
+    if len(text) > max_bytes:  # characters: a decoded text is never shorter in UTF-8 bytes
+        raise DocumentError(f"{name}: its text of {len(text)} characters is over the size limit of "
+                            f"{max_bytes}")
     if not text.strip():
         raise DocumentError(f"{name}: empty: the file holds no text")
     return Document.from_text(text, doc_id=path.stem, path=name, raw=raw, title=title)
@@ -173,6 +209,8 @@ def read_all(paths: Iterable[Path], *, max_bytes: int = MAX_BYTES) -> Iterator[D
             yield read_document(item, max_bytes=max_bytes)
         except DocumentError as error:
             yield Failure(str(item), str(error).removeprefix(f"{item}: "))
+        except MemoryError:  # one file too big to hold: refused, the next one is read
+            yield Failure(str(item), "not enough memory to read it")
         except Exception as error:  # a parser's bug on one odd file must not end the batch
             log.debug("reading %s failed", item, exc_info=True)
             yield Failure(str(item), f"could not be read ({type(error).__name__}: {error})")

@@ -19,7 +19,7 @@ log = logging.getLogger(__name__)
 Parsed = tuple[str, "str | None"]
 
 
-def plain(raw: bytes, path: str) -> Parsed:
+def plain(raw: bytes, path: str, *, max_bytes: int | None = None) -> Parsed:
     """Plain text: the decoded content, unchanged.
 
     >>> plain("签约覆盖率50.28%".encode("utf-16"), "x.txt")
@@ -34,7 +34,7 @@ _ATX_H1 = regex.compile(r"^#[ \t]+(?P<title>[^\n]+?)[ \t#]*$", regex.MULTILINE)
 _TITLE_REACH = 2000
 
 
-def markdown(raw: bytes, path: str) -> Parsed:
+def markdown(raw: bytes, path: str, *, max_bytes: int | None = None) -> Parsed:
     """Markdown: the decoded content, unchanged; the title from front matter or the first `# `.
 
     >>> markdown("\\n# 2022 年深化医药卫生体制改革工作方案\\n\\n正文".encode(), "x.md")[1]
@@ -59,7 +59,7 @@ _CELL_MARK = "\x1f"  # stands for a tab until whitespace is collapsed
 _HTML_SPACE = regex.compile(r"[ \t\n\r\f]+")
 
 
-def html(raw: bytes, path: str) -> Parsed:
+def html(raw: bytes, path: str, *, max_bytes: int | None = None) -> Parsed:
     """A web page: the text a browser shows, one block a line, table cells tab-separated.
 
     >>> html("<title>医改</title><p>基层诊疗占比<b>56.32%</b></p><p>重庆市</p>".encode(), "x.html")
@@ -132,15 +132,21 @@ def _wide(char: str) -> bool:
     return bool(char) and unicodedata.east_asian_width(char) in ("W", "F", "H")
 
 
-def docx(raw: bytes, path: str) -> Parsed:
+def docx(raw: bytes, path: str, *, max_bytes: int | None = None) -> Parsed:
     """A Word file: paragraphs and tables in document order, a table row a line with its cells
-    tab-separated (a merged cell once); the title from the document's properties."""
+    tab-separated (a merged cell once); the title from the document's properties.
+
+    A package whose members would expand past `max_bytes` (each, or together) is refused
+    before anything is expanded: a 1 MB file of 265 MB of XML is a decompression bomb.
+    """
     import docx as python_docx
     from docx.table import Table
 
     if not raw.startswith(b"PK\x03\x04"):
         kind = "an old binary Word .doc file" if raw.startswith(b"\xd0\xcf\x11\xe0") else "not a zip package"
         raise DocumentError(f"{path}: not a Word .docx file ({kind})")
+    if max_bytes is not None:
+        check_expansion(raw, path, max_bytes=max_bytes)
     try:
         document = python_docx.Document(io.BytesIO(raw))
     except Exception as error:  # python-docx raises several unrelated types for a bad package
@@ -152,6 +158,27 @@ def docx(raw: bytes, path: str) -> Parsed:
         else:
             lines.append(block.text)
     return "\n".join(lines), document.core_properties.title or None
+
+
+def check_expansion(raw: bytes, path: str, *, max_bytes: int) -> None:
+    """Refuse a zip package whose members declare more than `max_bytes` uncompressed, each or
+    together. Declared sizes are what expanding is held to: Python's zipfile stops a member
+    at its declared size and fails its CRC check, so a member that lies is refused too.
+    """
+    import zipfile
+
+    try:
+        members = zipfile.ZipFile(io.BytesIO(raw)).infolist()
+    except (zipfile.BadZipFile, OSError, ValueError) as error:
+        raise DocumentError(f"{path}: not a readable Word file (BadZipFile: {error})") from None
+    total = 0
+    for member in members:
+        total += member.file_size
+        if member.file_size > max_bytes or total > max_bytes:
+            what = (f"its member {member.filename!r} expands to {member.file_size} bytes"
+                    if member.file_size > max_bytes else f"its members expand to over {total} bytes")
+            raise DocumentError(f"{path}: {what}, over the size limit of {max_bytes} bytes "
+                                f"(a decompression bomb?)")
 
 
 def _table_rows(table) -> list[str]:
@@ -173,7 +200,7 @@ def _table_rows(table) -> list[str]:
     return rows
 
 
-def pdf(raw: bytes, path: str) -> Parsed:
+def pdf(raw: bytes, path: str, *, max_bytes: int | None = None) -> Parsed:
     """A PDF's text layer, page after page; refused when it has none (a scan needs OCR first).
 
     Owner-password PDFs (printing or copying restricted, common for government files) open

@@ -37,13 +37,46 @@ class UnknownExtractorError(ReformFactsError, KeyError):
         return str(self.args[0])
 
 
-class WarehouseBusyError(ReformFactsError):
-    """The DuckDB file stayed locked by another process for longer than the wait allowed."""
-
-
 class WarehouseError(ReformFactsError):
     """The warehouse cannot do what was asked: no database yet, a migration edited after it was
-    applied, a load that breaks the contract, a query DuckDB refuses; the message names the file."""
+    applied, a load that breaks the contract, a query DuckDB refuses; the message names the file.
+    The CLI exits with `exit_code` (docs/cli.md, "Warehouse errors")."""
+
+    exit_code = 2
+
+
+class WarehouseCorruptError(WarehouseError):
+    """The file given as the warehouse is not a DuckDB database (a SQLite file, an empty file) or
+    is damaged (a checksum mismatch, truncated); the message names the file and what is wrong."""
+
+    exit_code = 3
+
+
+class WarehouseBusyError(WarehouseError):
+    """The DuckDB file stayed locked by another process for longer than the wait allowed."""
+
+    exit_code = 4
+
+
+class WarehouseFullError(WarehouseError):
+    """No room to write: the disk (or the file-size limit) is full. The transaction was rolled
+    back; the next load succeeds once there is space again."""
+
+    exit_code = 5
+
+
+class WarehouseAccessError(WarehouseError):
+    """The warehouse file or an output folder cannot be written or read: permission denied, a
+    read-only folder or file system; the message names the path."""
+
+    exit_code = 6
+
+
+class QueryRefusedError(WarehouseError):
+    """A `query` that reaches outside the warehouse or would change it (COPY, EXPORT, ATTACH,
+    file and network reads, extensions, settings, more than one statement) is refused."""
+
+    exit_code = 7
 
 
 class BenchmarkUnavailableError(ReformFactsError):

@@ -89,29 +89,39 @@ def test_the_page_is_strict_html5_and_self_contained(page):
     assert "vegaEmbed" in page and "window.vegaLite" in page  # the charting library is inlined
 
 
-def test_the_browser_holds_every_error_with_its_sentence_and_both_readings(page, known, doc):
+def readings(cell) -> dict[str, str]:
+    """field -> value of a wrong-field row's side; {"": value} for a false positive or a miss."""
+    found = {div.get("data-field"): div.find("span[@class='value']").text
+             for div in cell.findall("div[@class='reading']")}
+    value = cell.find("span[@class='value']")
+    return found or ({} if value is None else {"": value.text})
+
+
+def test_the_browser_holds_every_error_in_one_row_with_its_sentence_and_both_readings(page, known, doc):
     rows = parse(page).findall(".//table[@id='errors']/tbody/tr")
     shown = []
     for row in rows:
         cells = row.findall("td")
         sentence = text_of(cells[4])
         assert sentence.strip("…") in doc.text  # the sentence is the document's
-        predicted, gold = (cell.find("span[@class='value']") for cell in cells[5:7])
         shown.append((row.get("data-extractor"), row.get("data-kind"), row.get("data-doc"),
-                       int(row.get("data-start")), int(row.get("data-end")),
-                       row.get("data-field") or None, cells[4].find("mark").text,
-                       None if predicted is None else predicted.text,
-                       None if gold is None else gold.text))
-    expected = [(result.name, e.kind, e.doc_id, *e.span, e.field, e.text,
-                 None if e.kind == "miss" else report.shown(e.predicted),
-                 None if e.kind == "false_positive" else report.shown(e.gold))
-                for result in known.results for e in result.errors]
-    assert shown == expected
-    assert {(kind, text, field) for _, kind, _, _, _, field, text, _, _ in shown} == {
-        ("false_positive", "5∶3∶2", None), ("miss", "90%", None),
-        ("wrong_field", "70%", "year"), ("wrong_field", "70%", "indicator_strict")}
-    year = next(row for row in shown if row[5] == "year")
-    assert year[7:] == ("2025", "2027")
+                      int(row.get("data-start")), int(row.get("data-end")),
+                      row.get("data-field"), cells[4].find("mark").text,
+                      readings(cells[5]), readings(cells[6])))
+    assert shown == [
+        ("alpha", "false_positive", DOC_ID, *span(doc, "5∶3∶2", "检查化验收入"), "", "5∶3∶2", {"": "5∶3∶2"}, {}),
+        ("alpha", "wrong_field", DOC_ID, *span(doc, "70%", SENTENCE), "indicator_strict year", "70%",
+         {"indicator_strict": "县域内住院量", "year": "2025"}, {"indicator_strict": "县域内住院量占比", "year": "2027"}),
+        ("alpha", "miss", DOC_ID, *span(doc, "90%", SENTENCE), "", "90%", {}, {"": "90%"})]
+    # every record of the scorer is in a row: one row per false positive, miss or wrong pair
+    records = {(e.kind, e.span, e.field) for result in known.results for e in result.errors}
+    assert records == {(kind, (start, end), field or None) for _, kind, _, start, end, fields, *_ in shown
+                       for field in (fields.split() or [""])}
+
+
+def span(doc: Document, text: str, after: str) -> tuple[int, int]:
+    start = doc.text.index(text, doc.text.index(after))
+    return start, start + len(text)
 
 
 def test_the_embedded_figures_are_the_scorers(page, known):
@@ -219,18 +229,131 @@ def test_the_report_command_writes_every_error_of_the_gold_set_evaluation(tmp_pa
     scored = evaluation.run(extractors=["rules"], gold_dir=ROOT / "gold", corpus_dir=ROOT / "corpus",
                             resamples=0)
     rows = parse(output.read_text(encoding="utf-8")).findall(".//table[@id='errors']/tbody/tr")
-    assert len(rows) == sum(len(r.errors) for r in scored.results)
-    assert [row.get("data-extractor") for row in rows] == [
-        r.name for r in scored.results for _ in r.errors]
+    # one row per false positive, per miss and per pair with wrong fields
+    errors = [(r.name, e.kind, e.doc_id, e.span) for r in scored.results for e in r.errors]
+    assert [(row.get("data-extractor"), row.get("data-kind"), row.get("data-doc"),
+             (int(row.get("data-start")), int(row.get("data-end")))) for row in rows] == list(dict.fromkeys(errors))
+    # each row opens its document's view at its claim: a file written beside the report
+    links = {row.findall("td")[1].find("a").get("href") for row in rows}
+    assert {link.partition("#")[0] for link in links} == {
+        f"report-documents/{doc_id}.rules.html" for _, _, doc_id, _ in errors}
+    for link in links:
+        view, _, anchor = link.partition("#")
+        assert f'id="{anchor}"' in (output.parent / view).read_text(encoding="utf-8")
 
 
 def test_the_opening_lines_answer_at_a_glance_and_link_to_the_errors(page):
     items = parse(page).findall(".//ul[@id='glance']/li")
     alpha, beta = ("".join(item.itertext()).split() for item in items)
     assert " ".join(alpha).startswith("alpha: mention F1 0.667, claim F1 0.333; weakest field "
-                                      "indicator (strict) (0.500); errors — false positives: 1, misses: 1, wrong fields: 2")
+                                      "indicator (strict) (0.500); errors — false positives: 1, misses: 1, "
+                                      "claims with wrong fields: 1 (2 fields)")
     assert " ".join(beta).startswith("beta: mention F1 1.000, claim F1 1.000; weakest field")
     links = {a.get("href"): a.text for a in items[0].iter("a")}
     assert links == {"#extractor=alpha&kind=false_positive": "false positives: 1",
                      "#extractor=alpha&kind=miss": "misses: 1",
-                     "#extractor=alpha&kind=wrong_field": "wrong fields: 2"}
+                     "#extractor=alpha&kind=wrong_field": "claims with wrong fields: 1 (2 fields)"}
+
+
+def spec_scales(spec: dict, channel: str) -> list[dict]:
+    """Every scale given on `channel` in a (faceted, layered) Vega-Lite spec."""
+    found = []
+    if isinstance(spec, dict):
+        encoding = spec.get("encoding", {})
+        if isinstance(encoding.get(channel), dict) and "scale" in encoding[channel]:
+            found.append(encoding[channel]["scale"])
+        for value in spec.values():
+            found += spec_scales(value, channel)
+    elif isinstance(spec, list):
+        for value in spec:
+            found += spec_scales(value, channel)
+    return found
+
+
+def test_the_rate_axes_zoom_to_the_values_and_their_intervals(doc):
+    gold, _, beta = known_claims(doc)
+    perfect = [result("beta", beta, gold, doc)]  # every rate 1.0: points bunched at the top
+    for chart in (report.headline_chart(perfect), report.field_chart(perfect)):
+        assert {tuple(scale["domain"]) for scale in spec_scales(chart, "x")} == {(0.9, 1.0)}
+    _, alpha, _ = known_claims(doc)
+    mixed = [result("alpha", alpha, gold, doc), *perfect]
+    (domain,) = {tuple(scale["domain"]) for scale in spec_scales(report.headline_chart(mixed), "x")}
+    shown = [v for r in mixed for m in ("f1", "claim_f1", "precision", "recall")
+             for v in (getattr(r.evaluation.score, m), *r.intervals[m])]
+    assert domain[0] <= min(shown) and max(shown) <= domain[1] and domain[0] > 0
+
+
+def test_one_evaluation_gets_a_dated_axis_around_it_and_each_metric_its_own_mark():
+    import pandas as pd
+
+    history = pd.DataFrame([
+        {"run_id": "r1", "evaluated_at": "2026-12-06 09:30:00+00:00", "extractor": "rules",
+         "extractor_version": "v1", "metric": metric, "value": value, "ci_low": value - 0.02, "ci_high": value + 0.01}
+        for metric, value in (("f1", 0.97), ("claim_f1", 0.96))])
+    spec = report.trend_chart(history)
+    (x,) = {json.dumps(scale, sort_keys=True) for scale in spec_scales(spec, "x")}
+    assert json.loads(x)["domain"] == ["2026-12-05T21:30:00Z", "2026-12-06T21:30:00Z"]
+    shapes = spec_scales(spec, "shape")
+    assert shapes[0]["range"] == ["circle", "square"] and shapes[0]["domain"] == ["mention F1", "claim F1"]
+    (y,) = {json.dumps(scale, sort_keys=True) for scale in spec_scales(spec, "y")}
+    assert json.loads(y)["domain"] == [0.9, 1.0]  # values and intervals, not 0-1
+
+
+LAYOUT_TEXT = ("2023年全市床位使用率为85.2%。\n表1 卫生资源\n| 指标 | 2023年 | 2022年 |\n| --- | --- | --- |\n"
+               "| 床位数(张) | 1200 | 1100 |\n")
+
+
+def test_scores_break_down_by_layout_prose_or_table():
+    doc = Document.from_text(LAYOUT_TEXT, doc_id="900_layout")
+
+    def at(text: str, value: float, unit: str, quantity_type: str) -> Claim:
+        start = LAYOUT_TEXT.index(text)
+        return Claim.at(doc, start, start + len(text), value=value, unit=unit, quantity_type=quantity_type)
+    gold = [at("85.2%", 85.2, "%", "percentage"), at("1200", 1200, "张", "count"), at("1100", 1100, "张", "count")]
+    predicted = [gold[0], gold[1].with_(value=12.0)]  # the table's 1100 missed, its 1200 misread
+    evaluation = scoring.evaluate(predicted, gold)
+    known = Report([ExtractorResult("alpha", "a-1", False, evaluation, {}, scoring.errors(evaluation, {doc.doc_id: doc.text}))],
+                   [doc.doc_id])
+    rows = parse(report.render(known, {doc.doc_id: doc})).findall(".//table[@id='layout-table']/tbody/tr")
+    cells = {row.get("data-key"): {c.get("data-metric"): c.text for c in row.findall("td[@data-metric]")} for row in rows}
+    counts = {row.get("data-key"): [c.text for c in row.findall("td[@class='num']")[:3]] for row in rows}
+    assert counts == {"prose": ["1", "1", "1"], "table": ["2", "1", "1"]}  # gold, predicted, pairs
+    assert cells["prose"]["claim_f1"] == "1.000" and cells["table"]["recall"] == "0.500"
+    assert cells["table"]["claim_f1"] == "0.000"
+
+
+def test_scores_break_down_by_split_and_the_test_splits_errors_stay_sealed(known, doc, tmp_path):
+    gold_dir = tmp_path / "gold"
+    gold_dir.mkdir()
+    (gold_dir / "split.json").write_text(json.dumps({"test": [DOC_ID[:3]]}), encoding="utf-8")
+    for unseal, shown_rows in ((False, 0), (True, 3)):
+        page = report.render(known, {DOC_ID: doc}, gold_dir=gold_dir, unseal=unseal)
+        tree = parse(page)
+        keys = [(row.get("data-extractor"), row.get("data-key"))
+                for row in tree.findall(".//table[@id='split-table']/tbody/tr")]
+        assert keys == [("alpha", "test"), ("beta", "test")]
+        rows = tree.findall(".//table[@id='errors']/tbody/tr")
+        assert len(rows) == shown_rows
+        embedded = island(tree, "report-data")["extractors"][0]["errors"]
+        assert len(embedded) == (4 if unseal else 0)
+        assert (tree.find(".//p[@id='withheld']") is None) == unseal
+    dev = parse(report.render(known, {DOC_ID: doc}))  # the project's split: 001 is a dev document
+    assert [row.get("data-key") for row in dev.findall(".//table[@id='split-table']/tbody/tr")] == ["dev", "dev"]
+
+
+def test_each_error_links_to_the_document_view_written_beside_the_report(known, doc, tmp_path):
+    output = report.write_report(known, tmp_path / "r.html", documents={DOC_ID: doc},
+                                 db_path=tmp_path / "none.duckdb")
+    assert sorted(p.name for p in (tmp_path / "r-documents").iterdir()) == [f"{DOC_ID}.alpha.html"]  # beta: no errors
+    tree = parse(output.read_text(encoding="utf-8"))
+    links = [row.findall("td")[1].find("a").get("href") for row in tree.findall(".//table[@id='errors']/tbody/tr")]
+    seventy = span(doc, "70%", SENTENCE)
+    assert f"r-documents/{DOC_ID}.alpha.html#c{seventy[0]}-{seventy[1]}" in links
+    view = parse((tmp_path / "r-documents" / f"{DOC_ID}.alpha.html").read_text(encoding="utf-8"))
+    detail = view.find(f".//div[@data-id='c{seventy[0]}-{seventy[1]}']")
+    assert detail.get("data-status") == "wrong"
+    assert {row.get("data-field") for row in detail.findall(".//tr[@class='wrong']")} == {"indicator", "year"}
+    back = view.find(".//header//a").get("href")
+    assert back == f"../r.html#extractor=alpha&doc={DOC_ID}"
+    document_links = {a.get("href") for a in tree.findall(".//table[@id='document-table']//a")}
+    assert document_links == {f"r-documents/{DOC_ID}.alpha.html"}

@@ -98,15 +98,59 @@ def test_the_report_opens_offline_without_console_messages_and_draws_every_chart
     labels = {"".join(t.itertext()) for t in holders[0].iter(f"{SVG}text")}
     assert {"0.667", "0.333", "1.000", "precision", "recall", "F1"} <= labels
     rows = dom.findall(".//table[@id='errors']/tbody/tr")
-    assert len(rows) == 4 and all(row.get("hidden") is None for row in rows)
+    assert len(rows) == 3 and all(row.get("hidden") is None for row in rows)
+
+
+def axis_or_legend(holder, label: str):
+    """The SVG group of the chart's axis or legend whose description starts with `label`."""
+    return next(g for g in holder.iter(f"{SVG}g") if (g.get("aria-label") or "").startswith(label))
+
+
+def test_the_trend_has_a_dated_axis_and_a_distinct_mark_per_metric(page, tmp_path):
+    dom, console, _ = open_page(page.as_uri(), tmp_path)
+    assert console == []
+    trend = dom.find(".//div[@data-spec='spec-trend']")
+    axis = axis_or_legend(trend, "X-axis")
+    labels = ["".join(t.itertext()) for t in axis.iter(f"{SVG}text")][:-1]  # the last is the title
+    assert len(labels) >= 2 and len(set(labels)) == len(labels)  # one evaluation day: no repeated label
+    assert all(re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d", label) for label in labels), labels
+    legend = axis_or_legend(trend, "Symbol legend titled 'metric'")
+    assert ["".join(t.itertext()) for t in legend.iter(f"{SVG}text")][:2] == ["mention F1", "claim F1"]
+    symbols = [path for group in legend.iter(f"{SVG}g") if "role-legend-symbol" in (group.get("class") or "")
+               for path in group.findall(f"{SVG}path")]
+    assert len(symbols) == 2
+    (circle, square), (solid, dashed) = ([p.get("d") for p in symbols], [p.get("stroke-dasharray") for p in symbols])
+    assert "A" in circle and "A" not in square and solid != dashed  # a round mark and a square one
 
 
 @pytest.mark.parametrize(("address", "expected"), [
-    ("#kind=miss", 1), ("#extractor=beta", 0), (f"#doc={DOC_ID}&kind=wrong_field&field=year", 1)])
+    ("#kind=miss", 1), ("#extractor=beta", 0), (f"#doc={DOC_ID}&kind=wrong_field&field=year", 1),
+    ("#field=indicator_strict", 1)])  # the row holding year and indicator (strict) matches either
 def test_the_error_filters_work_in_the_browser(page, tmp_path, address, expected):
     dom, console, _ = open_page(page.as_uri() + address, tmp_path)
     assert console == []
     rows = dom.findall(".//table[@id='errors']/tbody/tr")
-    assert len(rows) == 4
+    assert len(rows) == 3
     assert len([row for row in rows if row.get("hidden") is None]) == expected
     assert dom.find(".//*[@id='error-count']").text == str(expected)
+
+
+def test_the_document_view_opens_offline_at_the_claim_an_error_links_to(page, tmp_path):
+    report_dom, _, _ = open_page(page.as_uri(), tmp_path)
+    wrong = next(row for row in report_dom.findall(".//table[@id='errors']/tbody/tr")
+                 if row.get("data-kind") == "wrong_field")
+    link = wrong.findall("td")[1].find("a").get("href")
+    view, _, anchor = link.partition("#")
+    dom, console, requests = open_page((page.parent / view).as_uri() + "#" + anchor, tmp_path)
+    assert console == [] and requests == set()
+    shown = [d for d in dom.findall(".//div[@class='detail']") if d.get("hidden") is None]
+    assert [d.get("data-id") for d in shown] == [anchor]
+    assert {row.get("data-field") for row in shown[0].findall(".//tr[@class='wrong']")} == {"year", "indicator"}
+    selected = [m.text for m in dom.findall(".//article[@id='text']/mark") if "selected" in m.get("class", "")]
+    assert selected == ["70%"]
+    assert dom.find(".//p[@id='hint']").get("hidden") is not None
+
+    plain, console, _ = open_page((page.parent / view).as_uri(), tmp_path)  # no claim chosen yet
+    assert console == []
+    assert all(d.get("hidden") is not None for d in plain.findall(".//div[@class='detail']"))
+    assert plain.find(".//p[@id='hint']").get("hidden") is None

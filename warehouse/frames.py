@@ -17,6 +17,7 @@ import pandas as pd
 
 from reform_facts.claim import Document
 from reform_facts.errors import WarehouseError
+from reform_facts.readers.files import shown
 from reform_facts.warehouse.indicators import IndicatorMap
 
 if TYPE_CHECKING:
@@ -118,8 +119,10 @@ def _repeat(results: Sequence[ExtractionResult], attribute: str) -> np.ndarray:
 
 
 def failures_frame(run_id: str, failures: Iterable[object]) -> pd.DataFrame:
-    """The run's unreadable files (readers.Failure: path, reason); the last reason per path kept."""
-    reasons = {failure.path: failure.reason for failure in failures}
+    """The run's unreadable files (readers.Failure: path, reason); the last reason per path kept.
+    Names and reasons are stored as `shown` escapes them: a file name that is not UTF-8 (which
+    DuckDB cannot store) or holds a newline is still recorded, and the run with it."""
+    reasons = {shown(failure.path): shown(failure.reason) for failure in failures}
     return pd.DataFrame([(run_id, path, reason) for path, reason in reasons.items()],
                         columns=["run_id", "path", "reason"], dtype=object)
 

@@ -11,7 +11,8 @@
 5. records the run (parameters, counts, failures) in `runs` and `run_failures`.
 
 Loading the same documents and results again therefore changes nothing but `runs`. Any error
-rolls the whole transaction back, so a crash mid-load leaves the previous state.
+rolls the whole transaction back, so a crash mid-load leaves the previous state; a fault (a full
+disk, a damaged file) ends in one WarehouseError subclass, and the next load starts clean.
 """
 from __future__ import annotations
 
@@ -28,7 +29,7 @@ from reform_facts.claim import Claim, Document
 from reform_facts.errors import WarehouseError
 from reform_facts.warehouse import frames, reference
 from reform_facts.warehouse.indicators import load_canonical
-from reform_facts.warehouse.store import as_utc, connect, utc_now
+from reform_facts.warehouse.store import as_utc, connect, failure, rollback, utc_now
 
 if TYPE_CHECKING:
     from reform_facts.readers import Failure
@@ -99,8 +100,10 @@ def load_run(db_path: Path, *, run_id: str, documents: list[Document], results: 
                        replaced=replaced)
             con.commit()
         except BaseException:
-            con.rollback()
+            rollback(con)
             raise
+    except (duckdb.Error, OSError) as error:  # a full disk, a damaged file: one line, nothing written
+        raise failure(db_path, error, doing=f"loading run {run_id} failed") from error
     finally:
         con.close()
     summary = RunSummary(run_id, len(documents), len(staged["frame_claims"]), len(staged["frame_failures"]),
@@ -222,8 +225,10 @@ def record_evaluation(db_path: Path, *, run_id: str, report: Any, wait_seconds: 
                 FROM staged_metrics""")
             con.commit()
         except BaseException:
-            con.rollback()
+            rollback(con)
             raise
+    except (duckdb.Error, OSError) as error:
+        raise failure(db_path, error, doing=f"recording the evaluation of run {run_id} failed") from error
     finally:
         con.close()
     logger.info("%s: recorded the evaluation of run %s (%d extractors)", db_path, run_id, len(heads))

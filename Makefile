@@ -45,8 +45,9 @@ extract: setup
 evaluate: setup
 	$(VENV)/bin/reform-facts evaluate
 
-# Speed, memory and scale against peers and floors (about 22 minutes; BENCH_ARGS=--quick for a
-# short run). The peers come from pyproject's `bench` extra, held to the lock's versions.
+# Speed and memory against their floors, adversarial inputs, the main flow, Dask and the warehouse
+# (BENCH_ARGS=--quick for a short run, --scale N for a run over N documents; benchmarks/README.md).
+# The peers come from pyproject's `bench` extra, held to the lock's versions.
 $(VENV)/.bench-installed: pyproject.toml requirements.lock | $(VENV)/.installed
 	$(UV) pip install -q --python $(PY) -r pyproject.toml --extra bench -c requirements.lock
 	touch $@

@@ -4,19 +4,21 @@ A peer that finds only money is scored on the money claims of the gold set: gold
 other types are made optional (a prediction paired with one counts on neither side, as the
 contract's scorer does for optional gold), and an extractor is scored on the same group with
 its predictions of those types only, so that the two figures answer the same question.
-Pairing and counting are reform_facts.evaluation.scoring's; the gold set is read here for scoring only.
+Pairing and counting are reform_facts.evaluation.scoring's; the gold set is read here for scoring only,
+its dev split only (the warm-up runs over the dev documents; the test split stays sealed).
 """
 from __future__ import annotations
 
 import math
+from pathlib import Path
 from collections.abc import Iterable, Mapping
 from typing import Any
 
 from benchmarks.peers import ALL_TYPES, MONEY, PERCENTAGES, PEERS
 from reform_facts.evaluation import scoring
-from reform_facts.paths import PROJECT_DIR as ROOT
+from reform_facts.paths import GOLD_DIR
 from reform_facts.claim import Claim, QuantityType
-from reform_facts.gold import load_gold
+from reform_facts.gold import gold_files, load_file
 
 GROUPS: dict[str, frozenset[QuantityType]] = {
     "money": MONEY, "percentages": PERCENTAGES, "all types": ALL_TYPES}
@@ -60,13 +62,13 @@ def claims_of(result: Mapping[str, Any]) -> list[Claim]:
             for record in records]
 
 
-def table(results: Iterable[Mapping[str, Any]], gold_dir=ROOT / "gold") -> list[dict[str, Any]]:
+def table(results: Iterable[Mapping[str, Any]], gold_dir: Path = GOLD_DIR) -> list[dict[str, Any]]:
     """One row per tool that gives spans: its scores on each group it is comparable on.
 
     Extractors and typed peers (the regex floor: its unit gives the type) are scored on every
     group; the other peers on the group of the types they handle, all their spans counted.
     """
-    gold = [claim for claims in load_gold(gold_dir).values() for claim in claims]
+    gold = [claim for path in gold_files(gold_dir, "dev") for claim in load_file(path)]
     rows = []
     for result in results:
         if result.get("status") != "ok":

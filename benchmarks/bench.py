@@ -1,20 +1,20 @@
 """The benchmark harness's one command: `make bench`, or `.venv/bin/python -m benchmarks.bench`.
 
-Sections, in order: the scaled corpus; throughput and peak memory of every extractor, peer
-and floor (each in its own process); accuracy beside speed (from the same processes' warm-up
-on the gold documents); ratios; the main flow cold and warm; the Dask scale-out; the
-warehouse at a million claims. A part the project does not have yet is reported as "not
-available: <why>"; rerunning measures it once it exists. A full run writes
-benchmarks/latest.json and the table of benchmarks/README.md; `--quick` and `--only` runs
-write .cache/bench/partial.json instead, so that the committed figures are always a full run.
-This module is the harness's command line: the table goes to standard output, progress to
-standard error.
+Sections, in order: throughput and peak memory of every extractor, peer and floor over the bench
+corpus (each tool in its own process), with accuracy beside speed (from the same processes'
+warm-up on the dev gold documents) and the ratios; adversarial inputs (time per doubling of the
+input); the main flow cold and warm; Dask with one and two workers; the warehouse at many
+claims; and, with `--scale N` only, a run over N documents beside a run over 100. A part the
+project does not have yet is reported as "not available: <why>". A run of every section writes
+benchmarks/latest.json and the table of benchmarks/README.md; an `--only` run writes
+.cache/bench/partial.json instead. The table goes to standard output, progress to standard error.
 """
 from __future__ import annotations
 
 import argparse
 import json
 import logging
+import shutil
 import sys
 import tempfile
 import time
@@ -22,7 +22,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from benchmarks import accuracy, corpus, endtoend, machine, report, throughput
+from benchmarks import accuracy, adversarial, corpus, endtoend, machine, report, throughput
 from benchmarks.peers import PEERS
 from reform_facts.paths import PROJECT_DIR as ROOT
 
@@ -33,9 +33,11 @@ LATEST = HERE / "latest.json"
 PARTIAL = corpus.CACHE / "partial.json"
 LOGS = corpus.CACHE / "logs"  # the output of each `reform-facts run`, kept for a failed one
 PLANNED_EXTRACTORS = ("rules", "spacy", "hybrid")  # measured when the registry has them
-SECTIONS = ("throughput", "e2e", "scale", "warehouse")
-SCALE_EXTRACTOR = "spacy"
-SCALE_ROUNDS = 3  # runs of each Dask size, in turns: the median of each is reported
+SECTIONS = ("throughput", "adversarial", "e2e", "dask", "warehouse")
+DASK_EXTRACTOR = "spacy"
+DASK_ROUNDS = 3  # runs of each Dask size, in turns: the median of each is reported
+SCALE_BASE = 100  # the run over N documents is set beside a run over this many
+ADVERSARIAL_TIMEOUT_S = {"full": 60.0, "quick": 30.0}
 WAREHOUSE_CLAIMS = {"full": 1_000_000, "quick": 50_000}
 PY = ".venv/bin/python"
 
@@ -66,14 +68,47 @@ def run_e2e(quick: bool) -> dict[str, Any]:
         return endtoend.main_flow(corpus.SOURCE, Path(tmp), LOGS) | {"bench_command": command("e2e", quick)}
 
 
-def run_scale(folder: Path, quick: bool) -> dict[str, Any]:
+def run_adversarial(quick: bool, timeout: float | None) -> dict[str, Any]:
+    limit = timeout or ADVERSARIAL_TIMEOUT_S["quick" if quick else "full"]
+    log.info("adversarial inputs: %s, %s, %d s a call", ", ".join(adversarial.EXTRACTORS),
+             "/".join(f"{f}x" for f in adversarial.FACTORS), limit)
+    return adversarial.measure(adversarial.EXTRACTORS, limit, progress=log.info) | {
+        "bench_command": command("adversarial", quick)}
+
+
+def run_dask(folder: Path, quick: bool) -> dict[str, Any]:
     from reform_facts.extractors import registry
 
-    log.info("scale: %s on a local Dask cluster of 1 and 2 workers", SCALE_EXTRACTOR)
+    log.info("dask: %s on a local Dask cluster of 1 and 2 workers", DASK_EXTRACTOR)
     with tempfile.TemporaryDirectory(prefix="bench-dask-") as tmp:
-        result = endtoend.dask_scale(folder, Path(tmp), LOGS, SCALE_EXTRACTOR, registry.names(),
-                                     rounds=1 if quick else SCALE_ROUNDS)
-    return result | {"bench_command": command("scale", quick)}
+        result = endtoend.dask_scale(folder, Path(tmp), LOGS, DASK_EXTRACTOR, registry.names(),
+                                     rounds=1 if quick else DASK_ROUNDS)
+    return result | {"bench_command": command("dask", quick)}
+
+
+def run_scale(folder: Path, documents: int, extractors: Sequence[str]) -> dict[str, Any]:
+    """A cold run over `documents` copies of the bench corpus beside one over SCALE_BASE copies."""
+    runs = []
+    with tempfile.TemporaryDirectory(prefix="bench-scale-") as tmp:
+        for count in dict.fromkeys([SCALE_BASE, documents]):
+            log.info("scale: `reform-facts run` over %d documents (%s)", count, ", ".join(extractors) or "all extractors")
+            workdir = Path(tmp) / f"run-{count}"
+            copies = corpus.replicate(folder, count, workdir / "documents")
+            run = endtoend.documents_run(copies.folder, workdir, LOGS / f"scale-{count}.log", extractors)
+            run |= {"documents": count, "characters": copies.characters}
+            if run.get("seconds"):
+                run["documents_per_s"] = round(count / run["seconds"], 1)
+            runs.append(run)
+            log.info("  %s s, peak %s MiB (process tree)", run.get("seconds"), run.get("peak_tree_rss_mib"))
+            shutil.rmtree(copies.folder, ignore_errors=True)
+    result: dict[str, Any] = {"status": "ok" if all(r["status"] == "ok" for r in runs) else "failed",
+                              "documents": documents, "extractors": ", ".join(extractors) or "all",
+                              "runs": runs, "bench_command": f"{PY} -m benchmarks.bench --only scale --scale {documents}"}
+    if result["status"] == "ok" and runs[0].get("peak_tree_rss_mib"):
+        result["memory_ratio"] = round(runs[-1]["peak_tree_rss_mib"] / runs[0]["peak_tree_rss_mib"], 3)
+    else:
+        result["reason"] = "; ".join(f"{r['documents']} documents: {r.get('reason')}" for r in runs if r["status"] != "ok")
+    return result
 
 
 def run_warehouse(quick: bool) -> dict[str, Any]:
@@ -95,22 +130,25 @@ def run_warehouse(quick: bool) -> dict[str, Any]:
 
 
 def _wanted(only: list[str] | None) -> tuple[list[str], set[str]]:
-    """The contenders and sections an --only list asks for (everything by default)."""
+    """The contenders and sections an --only list asks for (every section but scale by default)."""
     contenders = [*extractor_names(), *PEERS]
     if not only:
         return contenders, set(SECTIONS)
-    unknown = [item for item in only if item not in contenders and item not in SECTIONS]
+    unknown = [item for item in only if item not in contenders and item not in (*SECTIONS, "scale")]
     if unknown:
         raise SystemExit(f"bench: unknown --only {', '.join(unknown)}; choose from "
-                         f"{', '.join([*SECTIONS, *contenders])}")
+                         f"{', '.join([*SECTIONS, 'scale', *contenders])}")
     picked = [name for name in contenders if name in only or "throughput" in only]
-    return picked, {item for item in only if item in SECTIONS} | ({"throughput"} if picked else set())
+    return picked, {item for item in only if item in (*SECTIONS, "scale")} | ({"throughput"} if picked else set())
 
 
-def run(*, quick: bool, runs: int, only: list[str] | None) -> dict[str, Any]:
+def run(*, quick: bool, runs: int, only: list[str] | None, scale: int | None = None,
+        scale_extractors: Sequence[str] = (), adversarial_timeout: float | None = None) -> dict[str, Any]:
     """Every section asked for; the results as latest.json holds them."""
     started = time.perf_counter()
     names, sections = _wanted(only)
+    if "scale" in sections and not scale:
+        raise SystemExit("bench: the scale section needs --scale N (the number of documents)")
     results: dict[str, Any] = {"quick": quick, "only": only, "machine": machine.describe()}
     scaled = corpus.build(corpus.QUICK_BYTES if quick else corpus.FULL_BYTES)
     results["corpus"] = scaled.to_json()
@@ -119,12 +157,16 @@ def run(*, quick: bool, runs: int, only: list[str] | None) -> dict[str, Any]:
         results["accuracy"] = accuracy.table(measured)
         results["throughput"] = [{k: v for k, v in r.items() if k != "gold_output"} for r in measured]
         results["ratios"] = report.ratios(results["throughput"])
+    if "adversarial" in sections:
+        results["adversarial"] = run_adversarial(quick, adversarial_timeout)
     if "e2e" in sections:
         results["end_to_end"] = run_e2e(quick)
-    if "scale" in sections:
-        results["scale"] = run_scale(scaled.folder, quick)
+    if "dask" in sections:
+        results["dask"] = run_dask(scaled.folder, quick)
     if "warehouse" in sections:
         results["warehouse"] = run_warehouse(quick)
+    if scale:
+        results["scale"] = run_scale(scaled.folder, scale, scale_extractors)
     results["machine"]["load_average_end"] = machine.load_average()
     results["total_s"] = round(time.perf_counter() - started, 1)
     return results
@@ -132,10 +174,17 @@ def run(*, quick: bool, runs: int, only: list[str] | None) -> dict[str, Any]:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.bench", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--quick", action="store_true", help="a 0.5 MiB corpus and 50 000 warehouse claims")
+    parser.add_argument("--quick", action="store_true",
+                        help="a 0.5 MiB corpus, one Dask run per size, 50 000 warehouse claims")
     parser.add_argument("--runs", type=int, default=5, help="timed passes after the warm-up (default 5)")
     parser.add_argument("--only", type=lambda text: text.split(","), metavar="NAME[,NAME]",
-                        help=f"sections ({', '.join(SECTIONS)}) or contenders (extractor or peer names)")
+                        help=f"sections ({', '.join(SECTIONS)}, scale) or contenders (extractor or peer names)")
+    parser.add_argument("--scale", type=int, metavar="N",
+                        help=f"also run `reform-facts run` over N copies of the bench corpus, beside {SCALE_BASE}")
+    parser.add_argument("--scale-extractor", action="append", default=[], metavar="NAME",
+                        help="the extractors of the scale runs (repeatable; default: all, as `reform-facts run`)")
+    parser.add_argument("--adversarial-timeout", type=float, metavar="S",
+                        help="seconds a call on an adversarial input gets (default 60, 30 with --quick)")
     parser.add_argument("--render", action="store_true",
                         help="measure nothing: print latest.json's tables and put them in the README")
     args = parser.parse_args(argv)
@@ -145,16 +194,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         report.update_readme(HERE / "README.md", table)
         print(table)
         return 0
-    results = run(quick=args.quick, runs=args.runs, only=args.only)
-    full = not args.quick and not args.only
-    target = LATEST if full else PARTIAL
+    results = run(quick=args.quick, runs=args.runs, only=args.only, scale=args.scale,
+                  scale_extractors=args.scale_extractor, adversarial_timeout=args.adversarial_timeout)
+    every_section = not args.only
+    target = LATEST if every_section else PARTIAL
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(json.dumps(results, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
     table = report.markdown(results)
-    if full:
+    if every_section:
         report.update_readme(HERE / "README.md", table)
     print(table)
-    print(f"\nwrote {target.relative_to(ROOT)}" + (" and the table of benchmarks/README.md" if full else ""))
+    print(f"\nwrote {target.relative_to(ROOT)}" + (" and the table of benchmarks/README.md" if every_section else ""))
     return 0
 
 

@@ -1,13 +1,13 @@
-"""The main flow end to end (cold, then warm) and its scale-out on Dask, as a user runs them.
+"""The main flow end to end (cold, then warm), its scale-out on Dask, and a run over N documents,
+as a user runs them.
 
 Each run is `reform-facts run` in a child process with its own warehouse file, cache folder
-and PREFECT_HOME (so the ephemeral Prefect database starts empty on a cold run and nothing
-of the developer's own runs is reused). What the run command offers is read from its
-`--help` at run time: a part it does not offer yet is reported as not available.
-Peak memory is the largest resident set of the run's process tree (`wait4`'s ru_maxrss), that
-is of its largest single process; `peak_tree_rss_mib` is the largest sum over the whole tree
-(the run, Prefect's local server, Dask workers) at one moment, sampled every 50 ms; a local
-server kept from an earlier run, no longer in the tree, is counted too.
+and PREFECT_HOME (so Prefect's ephemeral database starts empty on a cold run and nothing of the
+developer's own runs is reused). What the run command offers is read from its `--help` at run
+time: a part it does not offer yet is reported as not available.
+Peak memory is given twice: the largest resident set of one process of the run (`wait4`'s
+ru_maxrss), and `peak_tree_rss_mib`, the largest sum over the whole process tree at one moment,
+sampled every 50 ms: the run, Prefect's ephemeral server (a child of the run) and Dask workers.
 """
 from __future__ import annotations
 
@@ -67,14 +67,14 @@ def shown(command: Sequence[str], env_names: dict[str, str]) -> str:
 
 
 def timed(command: Sequence[str], env: dict[str, str], log: Path) -> dict[str, Any]:
-    """Run a command; its wall time, exit status, peak RSS of its process tree (with the local
-    Prefect server it uses, kept from an earlier run or started by it), last log line."""
+    """Run a command; its wall time, exit status, peak RSS (largest process, and the process tree
+    summed), the time inside the flow, and the run's own line saying what came from the cache."""
     with log.open("w") as out:
         started = time.perf_counter()
         process = subprocess.Popen(list(command), cwd=ROOT, env=env, stdout=out,
                                    stderr=subprocess.STDOUT)
         try:
-            status, usage, tree_rss = _wait(process, RUN_TIMEOUT_S, home=Path(env["PREFECT_HOME"]))
+            status, usage, tree_rss = _wait(process, RUN_TIMEOUT_S)
         except TimeoutError:
             process.kill()
             process.wait()
@@ -85,8 +85,7 @@ def timed(command: Sequence[str], env: dict[str, str], log: Path) -> dict[str, A
               "peak_rss_mib": round(usage.ru_maxrss / 1024, 1),
               "peak_tree_rss_mib": round(tree_rss / 2**20, 1), "log": str(log),
               "flow_s": flow_seconds(output),
-              "cache": next((line.strip() for line in reversed(output.splitlines())
-                             if "from cache" in line), None)}
+              "cache": cache_lines(output)}
     result["status"] = "ok" if status == 0 else "failed"
     if status != 0:
         result["reason"] = f"exit {status}: {why(output)} (log: {log})"
@@ -94,21 +93,38 @@ def timed(command: Sequence[str], env: dict[str, str], log: Path) -> dict[str, A
 
 
 STAMP = re.compile(r"^(\d\d):(\d\d):(\d\d\.\d+) \|")
+TOOK = re.compile(r"^took\s+([\d.]+) s\s*$", re.MULTILINE)
 
 
 def flow_seconds(output: str) -> float | None:
-    """Seconds from the first flow run's start to the last log line, from Prefect's log stamps;
-    the rest of a run's time is starting Python, Prefect and its temporary server.
+    """Seconds inside the flow: the run's own `took` line, else from the first flow run's start to
+    the last log line by Prefect's log stamps; the rest of a run's time is starting Python,
+    Prefect and its temporary server.
 
+    >>> flow_seconds("documents  5 read\\ntook       26.0 s\\n")
+    26.0
     >>> flow_seconds("10:00:01.000 | INFO | x - Beginning flow run 'a'\\n10:00:03.500 | INFO | done")
     2.5
     """
+    took = TOOK.search(output)
+    if took:
+        return float(took[1])
     stamps = [(line, STAMP.match(line)) for line in output.splitlines()]
     times = [(line, int(m[1]) * 3600 + int(m[2]) * 60 + float(m[3])) for line, m in stamps if m]
     begun = next((t for line, t in times if "Beginning flow run" in line), None)
     if begun is None:
         return None
     return round((times[-1][1] - begun) % 86400, 2)
+
+
+def cache_lines(output: str) -> str | None:
+    """The run's lines saying how many extractions came from the cache, one per extractor.
+
+    >>> cache_lines("rules      280 claims in 5 documents, 0 from cache\\nspacy      270 claims in 5 documents, 5 from cache")
+    'rules 280 claims in 5 documents, 0 from cache; spacy 270 claims in 5 documents, 5 from cache'
+    """
+    found = [" ".join(line.split()) for line in output.splitlines() if "from cache" in line]
+    return "; ".join(found) or None
 
 
 def why(output: str) -> str:
@@ -128,7 +144,7 @@ def why(output: str) -> str:
     return lines[-1][:300] if lines else "no output"
 
 
-def _wait(process: subprocess.Popen, timeout: float, home: Path | None = None) -> tuple[int, Any, int]:
+def _wait(process: subprocess.Popen, timeout: float) -> tuple[int, Any, int]:
     """wait4 on the child, polled so that a hung run ends at the timeout; also the largest
     resident set, in bytes, of its whole process tree seen at a poll (Prefect's ephemeral server
     is in it)."""
@@ -177,36 +193,23 @@ def tree_rss(root: int, *also: int) -> int:
 def main_flow(corpus: Path, workdir: Path, logs: Path) -> dict[str, Any]:
     """The main flow on `corpus` with every registered extractor: cold, then again warm.
 
-    The flow as the daily extraction runs it: ingest, extract, load. The gold-set evaluation
-    (the weekly flow, which cross-validates the trained extractors) is left out with
-    `--no-evaluate` where the command has it. Each run's output is kept in `logs`.
-    Cold is a new Prefect home and an empty cache: the run starts the local Prefect server
-    (creating its database) and leaves it for the next runs, as `reform-facts run` does by
-    default; warm is the same command again. Then, with that server stopped, the warm run once
-    more keeping no server (`--keep-server 0`: Prefect's temporary server, started and stopped
-    by the run), reported beside it.
+    The flow as the daily extraction runs it: ingest, extract, load (no `--evaluate`). Cold is a
+    new Prefect home and an empty cache; warm is the same command again, every extraction from
+    the cache. Each run's output is kept in `logs`.
     """
     options = run_options()
     reason = missing(options, ["--db", "--cache-dir"])
     if reason:
         return {"status": "not available", "reason": reason}
     command = [cli(), "run", str(corpus), "--db", str(workdir / "reform_facts.warehouse.duckdb"),
-               "--cache-dir", str(workdir / "cache"),
-               *(["--no-evaluate"] if "--no-evaluate" in options else [])]
+               "--cache-dir", str(workdir / "cache")]
     env = isolated_env(workdir)
     logs.mkdir(parents=True, exist_ok=True)
     cold = timed(command, env, logs / "e2e-cold.log")
     warm = timed(command, env, logs / "e2e-warm.log") if cold["status"] == "ok" else None
-    temporary = None
-    if warm and warm["status"] == "ok" and "--keep-server" in options:
-        temporary = timed([*command, "--keep-server", "0"], env, logs / "e2e-warm-temporary-server.log")
     result: dict[str, Any] = {"status": cold["status"], "cold": cold, "warm": warm,
-                              "warm_temporary_server": temporary,
                               "command": shown(command, {"PREFECT_HOME": env["PREFECT_HOME"]})}
     if warm and warm["status"] == "ok":
-        result["warm_over_cold"] = round(warm["seconds"] / cold["seconds"], 3)
-        if temporary and temporary["status"] == "ok":
-            result["warm_temporary_server_over_cold"] = round(temporary["seconds"] / cold["seconds"], 3)
         result["peak_rss_mib"] = max(cold["peak_rss_mib"], warm["peak_rss_mib"])
         result["peak_tree_rss_mib"] = max(cold["peak_tree_rss_mib"], warm["peak_tree_rss_mib"])
     elif cold["status"] != "ok":
@@ -214,6 +217,20 @@ def main_flow(corpus: Path, workdir: Path, logs: Path) -> dict[str, Any]:
     else:
         result["status"], result["reason"] = "failed", f"warm run: {warm and warm.get('reason')}"
     return result
+
+
+def documents_run(folder: Path, workdir: Path, log: Path, extractors: Sequence[str]) -> dict[str, Any]:
+    """One cold `reform-facts run` over every document of `folder` with `extractors` (none: all)."""
+    options = run_options()
+    reason = missing(options, ["--db", "--cache-dir"])
+    if reason:
+        return {"status": "not available", "reason": reason}
+    command = [cli(), "run", str(folder), "--db", str(workdir / "reform_facts.warehouse.duckdb"),
+               "--cache-dir", str(workdir / "cache"),
+               *(part for name in extractors for part in ("--extractor", name))]
+    env = isolated_env(workdir)
+    log.parent.mkdir(parents=True, exist_ok=True)
+    return timed(command, env, log) | {"command": shown(command, {"PREFECT_HOME": env["PREFECT_HOME"]})}
 
 
 def dask_option(options: set[str]) -> str | None:
@@ -226,12 +243,9 @@ def dask_scale(corpus: Path, workdir: Path, logs: Path, extractor: str, known: S
     `rounds` times, the sizes in turns (1, 2, 1, 2, ...); each size's median run is reported.
 
     The runs share one Prefect home whose database is created beforehand, untimed: creating
-    Prefect's database (its migrations, 10 to 15 s of CPU) happens once per installation, the
-    same for any number of workers, and is timed where it belongs, in the cold main-flow run.
-    Each run has its own extraction cache, result storage and reform_facts.warehouse. The sizes run twice:
-    first as `reform-facts run` runs by default, using the local server kept between runs (here
-    started beforehand, untimed, as a user's earlier run leaves it; its start is timed in the
-    cold main-flow run), then each with its own temporary server (`--keep-server 0`).
+    Prefect's database (its migrations) happens once per installation, the same for any number
+    of workers, and is timed where it belongs, in the cold main-flow run. Each run has its own
+    extraction cache, result storage and warehouse.
     """
     if extractor not in known:
         return {"status": "not available",
@@ -250,7 +264,7 @@ def dask_scale(corpus: Path, workdir: Path, logs: Path, extractor: str, known: S
     if prepared["status"] != "ok":
         return {"status": "failed", "reason": f"creating Prefect's database: {prepared.get('reason')}"}
     result: dict[str, Any] = {"status": "ok", "extractor": extractor, "prefect_database_s": prepared["seconds"]}
-    runs = _scale_runs(corpus, workdir, logs, extractor, options, option, workers, home, "", [], rounds)
+    runs = _scale_runs(corpus, workdir, logs, extractor, option, workers, home, rounds)
     first, last = runs[f"{workers[0]}"], runs[f"{workers[-1]}"]
     if len(workers) >= 2 and first["status"] == last["status"] == "ok":
         result["speedup"] = round(first["seconds"] / last["seconds"], 3)
@@ -265,24 +279,22 @@ def dask_scale(corpus: Path, workdir: Path, logs: Path, extractor: str, known: S
     return result
 
 
-def _scale_runs(corpus: Path, workdir: Path, logs: Path, extractor: str, options: set[str], option: str,
-                workers: Sequence[int], home: dict[str, str], label: str, extra: list[str],
-                rounds: int) -> dict[str, Any]:
-    """`rounds` cold runs per cluster size, the sizes in turns, keyed "N" + `label`: each
-    size's median run (by wall-clock time), with every run's times beside it."""
+def _scale_runs(corpus: Path, workdir: Path, logs: Path, extractor: str, option: str,
+                workers: Sequence[int], home: dict[str, str], rounds: int) -> dict[str, Any]:
+    """`rounds` cold runs per cluster size, the sizes in turns, keyed "N": each size's median
+    run (by wall-clock time), with every run's times beside it."""
     done: dict[str, list[dict[str, Any]]] = {}
     for k in range(rounds):
         for count in workers:
-            name = f"{count}{label}"
             where = Path(tempfile.mkdtemp(prefix=f"dask{count}-", dir=workdir))
             command = [cli(), "run", str(corpus), "--extractor", extractor, "--db",
-                       str(where / "reform_facts.warehouse.duckdb"), "--cache-dir", str(where / "cache"), option, str(count),
-                       *(["--no-evaluate"] if "--no-evaluate" in options else []), *extra]
+                       str(where / "reform_facts.warehouse.duckdb"), "--cache-dir", str(where / "cache"),
+                       option, str(count)]
             env = home | {"PREFECT_LOCAL_STORAGE_PATH": str(where / "storage")}
-            log = logs / f"dask-{count}{'-temporary-server' if extra else ''}-{k + 1}.log"
+            log = logs / f"dask-{count}-{k + 1}.log"
             run = timed(command, env, log) | {"command": shown(command, {"PREFECT_HOME": env["PREFECT_HOME"]})}
             run["extract_s"] = subflow_seconds(log.read_text(errors="replace"), "extract-claims")
-            done.setdefault(name, []).append(run)
+            done.setdefault(f"{count}", []).append(run)
     return {name: median_run(found) for name, found in done.items()}
 
 

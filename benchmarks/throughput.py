@@ -1,8 +1,8 @@
 """Throughput and peak memory of the extractors, peers and floors, each in a process of its own.
 
-`measure` does the work in-process: load the tool (untimed), run it over the gold documents
+`measure` does the work in-process: load the tool (untimed), run it over the dev gold documents
 (the warm-up, whose output the accuracy table scores), then time `runs` passes over the
-scaled corpus, one document at a time, and take the median of the wall-clock times (CPU
+bench corpus, one document at a time, and take the median of the wall-clock times (CPU
 times are kept beside them: on a shared machine they show the tool's own work).
 `interleaved` does the same for many tools at once, each in a fresh Python process with one
 BLAS/OpenMP thread, so that no tool shares memory, caches or imports with another, and takes
@@ -214,7 +214,7 @@ def serve(name: str, folder: Path, out: Path) -> int:
     input `pass` (one timed pass, answered with its wall-clock seconds) or `done` (write the
     result to `out`, answer `done`, exit)."""
     try:
-        session = Session(name, corpus.load(folder), corpus.load(corpus.SOURCE))
+        session = Session(name, corpus.load(folder), corpus.dev_documents())
     except BenchmarkUnavailableError as error:
         out.write_text(json.dumps(unavailable(name, str(error)), ensure_ascii=False), encoding="utf-8")
         return 0
@@ -241,7 +241,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.serve:
         return serve(args.name, args.corpus, args.out)
     try:
-        result = measure(args.name, corpus.load(args.corpus), corpus.load(corpus.SOURCE), args.runs)
+        result = measure(args.name, corpus.load(args.corpus), corpus.dev_documents(), args.runs)
     except BenchmarkUnavailableError as error:
         result = unavailable(args.name, str(error))
     args.out.write_text(json.dumps(result, ensure_ascii=False), encoding="utf-8")

@@ -148,7 +148,8 @@ class DocumentContext(YearLookups):
         self.layout = layout
         self.stated = stated
         self._main: dict[str, Region | None] = {}
-        self.scope = ScopeFinder(layout, resolver.narrow_names, resolver.wide_names)
+        self.scope = ScopeFinder(layout, resolver.narrow_names, resolver.wide_names,
+                                 window=resolver.book.context.wide_window)
         # what the scopes wider than the span's sentence say, per place (see ScopeFinder.wide)
         self._chain_cache: dict[tuple, object] = {}
         self._cues = resolver.kind_cues.ranking(self.text)

@@ -6,6 +6,9 @@ import unicodedata
 import cn2an
 
 _CN_LEADING_UNIT = ("十", "百", "千")
+# what may stand inside a number without changing it: line breaks of conversion, thousands
+# separators (NFKC has made thin and no-break spaces plain spaces)
+_SEPARATORS = frozenset("\n, ")
 
 
 def is_chinese_numeral(text: str) -> bool:
@@ -29,8 +32,11 @@ def parse_number(text: str, scale: float = 1.0) -> float:
     96.5
     >>> parse_number("百", 10000)
     1000000.0
+    >>> parse_number("7\u202f721.4", 10000), parse_number("12\u200b34")
+    (77214000.0, 1234.0)
     """
-    cleaned = unicodedata.normalize("NFKC", text).replace("\n", "").replace(",", "")
+    cleaned = "".join(ch for ch in unicodedata.normalize("NFKC", text)
+                      if ch not in _SEPARATORS and unicodedata.category(ch) not in ("Cf", "Mn"))
     if is_chinese_numeral(cleaned):
         if cleaned.startswith(_CN_LEADING_UNIT):
             cleaned = "一" + cleaned  # cn2an reads 一百 but not 百

@@ -108,7 +108,11 @@ class QuantityFinder:
         for match in self.quantity.finditer(text):
             if taken and any(s < match.end() and match.start() < e for s, e in taken):
                 continue
-            yield self._resolve(text, match, seen)
+            try:
+                resolved = self._resolve(text, match, seen)
+            except ValueError:  # a run of numerals that is no number (三千三六二): never a claim
+                resolved = Rejection(match.start(), match.end(), "numbers.unreadable", "not a number")
+            yield resolved
         for match in self.bare_scale.finditer(text):
             yield Quantity(match.start(), match.end(), _number(seen, match.group("n1")), None, "个",
                            QuantityType.COUNT, self._comparator(text, match.start(), match.end(), ""),
@@ -236,9 +240,10 @@ def _in_sentence(seen: dict, rule_id: str, pattern: regex.Pattern[str], text: st
     return found
 
 
-def _sentence_bounds(text: str, start: int, end: int) -> tuple[int, int]:
+def _sentence_bounds(text: str, start: int, end: int, window: int = 400) -> tuple[int, int]:
     """From the end of the previous sentence to the end of this one: 。！？, a line break, or
-    the brackets that set injected text apart (【微信扫一扫】).
+    the brackets that set injected text apart (【微信扫一扫】); at most `window` characters each
+    way (a sentence of thousands of figures must not be read again for each).
 
     One search each way, stopping at the nearest mark (a search per mark would run to the
     text's ends for the marks it does not hold).
@@ -246,9 +251,10 @@ def _sentence_bounds(text: str, start: int, end: int) -> tuple[int, int]:
     >>> _sentence_bounds("扫一扫。领取888元红包！再见", 8, 12)
     (4, 13)
     """
-    before = _SENTENCE_MARK_BACK.search(text, 0, start)
-    after = _SENTENCE_MARK.search(text, end)
-    return (before.start() + 1 if before else 0), (after.start() + 1 if after else len(text))
+    lo, hi = max(0, start - window), min(len(text), end + window)
+    before = _SENTENCE_MARK_BACK.search(text, lo, start)
+    after = _SENTENCE_MARK.search(text, end, hi)
+    return (before.start() + 1 if before else lo), (after.start() + 1 if after else hi)
 
 
 _AROUND = ("before", "after", "span", "sentence")

@@ -59,13 +59,14 @@ class RuleExtractor:
     def table_claim(self, doc: Document, cell: CellClaim) -> Claim:
         line_start = doc.text.rfind("\n", 0, cell.start) + 1
         line_end = doc.text.find("\n", cell.end)
+        line_end = line_end if line_end >= 0 else len(doc.text)
         return Claim(
             doc_id=doc.doc_id, start=cell.start, end=cell.end, text=doc.text[cell.start:cell.end],
             value=cell.value, value_max=None, unit=cell.unit, quantity_type=cell.quantity_type,
             comparator=cell.comparator, indicator=cell.indicator,
             region=cell.region.name if cell.region else None, region_code=cell.region.code if cell.region else None,
             year=cell.year, kind=cell.kind, extractor=self.name, confidence=0.8,
-            sentence=doc.text[line_start:line_end if line_end >= 0 else len(doc.text)].strip(), rule_id=cell.rule_id,
+            sentence=bounded(doc.text, line_start, line_end, cell.start, cell.end), rule_id=cell.rule_id,
         )
 
     def claim(self, doc: Document, ctx: DocumentContext, q: Quantity) -> Claim:
@@ -81,8 +82,26 @@ class RuleExtractor:
             comparator=q.comparator, indicator=doc.text[span[0]:span[1]] if span else None,
             region=region.name if region else None, region_code=region.code if region else None,
             year=year, kind=kind, extractor=self.name, confidence=q.confidence,
-            sentence=doc.text[sentence.start:sentence.end].strip(), rule_id=q.rule_id,
+            sentence=bounded(doc.text, sentence.start, sentence.end, q.start, q.end), rule_id=q.rule_id,
         )
+
+
+# A claim carries its sentence for readers of the output; a sentence longer than this is cut to
+# a window around the figure, so that output grows with the input, not with its square.
+SENTENCE_CHARS = 240
+
+
+def bounded(text: str, lo: int, hi: int, start: int, end: int) -> str:
+    """The sentence text[lo:hi] of the figure text[start:end], cut to SENTENCE_CHARS around it.
+
+    >>> len(bounded("甲" * 1000 + "5%" + "乙" * 1000, 0, 2002, 1000, 1002))
+    240
+    """
+    if hi - lo > SENTENCE_CHARS:
+        half = (SENTENCE_CHARS - (end - start)) // 2
+        lo = max(lo, min(start - half, hi - SENTENCE_CHARS))
+        hi = min(hi, lo + SENTENCE_CHARS)
+    return text[lo:hi].strip()
 
 
 def _table_places(tables: list[Table]) -> list[tuple[int, int]]:

@@ -83,8 +83,9 @@ class ScopeFinder:
     The wide ones depend on the place of the span's start only and are found once per place."""
 
     def __init__(self, layout: Layout, narrow_names: dict[str, tuple[str, ...]],
-                 wide_names: dict[str, list[str]]) -> None:
+                 wide_names: dict[str, list[str]], *, window: int = 8) -> None:
         self.layout = layout
+        self.window = window
         self.narrow_names, self.wide_names = narrow_names, wide_names
         self._wide_cache: dict[tuple, object] = {}
         self._wide_of: dict[tuple, tuple[tuple, Wide]] = {}  # (field, place): what `wide` gives
@@ -138,11 +139,15 @@ class ScopeFinder:
         key = (name, paragraph, heading) if name == "previous_paragraphs" else (name, heading)
         found = self._wide_cache.get(key)
         if found is None:
+            # a fixed window of the nearest: what a figure looks back at is bounded, so time stays
+            # linear in the document (a thousand paragraphs saying 全市 each look at a few)
             if name == "previous_paragraphs":
                 lo, hi = self.layout.previous_range(start)
-                found = self._scopes_of(name, self.layout.opening, len(self.layout.paragraphs)), lo, hi
+                found = (self._scopes_of(name, self.layout.opening, len(self.layout.paragraphs)),
+                         max(lo, hi - self.window), hi)
             elif name == "heading":
-                found = self._scopes_of(name, self.layout.headings.__getitem__, len(self.layout.headings)), 0, heading
+                found = (self._scopes_of(name, self.layout.headings.__getitem__, len(self.layout.headings)),
+                         max(0, heading - self.window), heading)
             else:
                 found = [], 0, 0
             self._wide_cache[key] = found

@@ -19,7 +19,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-import regex
 
 from reform_facts.claim import Comparator, Kind, QuantityType
 from reform_facts.divisions import Region
@@ -29,6 +28,7 @@ from reform_facts.tables import EMPTY_CELL, Cell, Table
 
 YEAR = re.compile(r"((?:19|20)\d\d)\s*年?")
 BRACKET = re.compile(r"[（(]([^（）()]{1,16})[)）]\s*$")
+SPACES = re.compile(r"\s+")
 PINYIN = re.compile(r"[（(][a-zāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜü ]+[)）]")
 COMPARATORS = {"≥": Comparator.GE, "≤": Comparator.LE, ">": Comparator.GT, "<": Comparator.LT, "＞": Comparator.GT,
                "＜": Comparator.LT, "约": Comparator.APPROX, "左右": Comparator.APPROX, "以上": Comparator.GE,
@@ -41,6 +41,19 @@ class Unit:
     unit: str
     quantity_type: QuantityType
     factor: float = 1.0
+
+
+@dataclass(frozen=True, slots=True)
+class Column:
+    """What a column's headers say, read once per table."""
+
+    heads: list[str]        # its labels, top down, spaces and pinyin debris removed
+    change: bool            # a change column (增减, 比上年)
+    percent: bool           # whose change is a percentage (增长(%), 增速)
+    unit: Unit | None       # the unit its labels state (床位数(万张))
+    measure: str | None     # what it measures, verbatim from the document
+    year: int | None
+    target: bool
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,6 +102,7 @@ class TableReader:
                 if self._column_is(table, c, self.words.index_headers) or _running_numbers(table, c)}
         units_at = next((c for c in range(self._width(table)) if self._column_is(table, c, self.words.unit_headers)), None)
         years = {c: self._column_year(table, c, base_year) for c in range(self._width(table))}
+        columns = [self._column(text, table, c, years) for c in range(self._width(table))]
         found = []
         carried: Unit | None = None  # a parent row's unit, which its sub-rows (医院 under 总诊疗人次(亿人次)) keep
         for r, row in enumerate(table.rows):
@@ -103,7 +117,7 @@ class TableReader:
             for c, cell in enumerate(row):
                 if c in skip or c == label_at or c == units_at or cell.figure is None or _is_year_cell(cell, table, c):
                     continue
-                claim = self._cell(text, table, cell, c, label, own, row, units_at, years, base_year,
+                claim = self._cell(text, table, cell, columns[c], label, own, base_year,
                                    row_region or title_region, row_region is not None, carried)
                 if claim is not None:
                     found.append(claim)
@@ -129,18 +143,25 @@ class TableReader:
 
     # --- one cell ------------------------------------------------------------------------
 
-    def _cell(self, text: str, table: Table, cell: Cell, c: int, label: str, own: str, row: list[Cell], units_at: int | None,
-              years: dict[int, int | None], base_year: int | None, region: Region | None,
-              region_row: bool, row_unit: Unit | None) -> CellClaim | None:
+    def _column(self, text: str, table: Table, c: int, years: dict[int, int | None]) -> Column:
+        heads = [self._plain(h) for h in table.column_labels(c)]
+        joined = "".join(heads)  # 每千人口医疗卫生 over 机构床位数(张): a rate
+        return Column(
+            heads=heads,
+            change=any(w in joined for w in self.words.change_words),
+            percent=any(w in joined for w in self.words.percent_change_words),
+            unit=next((u for h in reversed(heads) if (u := self._bracket(h, joined)) is not None), None),
+            measure=self._column_measure(text, table.column_cells(c)),
+            year=years.get(c),
+            target=self._is_target(heads, years.get(c), years))
+
+    def _cell(self, text: str, table: Table, cell: Cell, column: Column, label: str, own: str,
+              base_year: int | None, region: Region | None, region_row: bool, row_unit: Unit | None) -> CellClaim | None:
         match = cell.figure
         figure = match.group("figure")
         start = cell.start + match.start("figure")
         end = start + len(figure)
-        heads = [self._plain(h) for h in table.column_labels(c)]
-        change = any(w in h for h in heads for w in self.words.change_words)
-        unit = self._unit_of(figure, heads, row_unit, change, label, table)
-        if unit is None:
-            return None
+        unit = self._unit_of(figure, column, row_unit, label, table)
         number = figure.translate(FULL_WIDTH).replace(",", "").rstrip("%％‰ ").strip()
         if unit.quantity_type is QuantityType.RATIO:
             value = None
@@ -151,38 +172,35 @@ class TableReader:
                 return None
         before, after = match.group("before").strip(), match.group("after").strip()
         comparator = COMPARATORS.get(before) or COMPARATORS.get(after) or Comparator.EQ
-        kind = Kind.TARGET if self._is_target(heads, years.get(c), years) else Kind.ACTUAL
         return CellClaim(start, end, value, unit.unit, unit.quantity_type, comparator,
-                         self._indicator(text, table, c, label, own, region_row), region,
-                         years.get(c) or _year(label) or base_year, kind, f"table.{table.form}")
+                         self._indicator(text, table, column, label, own, region_row), region,
+                         column.year or _year(label) or base_year,
+                         Kind.TARGET if column.target else Kind.ACTUAL, f"table.{table.form}")
 
     def _raw_label(self, row: list[Cell], units_at: int | None, column: int) -> str:
         return " ".join(cell.text for c, cell in enumerate(row[:column]) if c != units_at and cell.figure is None)
 
     # --- units ---------------------------------------------------------------------------
 
-    def _unit_of(self, figure: str, heads: list[str], row_unit: Unit | None, change: bool, label: str,
-                 table: Table) -> Unit | None:
+    def _unit_of(self, figure: str, column: Column, row_unit: Unit | None, label: str, table: Table) -> Unit:
         if re.search(r"[:：∶]", figure):
             return Unit("ratio", QuantityType.RATIO)
         if figure.rstrip().endswith(("%", "％")):
             return Unit("%", QuantityType.PERCENTAGE)
         if figure.rstrip().endswith("‰"):
             return Unit("‰", QuantityType.RATE)
-        joined = "".join(heads)  # 每千人口医疗卫生 over 机构床位数(张): a rate
-        head_unit = next((u for h in reversed(heads) if (u := self._bracket(h, joined)) is not None), None)
-        if change:
-            percent = any(w in h for h in heads for w in self.words.percent_change_words)
+        head_unit, context = column.unit, label + "".join(column.heads)
+        if column.change:
+            percent = column.percent
             if percent or (head_unit is not None and head_unit.quantity_type is QuantityType.PERCENTAGE):
                 if row_unit is not None and row_unit.quantity_type is QuantityType.PERCENTAGE and not percent:
                     return Unit("pp", QuantityType.PERCENTAGE_POINT)
                 return Unit("%", QuantityType.PERCENTAGE)
             if row_unit is not None and row_unit.quantity_type is QuantityType.PERCENTAGE:
                 return Unit("pp", QuantityType.PERCENTAGE_POINT)
-            return row_unit or head_unit or self._line_unit(table, label + joined) or self._title_unit(table)
         # nothing states a unit: a count, as the guideline has it for a noun without classifier
-        return (row_unit or head_unit or self._line_unit(table, label + joined) or self._title_unit(table)
-                or self._noun_unit(label + "".join(heads)) or Unit("个", QuantityType.COUNT))
+        return (row_unit or head_unit or self._line_unit(table, context) or self._title_unit(table)
+                or self._noun_unit(context) or Unit("个", QuantityType.COUNT))
 
     def _noun_unit(self, words: str) -> Unit | None:
         """The unit a measure's noun implies (诊疗人次 → 人次, 卫生人员 → 人, 床位 → 张)."""
@@ -259,10 +277,9 @@ class TableReader:
         known = [y for y in years.values() if y is not None]
         return year is not None and len(set(known)) >= 2 and year - min(known) >= 3
 
-    def _indicator(self, text: str, table: Table, column: int, label: str, own: str, region_row: bool) -> str | None:
+    def _indicator(self, text: str, table: Table, column: Column, label: str, own: str, region_row: bool) -> str | None:
         """The row's label; the column's where rows are regions, institutions, years or a bare total."""
-        heads = table.column_cells(column)
-        measure = self._column_measure(text, heads)
+        measure = column.measure
         bare = BRACKET.sub("", label)
         total = bool(self.total_label.search(label)) and not self.total_label.sub("", label).strip("、 ")
         by_column = region_row or total or _is_year_label(label) or (
@@ -309,7 +326,7 @@ class TableReader:
 
     def _clean(self, label: str) -> str:
         label = PINYIN.sub("", label)
-        label = regex.sub(r"\s+", "", label)
+        label = SPACES.sub("", label)
         label = self.row_marker.sub("", label)
         bracket = BRACKET.search(label)
         if bracket and (self._parse_unit(bracket.group(1), label) is not None or YEAR.search(bracket.group(1))):
@@ -317,7 +334,7 @@ class TableReader:
         return label.strip("：: ")
 
     def _plain(self, head: str) -> str:
-        return regex.sub(r"\s+", "", PINYIN.sub("", head)).lstrip("#＃")
+        return SPACES.sub("", PINYIN.sub("", head)).lstrip("#＃")
 
 
 def _year(text: str) -> int | None:

@@ -39,14 +39,17 @@ class Extracted:
 
 
 class Extraction:
-    """The extraction results of one run, one row per pair, and the pairs that failed."""
+    """The extraction results of one run, one row per pair, the pairs that failed, and warnings
+    (a damaged cache entry that was recomputed: the run went on, but the user should know)."""
 
-    __slots__ = ("results", "rows", "failures")
+    __slots__ = ("results", "rows", "failures", "warnings")
 
-    def __init__(self, results: list, rows: list[Extracted], failures: list[Failure]) -> None:
+    def __init__(self, results: list, rows: list[Extracted], failures: list[Failure],
+                 warnings: list[str] | None = None) -> None:
         self.results = results  # reform_facts.warehouse.load.ExtractionResult, one per row
         self.rows = rows
         self.failures = failures
+        self.warnings = warnings or []
 
     @property
     def cached(self) -> int:
@@ -78,13 +81,15 @@ class Batch:
 
 @dataclass(frozen=True, slots=True)
 class Outcome:
-    """What became of one document of a batch: its result (cached or not), or why it failed."""
+    """What became of one document of a batch: its result (cached or not), or why it failed;
+    `warning` when its cache entry was damaged and the result was computed again."""
 
     doc_id: str
     extractor: str
     result: Any = None  # reform_facts.warehouse.load.ExtractionResult, None when the extraction failed
     cached: bool = False
     error: str | None = None
+    warning: str | None = None
 
 
 # Batches shrink down to this many documents: below it a task's own cost (its states reported to

@@ -1,21 +1,90 @@
-"""The `reform-facts` command. The only module that prints, with cli_annotate.py (its `annotate`)."""
+"""The `reform-facts` command. The only module that prints, with cli_annotate.py (its `annotate`).
+
+Each command's exit statuses are in `EXIT_CODES`: its `--help` shows them and docs/cli.md
+lists them (a test keeps the two the same).
+"""
 from __future__ import annotations
 
 import argparse
 import json
 import os
 import sys
-from collections.abc import Sequence
+import threading
+import time
+from collections.abc import Hashable, Iterator, Sequence
+from importlib import metadata
 from pathlib import Path
+from typing import Any, TextIO
 
 from reform_facts import paths
 
-from reform_facts.pipeline import cli_annotate
-from reform_facts.claim import CONTRACT_FIELDS, EXTRACTOR_FIELDS
+from reform_facts.pipeline import cli_annotate, progress
+from reform_facts.claim import CONTRACT_FIELDS, EXTRACTOR_FIELDS, Document
 from reform_facts.errors import ReformFactsError
-from reform_facts.readers import MAX_BYTES, Failure, read_all
+from reform_facts.readers import MAX_BYTES, Failure, expand_paths
 
 PROGRESS_MIN_FILES = 5
+DESCRIPTION = """Numeric claims from Chinese health-reform documents: extract them, load them into a DuckDB
+warehouse, score the extractors on the gold set. `reform-facts COMMAND --help` tells more."""
+
+_USAGE = "refused, one line on standard error says why: a bad option or value, an unknown extractor"
+# The warehouse's faults (reform_facts.errors, each error's exit_code), for the commands that open it.
+WAREHOUSE_EXITS: dict[int, str] = {
+    3: "the warehouse file is not a DuckDB database, or is damaged",
+    4: "the warehouse stayed locked by another process for longer than the wait",
+    5: "no room to write (disk full): nothing was written, the next run succeeds once there is room",
+    6: "permission denied: the warehouse or an output folder cannot be read or written",
+}
+# Per command: exit status -> what it means. Shown by `--help` and listed in docs/cli.md.
+EXIT_CODES: dict[str, dict[int, str]] = {
+    "extract": {0: "every file was read", 1: "a file was refused (named on standard error); "
+                "the others were printed", 2: _USAGE},
+    "run": {0: "every file was read, extracted and loaded", 1: "a file or an extraction failed (named on "
+            "standard error); the others were loaded", 2: _USAGE + ", a broken warehouse", **WAREHOUSE_EXITS},
+    "evaluate": {0: "scored", 2: _USAGE + ", --errors on the sealed test split without --unseal"},
+    "validate-gold": {0: "no problem found", 1: "problems found, one a line on standard error", 2: _USAGE},
+    "agreement": {0: "compared", 2: _USAGE},
+    "fetch-model": {0: "the model is in place", 2: _USAGE + ", a model that cannot be obtained"},
+    "train": {0: "the pipelines are trained", 2: _USAGE},
+    "report": {0: "the report was written", 2: _USAGE, **WAREHOUSE_EXITS},
+    "query": {0: "the rows were written", 2: _USAGE + ", SQL DuckDB refuses, no warehouse yet", **WAREHOUSE_EXITS,
+              7: "the SQL reaches outside the warehouse or would change it (COPY, ATTACH, file reads, ...)"},
+    "export": {0: "every table and view was written", 2: _USAGE + ", no warehouse yet", **WAREHOUSE_EXITS},
+    "annotate": {0: "written", 1: "export: a file was refused (named on standard error), the others "
+                 "written; import: problems found (on standard error), nothing written", 2: _USAGE},
+    "show": {0: "the page was written", 2: _USAGE + ", a document or gold claims that "
+             "cannot be had"},
+}
+
+
+def _epilog(command: str) -> str:
+    codes = EXIT_CODES[command]
+    return "exit status:\n" + "\n".join(f"  {code}  {text}" for code, text in codes.items())
+
+
+def _command(sub, name: str, **options: Any) -> argparse.ArgumentParser:
+    """A subcommand whose --help ends with its exit statuses."""
+    return sub.add_parser(name, epilog=_epilog(name), formatter_class=argparse.RawDescriptionHelpFormatter,
+                          **options)
+
+
+def version_text() -> str:
+    """The package's version and each registered extractor's (`registry.version`: no model is loaded)."""
+    from reform_facts.extractors import registry
+
+    lines = [f"reform-facts {metadata.version('reform-facts')}"]
+    lines += [f"  {name:<8} {registry.version(name)}" for name in registry.names()]
+    return "\n".join(lines)
+
+
+class _Version(argparse.Action):
+    def __init__(self, option_strings: list[str], dest: str, **kwargs: Any) -> None:
+        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS,
+                         help="print the package's version and each extractor's, then exit")
+
+    def __call__(self, parser, namespace, values, option_string=None) -> None:
+        print(version_text())
+        parser.exit()
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -25,30 +94,47 @@ def main(argv: Sequence[str] | None = None) -> int:
         return args.command(args)
     except ReformFactsError as error:
         print(f"reform-facts: {error}", file=sys.stderr)
-        return 2
+        return getattr(error, "exit_code", 2)  # the warehouse's faults have their own (docs/cli.md)
     except BrokenPipeError:  # output piped into `head`: not an error of ours
         sys.stderr.close()
         return 0
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="reform-facts", description=__doc__)
+    return _parsers()[0]
+
+
+def command_parsers() -> dict[str, argparse.ArgumentParser]:
+    """Each command's parser, by name (what a test walks to check the help of every option)."""
+    return dict(_parsers()[1].choices)
+
+
+def _parsers() -> tuple[argparse.ArgumentParser, Any]:
+    parser = argparse.ArgumentParser(prog="reform-facts", description=DESCRIPTION)
+    parser.add_argument("--version", action=_Version)
     sub = parser.add_subparsers(required=True, metavar="COMMAND")
 
-    extract = sub.add_parser("extract", help="print the numeric claims of files as JSON lines")
-    extract.add_argument("paths", nargs="+", type=Path, metavar="PATH")
-    extract.add_argument("--extractor", default="rules", help="extractor name (default: rules)")
-    extract.add_argument("--max-bytes", type=int, default=MAX_BYTES,
+    extract = _command(sub, "extract", help="print the numeric claims of files as JSON lines")
+    extract.add_argument("paths", nargs="+", type=Path, metavar="PATH",
+                         help="files (.txt .md .html .docx .pdf) and folders; - reads plain text from "
+                         "standard input (read first)")
+    extract.add_argument("--extractor", default="rules", metavar="NAME", help="extractor name (default: rules)")
+    extract.add_argument("--doc-id", default="stdin", metavar="ID",
+                         help="the document id of what `-` reads (default: stdin)")
+    extract.add_argument("--max-bytes", type=int, default=MAX_BYTES, metavar="N",
                          help=f"refuse files larger than this many bytes (default {MAX_BYTES}, 20 MiB)")
     extract.set_defaults(command=cmd_extract)
 
-    run = sub.add_parser("run", help="the main job: the Prefect main flow (read, extract, load the "
-                         "warehouse, score on the gold set)")
-    run.add_argument("paths", nargs="*", type=Path, default=[paths.CORPUS_DIR], metavar="PATH")
+    run = _command(sub, "run", help="the main job: the Prefect main flow (read, extract, load the "
+                   "warehouse; score on the gold set with --evaluate)")
+    run.add_argument("paths", nargs="*", type=Path, default=[paths.CORPUS_DIR], metavar="PATH",
+                     help="files and folders to read (default: corpus/)")
     run.add_argument("--extractor", action="append", dest="extractors", metavar="NAME",
                      help="extractor to run (repeatable; default: all)")
-    run.add_argument("--db", type=Path, help="the DuckDB warehouse (default: warehouse/reform_facts.duckdb)")
-    run.add_argument("--cache-dir", type=Path, help="cached extraction results (default: .cache/prefect)")
+    run.add_argument("--db", type=Path, metavar="FILE",
+                     help="the DuckDB warehouse (default: warehouse/reform_facts.duckdb)")
+    run.add_argument("--cache-dir", type=Path, metavar="DIR",
+                     help="cached extraction results (default: .cache/extractions)")
     run.add_argument("--task-runner", choices=["threads", "dask"],
                      help="where extraction tasks run (default: threads; dask when a Dask option is given)")
     where = run.add_mutually_exclusive_group()
@@ -56,42 +142,58 @@ def _parser() -> argparse.ArgumentParser:
     where.add_argument("--dask-workers", type=int, metavar="N", help="a local Dask cluster of N worker processes")
     run.add_argument("--evaluate", action="store_true",
                      help="then score the extractors on the gold set and record the scores in the warehouse")
+    run.add_argument("--report", type=Path, metavar="FILE",
+                     help="with --evaluate (implied): also write the HTML evaluation report to FILE")
+    shown = run.add_mutually_exclusive_group()
+    shown.add_argument("--verbose", action="store_true",
+                       help="also show Prefect's log lines (always in the run's log in Prefect)")
+    shown.add_argument("--quiet", action="store_true",
+                       help="no progress bars and no summary: failures and warnings only")
+    run.add_argument("--json", action="store_true",
+                     help="print the summary as one JSON object on standard output")
     run.set_defaults(command=cmd_run)
 
-    evaluate = sub.add_parser("evaluate", help="score extractors against the gold set")
+    evaluate = _command(sub, "evaluate", help="score extractors against the gold set")
     evaluate.add_argument("--extractor", action="append", dest="extractors", metavar="NAME",
                           help="extractor to score (repeatable; default: all)")
-    evaluate.add_argument("--gold", type=Path, default=paths.GOLD_DIR)
-    evaluate.add_argument("--corpus", type=Path, default=paths.CORPUS_DIR)
+    evaluate.add_argument("--gold", type=Path, default=paths.GOLD_DIR, metavar="DIR",
+                          help="the gold set (default: gold/)")
+    evaluate.add_argument("--corpus", type=Path, default=paths.CORPUS_DIR, metavar="DIR",
+                          help="where the bundled gold documents are (default: corpus/)")
     evaluate.add_argument("--errors", action="store_true", help="list every error with its sentence")
     evaluate.add_argument("--json", action="store_true", help="print the results as JSON")
-    evaluate.add_argument("--bootstrap", type=int, default=1000, help="bootstrap resamples (0: none)")
+    evaluate.add_argument("--bootstrap", type=int, default=1000, metavar="N", help="bootstrap resamples (0: none)")
     evaluate.add_argument("--split", choices=["dev", "test"], default="dev",
                           help="which gold documents: dev (default) or the sealed test split (gold/split.json)")
     evaluate.add_argument("--unseal", action="store_true",
                           help="with --split test: also list the test split's errors (not for tuning)")
     evaluate.set_defaults(command=cmd_evaluate)
 
-    validate = sub.add_parser("validate-gold", help="check the gold set against the corpus")
-    validate.add_argument("--gold", type=Path, default=paths.GOLD_DIR)
-    validate.add_argument("--corpus", type=Path, default=paths.CORPUS_DIR)
+    validate = _command(sub, "validate-gold", help="check the gold set against the corpus")
+    validate.add_argument("--gold", type=Path, default=paths.GOLD_DIR, metavar="DIR",
+                          help="the gold set (default: gold/)")
+    validate.add_argument("--corpus", type=Path, default=paths.CORPUS_DIR, metavar="DIR",
+                          help="where the bundled gold documents are (default: corpus/)")
     validate.set_defaults(command=cmd_validate_gold)
 
-    agreement = sub.add_parser("agreement", help="agreement between two labellings of the same documents")
+    agreement = _command(sub, "agreement", help="agreement between two labellings of the same documents")
     agreement.add_argument("first", type=Path, help="gold JSONL file or folder (the reference)")
     agreement.add_argument("second", type=Path, help="the other labelling, same documents")
     agreement.set_defaults(command=cmd_agreement)
 
-    fetch = sub.add_parser("fetch-model", help="obtain and verify the pkuseg segmentation model")
-    fetch.add_argument("--force", action="store_true")
+    fetch = _command(sub, "fetch-model", help="obtain and verify the pkuseg segmentation model")
+    fetch.add_argument("--force", action="store_true", help="obtain it again even when it is in place")
     fetch.set_defaults(command=cmd_fetch_model)
 
-    train = sub.add_parser("train", help="train the spaCy extractor's pipeline on the gold set (first use does it too)")
+    train = _command(sub, "train", help="train the spaCy extractor's pipeline on the gold set (first use does it too)")
     train.add_argument("--folds", action="store_true", help="also the cross-validation folds, one per gold document")
     train.set_defaults(command=cmd_train)
     _add_report_commands(sub)
     _add_warehouse_commands(sub)
-    return parser
+    for name, command in sub.choices.items():  # commands built elsewhere (annotate, show) too
+        if name in EXIT_CODES and not command.epilog:
+            command.epilog, command.formatter_class = _epilog(name), argparse.RawDescriptionHelpFormatter
+    return parser, sub
 
 
 def _add_warehouse_commands(sub) -> None:
@@ -99,36 +201,43 @@ def _add_warehouse_commands(sub) -> None:
     from reform_facts.warehouse.queries import FORMATS
     from reform_facts.warehouse.store import DEFAULT_DB
 
-    query = sub.add_parser("query", help="run read-only SQL on the warehouse (see warehouse/README.md)")
-    query.add_argument("sql", metavar="SQL")
+    query = _command(sub, "query", help="run read-only SQL on the warehouse (see warehouse/README.md)")
+    query.add_argument("sql", metavar="SQL", help="one SELECT statement over the tables and views")
     query.add_argument("--format", choices=FORMATS, default="table",
                        help="table (default; long cells cut), csv, json (one object a line), parquet")
     query.add_argument("--output", type=Path, metavar="FILE", help="write here instead of standard output")
-    query.add_argument("--db", type=Path, default=DEFAULT_DB, metavar="PATH")
+    query.add_argument("--db", type=Path, default=DEFAULT_DB, metavar="PATH",
+                       help="the DuckDB warehouse (default: warehouse/reform_facts.duckdb)")
     query.add_argument("--wait", type=float, default=30.0, metavar="SECONDS",
                        help="how long to wait while a load holds the file (default 30)")
     query.set_defaults(command=cmd_query)
 
-    export = sub.add_parser("export", help="write every warehouse table and view as DIR/NAME.parquet")
-    export.add_argument("directory", type=Path, metavar="DIR")
-    export.add_argument("--db", type=Path, default=DEFAULT_DB, metavar="PATH")
-    export.add_argument("--wait", type=float, default=30.0, metavar="SECONDS")
+    export = _command(sub, "export", help="write every warehouse table and view as DIR/NAME.parquet")
+    export.add_argument("directory", type=Path, metavar="DIR", help="the folder to write into (made if missing)")
+    export.add_argument("--db", type=Path, default=DEFAULT_DB, metavar="PATH",
+                        help="the DuckDB warehouse (default: warehouse/reform_facts.duckdb)")
+    export.add_argument("--wait", type=float, default=30.0, metavar="SECONDS",
+                        help="how long to wait while a load holds the file (default 30)")
     export.set_defaults(command=cmd_export)
 
 
 def _add_report_commands(sub) -> None:
     """`report` (the evaluator's HTML report) and `annotate export|import` (Label Studio)."""
-    report = sub.add_parser("report", help="score extractors and write the HTML evaluation report")
-    report.add_argument("--output", type=Path, default=paths.BUILD_DIR / "report.html")
+    report = _command(sub, "report", help="score extractors and write the HTML evaluation report")
+    report.add_argument("--output", type=Path, default=paths.BUILD_DIR / "report.html", metavar="FILE",
+                        help="where the report goes (default: build/report.html)")
     report.add_argument("--extractor", action="append", dest="extractors", metavar="NAME",
                         help="extractor to score (repeatable; default: all)")
     report.add_argument("--db", type=Path,
                         help="warehouse holding past evaluations (default: warehouse/reform_facts.duckdb)")
-    report.add_argument("--gold", type=Path, default=paths.GOLD_DIR)
-    report.add_argument("--corpus", type=Path, default=paths.CORPUS_DIR)
-    report.add_argument("--bootstrap", type=int, default=1000, help="bootstrap resamples (0: none)")
+    report.add_argument("--gold", type=Path, default=paths.GOLD_DIR, metavar="DIR",
+                        help="the gold set (default: gold/)")
+    report.add_argument("--corpus", type=Path, default=paths.CORPUS_DIR, metavar="DIR",
+                        help="where the bundled gold documents are (default: corpus/)")
+    report.add_argument("--bootstrap", type=int, default=1000, metavar="N", help="bootstrap resamples (0: none)")
     report.set_defaults(command=cmd_report)
     cli_annotate.add_commands(sub)
+    __import__("reform_facts.pipeline.cli_show", fromlist=["add_commands"]).add_commands(sub)  # `show`
 
 
 def _progress(items, *, total: int):
@@ -140,20 +249,31 @@ def _progress(items, *, total: int):
 
 def cmd_extract(args: argparse.Namespace) -> int:
     from reform_facts.extractors import registry
-    from reform_facts.readers import expand_paths
+    from reform_facts.pipeline.reading import read_one, read_stream, refuse_duplicate_ids
 
     extractor = registry.get(args.extractor)
+    from_stdin = any(str(path) == "-" for path in args.paths)
+    if args.doc_id != "stdin" and not from_stdin:
+        raise ReformFactsError("--doc-id names the document read from standard input: give - as a PATH")
     keys = CONTRACT_FIELDS + EXTRACTOR_FIELDS
     # expand once up front: the count drives the progress bar, and files are then read one by one
-    listed = list(expand_paths(args.paths))
+    listed = list(expand_paths(path for path in args.paths if str(path) != "-"))
     failures: list[Failure] = [item for item in listed if isinstance(item, Failure)]
     files = [item for item in listed if not isinstance(item, Failure)]
+
+    def documents() -> Iterator[Document | Failure]:
+        if from_stdin:
+            yield read_stream(sys.stdin.buffer, doc_id=args.doc_id, max_bytes=args.max_bytes)
+        for path in files:
+            yield read_one(str(path), max_bytes=args.max_bytes)
+
     out = sys.stdout
-    for item in _progress(read_all(files, max_bytes=args.max_bytes), total=len(files)):
+    items = refuse_duplicate_ids(documents())  # the same refusal as `run`'s
+    for item in _progress(items, total=len(files) + from_stdin):
         if isinstance(item, Failure):
             failures.append(item)
             continue
-        for claim in extractor(registry.describe(item)):
+        for claim in extractor(item):
             out.write(json.dumps(claim.to_record(keys=keys), ensure_ascii=False) + "\n")
     out.flush()
     for failure in failures:
@@ -161,35 +281,98 @@ def cmd_extract(args: argparse.Namespace) -> int:
     return 1 if failures else 0
 
 
+# Prefect's console handler, set through Prefect's logging settings before Prefect is imported:
+# by default the flows' and tasks' log lines go to the run's log (Prefect's API) only.
+CONSOLE_LOG_LEVEL = "PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL"
+
+
+def _console_log_level(*, verbose: bool, quiet: bool) -> None:
+    """--verbose shows Prefect's INFO lines; otherwise the terminal gets only the progress bars
+    and the summary (a user's own setting of the variable is kept unless --verbose or --quiet)."""
+    if verbose or quiet:
+        os.environ[CONSOLE_LOG_LEVEL] = "INFO" if verbose else "CRITICAL"
+    else:
+        os.environ.setdefault(CONSOLE_LOG_LEVEL, "CRITICAL")
+
+
+class Bars:
+    """A `progress.Listener`: one tqdm bar per stage, each item counted once however often it
+    is reported (a task and its flow may both report it). Drawn only on a terminal."""
+
+    STAGES = {progress.READ: ("read", "doc"), progress.EXTRACT: ("extract", "extraction")}
+
+    def __init__(self, stream: TextIO, *, enabled: bool) -> None:
+        self.stream, self.enabled = stream, enabled
+        self.bars: dict[str, Any] = {}
+        self.seen: dict[str, set[Hashable]] = {}
+        self._lock = threading.Lock()  # tasks report from the thread runner's threads
+
+    def begin(self, stage: str, total: int) -> None:
+        from tqdm import tqdm
+
+        label, unit = self.STAGES.get(stage, (stage, "it"))
+        with self._lock:
+            self.seen[stage] = set()
+            self.bars[stage] = tqdm(total=total, desc=f"{label:<8}", unit=unit, file=self.stream,
+                                    disable=not self.enabled, dynamic_ncols=True)
+
+    def done(self, stage: str, item: Hashable) -> None:
+        with self._lock:
+            if stage in self.bars and item not in self.seen[stage]:
+                self.seen[stage].add(item)
+                self.bars[stage].update(1)
+
+    def close(self) -> None:
+        with self._lock:
+            for bar in self.bars.values():
+                bar.close()
+
+
 def cmd_run(args: argparse.Namespace) -> int:
-    """Run the main flow, print what it loaded.
+    """Run the main flow with a progress bar per stage, then print a summary.
 
     Without PREFECT_API_URL Prefect runs in its ephemeral mode: it starts a temporary server for
     this process and stops it when the process ends. A server the user started
     (`prefect server start`) is used when PREFECT_API_URL names it.
     """
+    started = time.perf_counter()
+    _console_log_level(verbose=args.verbose, quiet=args.quiet)
     # Imported here: Prefect's import costs a second that `extract` and `query` do not need.
+    from reform_facts.pipeline import summary
     from reform_facts.pipeline.flows import reform_facts_pipeline
 
     if args.task_runner == "dask" and not (args.dask_address or args.dask_workers):
         args.dask_workers = os.cpu_count() or 1
     elif args.task_runner == "threads" and (args.dask_address or args.dask_workers):
         raise ReformFactsError("--dask-address and --dask-workers need --task-runner dask")
-    state = reform_facts_pipeline(
-        paths=[str(p.resolve()) for p in args.paths], extractors=args.extractors,
-        db=str(args.db.resolve()) if args.db else None, evaluate_gold=args.evaluate,
-        dask_address=args.dask_address, dask_workers=args.dask_workers,
-        cache_dir=str(args.cache_dir.resolve()) if args.cache_dir else None, return_state=True)
+    report = str(args.report.resolve()) if args.report else None
+    bars = Bars(sys.stderr, enabled=sys.stderr.isatty() and not args.quiet)
+    try:
+        with progress.reporting_to(bars):
+            state = reform_facts_pipeline(
+                paths=[str(p.resolve()) for p in args.paths], extractors=args.extractors,
+                db=str(args.db.resolve()) if args.db else None, evaluate_gold=args.evaluate or bool(report),
+                dask_address=args.dask_address, dask_workers=args.dask_workers, report=report,
+                cache_dir=str(args.cache_dir.resolve()) if args.cache_dir else None, return_state=True)
+    finally:
+        bars.close()
     outcome = state.result(raise_on_failure=False)
     if isinstance(outcome, BaseException):
         raise outcome
-    for row in sorted(outcome.rows, key=lambda r: (r.doc_id, r.extractor)):
-        print(f"{row.doc_id}  {row.extractor:<8} {row.claims:>5} claims{'  (cached)' if row.cached else ''}")
-    cached = sum(row.cached for row in outcome.rows)
-    print(f"loaded {outcome.claims} claims into {outcome.db} (run {outcome.run_id}; "
-          f"{cached} of {len(outcome.rows)} extractions from cache)")
-    if outcome.report is not None:
-        print(outcome.report.table())
+    record = summary.run_record(
+        run_id=outcome.run_id, db=str(outcome.db), documents=outcome.documents, rows=outcome.rows,
+        failures=outcome.failures, warnings=list(outcome.warnings), seconds=time.perf_counter() - started,
+        evaluation=outcome.report.to_json() if outcome.report is not None else None,
+        report=report if outcome.report is not None else None)
+    if args.json:
+        print(json.dumps(record, ensure_ascii=False, indent=2))
+    elif not args.quiet:
+        print("\n".join(summary.run_lines(record)))
+        if outcome.report is not None:
+            print(outcome.report.table())
+    sys.stdout.flush()
+    for warning in outcome.warnings:
+        print(f"reform-facts: warning: {warning}", file=sys.stderr)
     for failure in outcome.failures:
         print(f"reform-facts: {failure}", file=sys.stderr)
     return 1 if outcome.failures else 0
@@ -273,10 +456,10 @@ def cmd_query(args: argparse.Namespace) -> int:
         if args.output is None:
             print("reform-facts: --format parquet needs --output FILE", file=sys.stderr)
             return 2
-        count = queries.query_to_parquet(args.db, args.sql, args.output, wait_seconds=args.wait)
+        count = queries.query_to_parquet(args.db, args.sql, args.output, wait_seconds=args.wait, on_wait=_say)
         print(f"wrote {count} rows to {args.output}", file=sys.stderr)
         return 0
-    rows = queries.query(args.db, args.sql, wait_seconds=args.wait)
+    rows = queries.query(args.db, args.sql, wait_seconds=args.wait, on_wait=_say)
     render = {"table": queries.as_table, "csv": queries.as_csv, "json": queries.as_json_lines}[args.format]
     text = render(rows)
     if args.format == "table":
@@ -284,8 +467,7 @@ def cmd_query(args: argparse.Namespace) -> int:
     if args.output is None:
         sys.stdout.write(text)
     else:
-        args.output.parent.mkdir(parents=True, exist_ok=True)
-        args.output.write_text(text, encoding="utf-8")
+        queries.write_output(args.output, text)
         print(f"wrote {len(rows.rows)} rows to {args.output}", file=sys.stderr)
     return 0
 
@@ -293,9 +475,14 @@ def cmd_query(args: argparse.Namespace) -> int:
 def cmd_export(args: argparse.Namespace) -> int:
     from reform_facts.warehouse.queries import export
 
-    for name, count in export(args.db, args.directory, wait_seconds=args.wait).items():
+    for name, count in export(args.db, args.directory, wait_seconds=args.wait, on_wait=_say).items():
         print(f"{args.directory / (name + '.parquet')}  {count} rows")
     return 0
+
+
+def _say(message: str) -> None:
+    """A note on standard error while a command goes on (the warehouse waits for a lock)."""
+    print(f"reform-facts: {message}", file=sys.stderr, flush=True)
 
 
 def console() -> int:

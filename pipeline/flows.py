@@ -18,9 +18,9 @@ from prefect.runtime import flow_run
 from prefect.states import Completed, Failed, State
 
 from reform_facts.extractors import registry
-from reform_facts.pipeline import artifacts, caching, runners
+from reform_facts.pipeline import artifacts, caching, progress, runners
 from reform_facts.pipeline.batches import Batch, Corpus, Extracted, Extraction, Outcome, merge_failures, plan
-from reform_facts.pipeline.reading import read_files
+from reform_facts.pipeline.reading import read_files, refuse_duplicate_ids
 from reform_facts.pipeline.tasks import extract_batch, load_warehouse, record, score
 from reform_facts import paths
 from reform_facts.readers import Failure, expand_paths
@@ -55,20 +55,16 @@ def extractor_names(extractors: list[str] | None) -> list[str]:
 @flow(name="ingest-corpus")
 def ingest(paths: list[str]) -> Corpus:
     """Read every supported file under `paths` (`reading.read_files`); a file that fails is
-    recorded, not fatal."""
+    recorded, not fatal, and so is a second file of the same document id (`extract` the same)."""
     logger = get_run_logger()
     listed = list(expand_paths([resolve(p) for p in paths]))
     failures = [item for item in listed if isinstance(item, Failure)]
     files = [str(path) for path in listed if not isinstance(path, Failure)]
-    documents, seen = [], {}
-    for path, read in zip(files, read_files(files)):
-        if isinstance(read, Failure):
-            failures.append(read)
-        elif read.doc_id in seen:  # doc_id is the file stem: a.txt and a.md would collide
-            failures.append(Failure(path, f"same document id {read.doc_id!r} as {seen[read.doc_id]}"))
-        else:
-            seen[read.doc_id] = path
-            documents.append(read)
+    progress.begin(progress.READ, len(files))
+    documents = []
+    for path, read in zip(files, refuse_duplicate_ids(read_files(files))):
+        (failures if isinstance(read, Failure) else documents).append(read)
+        progress.done(progress.READ, path)
     for failure in failures:
         logger.error("could not read %s", failure)
     logger.info("read %d documents; %d files failed", len(documents), len(failures))
@@ -86,9 +82,11 @@ def extract(corpus: Corpus, extractors: list[str], cache_dir: str | None = None)
     logger = get_run_logger()
     runner = FlowRunContext.get().task_runner
     batches = plan(corpus.documents, extractors, runners.slots(runner))
+    progress.begin(progress.EXTRACT, len(corpus.documents) * len(extractors))
     with runners.api_for_workers():
         outcomes = _run_batches(batches, cache_dir)
     results, rows, failures = [], [], []
+    warnings = [outcome.warning for outcome in outcomes.values() if outcome.warning]
     for doc in corpus.documents:
         for name in extractors:
             outcome = outcomes[doc.doc_id, name]
@@ -99,7 +97,7 @@ def extract(corpus: Corpus, extractors: list[str], cache_dir: str | None = None)
             results.append(outcome.result)
             rows.append(Extracted(doc.doc_id, name, outcome.result.version, len(outcome.result.claims),
                                   cached=outcome.cached))
-    extraction = Extraction(results, rows, failures)
+    extraction = Extraction(results, rows, failures, warnings)
     logger.info("%d extractions in %d tasks: %d from cache, %d computed, %d failed", len(outcomes), len(batches),
                 extraction.cached, len(rows) - extraction.cached, len(failures))
     artifacts.publish_claims(rows, description=f"Claims per document and extractor, run {flow_run.get_id()}")
@@ -123,6 +121,8 @@ def _run_batches(batches: list[Batch], cache_dir: str | None) -> dict[tuple[str,
             done = error
         if not isinstance(done, BaseException):
             outcomes.update(((outcome.doc_id, outcome.extractor), outcome) for outcome in done)
+            for outcome in done:  # tasks on other processes (Dask) cannot report on their own
+                progress.done(progress.EXTRACT, (outcome.doc_id, outcome.extractor))
         elif len(batch) > 1:
             get_run_logger().warning("%s failed as a whole (%s: %s): again one document a task", batch,
                                      type(done).__name__, done)
@@ -131,6 +131,7 @@ def _run_batches(batches: list[Batch], cache_dir: str | None) -> dict[tuple[str,
             doc = batch.documents[0]
             outcomes[doc.doc_id, batch.extractor] = Outcome(doc.doc_id, batch.extractor,
                                                              error=f"{type(done).__name__}: {done}")
+            progress.done(progress.EXTRACT, (doc.doc_id, batch.extractor))
     return outcomes | (_run_batches(again, cache_dir) if again else {})
 
 
@@ -143,22 +144,26 @@ def load(db: str, corpus: Corpus, extraction: Extraction, run_id: str, started_a
 
 @flow(name="evaluate-extractors")
 def evaluate(extractors: list[str] | None = None, gold: str = "gold", corpus: str = "corpus",
-             db: str | None = None, resamples: int = 200, run_id: str | None = None) -> Any:
-    """Score the extractors on the gold set, publish the score table, store it in the reform_facts.warehouse."""
-    from reform_facts.evaluation.report import write_report  # altair and pandas: only a run that evaluates needs them
-
+             db: str | None = None, resamples: int = 200, run_id: str | None = None,
+             report: str | None = None) -> Any:
+    """Score the extractors on the gold set, publish the score table, store it in the warehouse;
+    write the HTML report to `report` only when it is given (and link it from the run)."""
     names = extractor_names(extractors)
-    report = score(names, str(resolve(gold)), str(resolve(corpus)), resamples)
+    scored = score(names, str(resolve(gold)), str(resolve(corpus)), resamples)
     run_id = run_id or str(flow_run.get_id())
-    artifacts.publish_scores(report.to_json(), description=f"Scores on the gold set, run {run_id}")
+    artifacts.publish_scores(scored.to_json(), description=f"Scores on the gold set, run {run_id}")
     db_path = resolve(db) if db else default_db()
-    record(str(db_path), run_id, report)
-    html = write_report(report, paths.BUILD_DIR / "reports" / f"evaluation-{run_id}.html",
-                        corpus_dir=resolve(corpus), db_path=Path(db_path))
-    create_link_artifact(key="evaluation-report", link=html.as_uri(), link_text=html.name,
-                         description=f"Evaluation report of run {run_id}: charts and every error")
-    get_run_logger().info("scores on the gold set:\n%s\nreport: %s", report.table(), html)
-    return report
+    record(str(db_path), run_id, scored)
+    get_run_logger().info("scores on the gold set:\n%s", scored.table())
+    if report:
+        # altair and pandas: only a run that writes a report needs them
+        from reform_facts.evaluation.report import write_report
+
+        html = write_report(scored, resolve(report), corpus_dir=resolve(corpus), db_path=Path(db_path))
+        create_link_artifact(key="evaluation-report", link=html.as_uri(), link_text=html.name,
+                             description=f"Evaluation report of run {run_id}: charts and every error")
+        get_run_logger().info("report: %s", html)
+    return scored
 
 
 @dataclass(frozen=True)
@@ -171,6 +176,8 @@ class RunOutcome:
     rows: list[Extracted]
     failures: list[Failure]
     report: Any = None  # reform_facts.evaluation.evaluate.Report when the run evaluated
+    documents: int = 0  # documents read (some may have failed every extractor)
+    warnings: tuple[str, ...] = ()  # damaged cache entries, recomputed
 
     @property
     def claims(self) -> int:
@@ -189,8 +196,9 @@ class RunOutcome:
 def reform_facts_pipeline(paths: list[str] | None = None, extractors: list[str] | None = None,
                           db: str | None = None, evaluate_gold: bool = False, gold: str = "gold",
                           dask_address: str | None = None, dask_workers: int | None = None,
-                          cache_dir: str | None = None) -> State:
-    """The main flow: ingest `paths` (default corpus/), extract, load the warehouse, optionally evaluate.
+                          cache_dir: str | None = None, report: str | None = None) -> State:
+    """The main flow: ingest `paths` (default corpus/), extract, load the warehouse, optionally
+    evaluate (`evaluate_gold`, writing the HTML report to `report` when it is given).
 
     Ends Completed, or Failed when any file or extraction failed: the others are loaded all the
     same, and the message names each failed file and the reason. The state's data is a `RunOutcome`.
@@ -207,11 +215,12 @@ def reform_facts_pipeline(paths: list[str] | None = None, extractors: list[str] 
     extract_flow = extract.with_options(task_runner=runner) if runner else extract
     extraction = extract_flow(corpus, names, parameters["cache_dir"])
     summary = load(str(database), corpus, extraction, run_id, started_at, parameters)
-    report = None
+    scored = None
     if evaluate_gold and any(resolve(gold).glob("*.jsonl")):
-        report = evaluate(names, gold=gold, db=str(database), run_id=run_id)
+        scored = evaluate(names, gold=gold, db=str(database), run_id=run_id, report=report)
     failures = merge_failures([*corpus.failures, *extraction.failures])
-    outcome = RunOutcome(run_id, database, summary, extraction.rows, failures, report)
+    outcome = RunOutcome(run_id, database, summary, extraction.rows, failures, scored,
+                         documents=len(corpus.documents), warnings=tuple(extraction.warnings))
     return (Failed if failures else Completed)(message=outcome.message(), data=outcome)
 
 

@@ -17,7 +17,8 @@ from prefect.client.schemas.objects import TaskRun
 from prefect.runtime import task_run
 from prefect.states import State
 
-from reform_facts.pipeline import caching
+from reform_facts.extractors import registry
+from reform_facts.pipeline import caching, progress
 from reform_facts.pipeline.batches import Batch, Corpus, Extraction, Outcome, merge_failures
 from reform_facts.claim import Document
 from reform_facts.errors import WarehouseBusyError
@@ -45,27 +46,36 @@ def extract_batch(batch: Batch, cache_dir: str | None = None) -> list[Outcome]:
     is read from it, and the extractor is only built for a document that is not.
     """
     logger = get_run_logger()
-    store = caching.result_store(cache_dir)
-    outcomes = [_extract_one(store, batch.extractor, document, logger) for document in batch.documents]
+    cache = caching.ResultCache(cache_dir)
+    outcomes = []
+    for document in batch.documents:
+        outcomes.append(_extract_one(cache, batch.extractor, document, logger))
+        progress.done(progress.EXTRACT, (document.doc_id, batch.extractor))
     cached = sum(outcome.cached for outcome in outcomes)
     failed = sum(outcome.error is not None for outcome in outcomes)
     logger.info("%s: %d extracted, %d from cache, %d failed", batch, len(outcomes) - cached - failed, cached, failed)
     return outcomes
 
 
-def _extract_one(store: Any, extractor: str, document: Document, logger: Any) -> Outcome:
+def _extract_one(cache: caching.ResultCache, extractor: str, document: Document, logger: Any) -> Outcome:
     from reform_facts.warehouse.load import ExtractionResult
 
     try:
         key = caching.extraction_key(document, extractor)
-        if store.exists(key):
+        version = registry.version(extractor)
+        found = cache.read(key, document, extractor=extractor, version=version)
+        if found.claims is not None:
             logger.info("reusing the cached extraction of %s with %s", document.doc_id, extractor)
-            return Outcome(document.doc_id, extractor, store.read(key).result, cached=True)
+            return Outcome(document.doc_id, extractor, ExtractionResult(document.doc_id, extractor, version,
+                                                                         found.claims), cached=True)
+        if found.damage:
+            logger.warning("%s; extracting %s again", found.damage, document.doc_id)
         built = caching.extractor(extractor)
         logger.info("extracting %s with %s %s (not cached)", document.doc_id, extractor, built.version)
         result = ExtractionResult(document.doc_id, extractor, built.version, _one_at_a_time(built, document))
-        store.write(result, key=key)
-        return Outcome(document.doc_id, extractor, result)
+        cache.write(key, result.claims, extractor=extractor, version=version)
+        warning = f"{found.damage}; extracted again" if found.damage else None
+        return Outcome(document.doc_id, extractor, result, warning=warning)
     except Exception as error:  # noqa: BLE001 - any error of one document is that document's failure
         return Outcome(document.doc_id, extractor, error=f"{type(error).__name__}: {error}")
 

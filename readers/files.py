@@ -23,6 +23,7 @@ log = logging.getLogger(__name__)
 
 SUFFIXES = (".txt", ".md", ".html", ".htm", ".docx", ".pdf")
 MAX_BYTES = 20 * 1024 * 1024
+MAX_LINE_CHARS = 200_000  # a million digits on one line is no document: refused, not left to run
 # Inside folders: hidden files (.DS_Store, macOS ._x.pdf companions) and Word's lock files
 # (~$x.docx) are not documents. A file named on the command line is always read.
 _SKIPPED_PREFIXES = (".", "~$")
@@ -101,6 +102,10 @@ def read_document(path: Path, *, max_bytes: int = MAX_BYTES) -> Document:
                             f"{max_bytes}")
     if not text.strip():
         raise DocumentError(f"{name}: empty: the file holds no text")
+    longest = max(map(len, text.split("\n")))
+    if longest > MAX_LINE_CHARS:  # a guard: the extractors' searches are bounded by lines and sentences
+        raise DocumentError(f"{name}: a line of {longest} characters, over the limit of {MAX_LINE_CHARS}: "
+                            "not prose or a table (break it into lines)")
     return Document.from_text(text, doc_id=path.stem, path=name, raw=raw, title=title)
 
 

@@ -145,6 +145,7 @@ class ContextFile(Strict):
     heading: str
     speaker: str
     dateline: str
+    wide_window: int
     years: YearsRule
 
 

@@ -39,6 +39,8 @@ _RULE_ROW = re.compile(r"^[\s|:：\-—=+]*$")
 _RULE_LINE = re.compile(r"^[\s\-—─━=_]*[\-—─━=_]{3,}[\s\-—─━=_]*$|^\S*\s+[─━]{3,}[\s─━]*$")
 UNIT_LINE = re.compile(r"^[（(]?\s*单位\s*[：:]")
 CELL_LINE_MAX = 24  # longer lines are prose, not a cell of a flattened table
+MAX_COLUMNS = 13  # of a flattened table, label column included
+MAX_TITLE_LINES = 8  # short lines before a flattened table's header cells
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,9 +90,22 @@ def find_tables(text: str) -> list[Table]:
     """Every table of `text`, in order."""
     lines = list(_lines(text))
     tables: list[Table] = []
+    finders = (_pipe_or_tab, _aligned, _cell_per_line)
+    # A finder that read a run of lines and found no table there is not asked again inside that
+    # run: each line is read a bounded number of times, and time stays linear in the text.
+    blocked = [0] * len(finders)
     k = 0
     while k < len(lines):
-        found = _pipe_or_tab(text, lines, k) or _aligned(text, lines, k) or _cell_per_line(text, lines, k)
+        found = None
+        for f, finder in enumerate(finders):
+            if blocked[f] > k:
+                continue
+            result = finder(text, lines, k)
+            if isinstance(result, _Miss):
+                blocked[f] = result.end
+            elif result is not None:
+                found = result
+                break
         if found is None:
             k += 1
             continue
@@ -107,6 +122,13 @@ def find_tables(text: str) -> list[Table]:
 
 
 # --- lines and cells -----------------------------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class _Miss:
+    """A finder read lines k .. end - 1 as one run of its form, and no table is there."""
+
+    end: int
+
 
 def _lines(text: str) -> Iterator[tuple[int, str]]:
     start = 0
@@ -155,7 +177,7 @@ def _row_kind(line: str) -> str | None:
     return None
 
 
-def _pipe_or_tab(text: str, lines: list[tuple[int, str]], k: int) -> tuple[Table, int] | None:
+def _pipe_or_tab(text: str, lines: list[tuple[int, str]], k: int) -> tuple[Table, int] | _Miss | None:
     form = _row_kind(lines[k][1])
     if form is None:
         return None
@@ -177,7 +199,7 @@ def _pipe_or_tab(text: str, lines: list[tuple[int, str]], k: int) -> tuple[Table
             rows.append(cells)
         end += 1
     if not any(any(_is_figure(c) for c in row[1:]) for row in rows):
-        return None
+        return _Miss(end)
     table = Table(form, lines[k][0], lines[end - 1][0] + len(lines[end - 1][1]))
     _headers_and_rows(table, rows)
     return table, end
@@ -225,7 +247,7 @@ def _aligned_cells(text: str, start: int, line: str) -> list[Cell] | None:
     return cells if len(cells) >= 2 else None
 
 
-def _aligned(text: str, lines: list[tuple[int, str]], k: int) -> tuple[Table, int] | None:
+def _aligned(text: str, lines: list[tuple[int, str]], k: int) -> tuple[Table, int] | _Miss | None:
     """Rows of cells separated by runs of two or more spaces; at least two rows with figures.
     Header lines above them (fewer cells, or none a figure) are matched to the data columns
     by where they stand in the line."""
@@ -251,7 +273,7 @@ def _aligned(text: str, lines: list[tuple[int, str]], k: int) -> tuple[Table, in
         end += 1
     data = [i for i, (_s, _l, cells) in enumerate(block) if any(_is_figure(c) for c in cells[1:])]
     if len(data) < 2:
-        return None
+        return _Miss(end)
     width = max(len(block[i][2]) for i in data)
     centres = _column_centres([block[i] for i in data if len(block[i][2]) == width], width)
     table = Table("aligned", block[0][0], block[-1][0] + len(block[-1][1]))
@@ -359,7 +381,7 @@ def _cell_line(line: str) -> str | None:
     return stripped
 
 
-def _cell_per_line(text: str, lines: list[tuple[int, str]], k: int) -> tuple[Table, int] | None:
+def _cell_per_line(text: str, lines: list[tuple[int, str]], k: int) -> tuple[Table, int] | _Miss | None:
     """A run of short lines, header cells first, then each row's label and values."""
     run: list[Cell] = []
     end = k
@@ -370,7 +392,7 @@ def _cell_per_line(text: str, lines: list[tuple[int, str]], k: int) -> tuple[Tab
         end += 1
     figures = sum(_is_figure(c) for c in run)
     if len(run) < 6 or figures < 3:
-        return None
+        return _Miss(end)
     header = 0
     while header < len(run) and not _is_value(run[header]):
         header += 1
@@ -379,8 +401,8 @@ def _cell_per_line(text: str, lines: list[tuple[int, str]], k: int) -> tuple[Tab
     # before the first value are title lines, the header cells, then the first row's label and
     # any text cells of it (a unit column): every split is tried.
     best: tuple[tuple[int, bool, int], int, int, int] | None = None
-    for skip in range(header):
-        for labels in range(header - skip, 0, -1):
+    for skip in range(min(header, MAX_TITLE_LINES + 1)):
+        for labels in range(min(header - skip, MAX_COLUMNS), 0, -1):
             for columns in (labels, labels + 1):
                 if columns < 2:
                     continue
@@ -392,7 +414,7 @@ def _cell_per_line(text: str, lines: list[tuple[int, str]], k: int) -> tuple[Tab
                 if chunks and good >= max(1, len(chunks) - 1) and (best is None or score > best[0]):
                     best = (score, columns, labels, skip)
     if best is None:
-        return None
+        return _Miss(end)
     _score, columns, labels, skip = best
     run = run[skip:]
     heads = run[:labels]

@@ -342,3 +342,12 @@ def test_text_longer_than_the_limit_is_refused(tmp_path, monkeypatch):
     monkeypatch.setitem(files._READERS, ".txt", lambda raw, name, max_bytes: ("医" * (max_bytes + 1), None))
     with pytest.raises(DocumentError, match="its text of 1025 characters is over the size limit of 1024"):
         read_document(path, max_bytes=1024)
+
+
+def test_a_line_of_a_million_digits_is_refused_and_the_next_file_read(tmp_path):
+    from reform_facts.readers import read_all
+
+    (tmp_path / "a_digits.txt").write_text("1" * 1_000_000, encoding="utf-8")
+    (tmp_path / "b_plan.txt").write_text("全市基层诊疗量占比达65%以上", encoding="utf-8")
+    items = list(read_all(sorted(tmp_path.iterdir())))
+    assert "a line of 1000000 characters" in str(items[0]) and items[1].text.startswith("全市")

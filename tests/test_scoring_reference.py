@@ -9,7 +9,9 @@ import pytest
 from reform_facts.evaluation import scoring
 
 from reform_facts.paths import PROJECT_DIR as ROOT
-from reform_facts.gold import load_gold
+from reform_facts.extractors import registry
+from reform_facts.gold import document_path, load_gold, split_of
+from reform_facts.readers import read_document
 
 
 def reference_scores(predicted, gold):
@@ -44,10 +46,13 @@ def reference_scores(predicted, gold):
 
 
 @pytest.fixture(scope="module")
-def data(rules, corpus_docs):
-    gold = [c for claims in load_gold(ROOT / "gold").values() for c in claims]
-    predicted = [c for doc in corpus_docs for c in rules(doc)]
-    return predicted, gold
+def data(rules):
+    """The rules' claims and the gold claims of the whole dev split (37 documents, tables and prose)."""
+    gold = {doc_id: claims for doc_id, claims in load_gold(ROOT / "gold").items()
+            if split_of(doc_id, ROOT / "gold") == "dev"}
+    docs = [registry.describe(read_document(document_path(doc_id, gold_dir=ROOT / "gold", corpus_dir=ROOT / "corpus")))
+            for doc_id in sorted(gold)]
+    return [c for doc in docs for c in rules(doc)], [c for claims in gold.values() for c in claims]
 
 
 def test_scorer_agrees_with_reference(data):

@@ -180,20 +180,21 @@ def test_every_claim_keeps_its_contract_fields_and_rule(loaded, corpus_results):
 def test_a_changed_indicator_list_recodes_stored_claims(loaded, corpus_docs, corpus_results, tmp_path, monkeypatch):
     from reform_facts.warehouse.indicators import CANONICAL_FILE
 
-    phrase = "出生人口"
+    phrase = "医疗服务项目"  # a phrase of the corpus that no canonical indicator covers
     assert rows(loaded, "SELECT count(*) FROM claims WHERE indicator = ?", [phrase])[0][0] > 0
     extended = tmp_path / "indicators_canonical.yaml"
     extended.write_text(CANONICAL_FILE.read_text(encoding="utf-8") + """
-  - code: births
-    name: 出生人口
-    name_en: births
+  - code: priced_service_items
+    name: 医疗服务项目
+    name_en: medical service items priced
     quantity_type: count
-    aliases: ["出生人口数"]
+    aliases: ["医疗服务项目数"]
 """, encoding="utf-8")
     monkeypatch.setattr(load_module, "load_canonical", lambda: load_canonical(extended))
     load(loaded, "run-2", corpus_docs, corpus_results)
-    assert rows(loaded, "SELECT DISTINCT indicator_code FROM claims WHERE indicator = ?", [phrase]) == [("births",)]
-    assert rows(loaded, "SELECT count(*) FROM indicators WHERE code = 'births'") == [(1,)]
+    assert rows(loaded, "SELECT DISTINCT indicator_code FROM claims WHERE indicator = ?", [phrase]) == [
+        ("priced_service_items",)]
+    assert rows(loaded, "SELECT count(*) FROM indicators WHERE code = 'priced_service_items'") == [(1,)]
 
 
 def test_failures_are_recorded_with_file_and_reason(tmp_path, corpus_docs, corpus_results):

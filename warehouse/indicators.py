@@ -1,9 +1,9 @@
 """The canonical indicator list (rules/indicators_canonical.yaml) and the rule that maps a
 claim's raw indicator phrase to a canonical code.
 
-The rule, stated once here and in the YAML file's header: normalise (NFKC, no white space);
-an alias equal to the phrase wins; else the longest alias contained in the phrase, the one
-ending later between equals; else no code.
+The rule, stated once here and in the YAML file's header: normalise (NFKC, traditional characters
+as simplified, no white space); an alias equal to the phrase wins; else the longest alias contained
+in the phrase, the one ending later between equals; else no code.
 """
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
+import opencc
 import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
@@ -25,13 +26,21 @@ MIN_ALIAS_CHARS = 3  # shorter aliases (占比, 比例) would claim phrases abou
 _SPACE = re.compile(r"\s+")
 
 
+@cache
+def _to_simplified() -> opencc.OpenCC:
+    return opencc.OpenCC("t2s")
+
+
 def normalise(phrase: str) -> str:
-    """The form phrases and aliases are compared in: NFKC, white space removed.
+    """The form phrases and aliases are compared in: NFKC, traditional characters as simplified
+    (documents in traditional script name the same indicators), white space removed.
 
     >>> normalise("医疗服务收入（不含药品等） 占比")
     '医疗服务收入(不含药品等)占比'
+    >>> normalise("床位數 合計")
+    '床位数合计'
     """
-    return _SPACE.sub("", unicodedata.normalize("NFKC", phrase))
+    return _SPACE.sub("", _to_simplified().convert(unicodedata.normalize("NFKC", phrase)))
 
 
 class Indicator(BaseModel):

@@ -57,9 +57,12 @@ def concrete(words: list[str], where: Path) -> list[str]:
         elif word == "NAME":
             out.append("rules")
         elif word == "FILE":
-            out.append(str(where / {"--db": "w.duckdb", "--report": "report.html"}.get(out[-1], "out.csv")))
+            out.append(str(where / {"--db": "w.duckdb", "--report": "report.html"}.get(
+                out[-1], "view.html" if out[0] == "show" else "out.csv")))
         elif word == "ID":
             out.append("plan")
+        elif word == "DOC":
+            out.append(GOLD_FILE.stem)  # a gold document of the dev split
         elif word == "DIR":
             out.append(str(where / "export"))
         elif word in ("A", "B"):

@@ -61,7 +61,7 @@ class QuantityFinder:
         # with its threshold and quantity types and the bound methods of its patterns
         self._checks = tuple(
             (rule, rule.chinese_below, frozenset(rule.quantity_types),
-             span and span.search, before and before.search, after and after.match, sentence)
+             span and _span_test(span), before and before.search, after and after.match, sentence)
             for rule, before, after, span, sentence in self.exclusions
             if rule.chinese_below is not None or not before is after is span is sentence is None)
         self.numerals = _single_numerals(book)
@@ -102,6 +102,10 @@ class QuantityFinder:
             # ∶ is a ratio; an ASCII colon only with three parts (8:30 is a time of day)
             if "∶" in match.group() or match.group().count(":") >= 2:
                 taken.append((match.start(), match.end()))
+                rejected = self._ratio_excluded(text, match.start(), match.end())
+                if rejected is not None:
+                    yield rejected
+                    continue
                 yield Quantity(match.start(), match.end(), None, None, "ratio", QuantityType.RATIO,
                                self._comparator(text, match.start(), match.end(), ""),
                                "unit.ratio", 0.9)
@@ -179,6 +183,16 @@ class QuantityFinder:
                 return comparator
         return Comparator.EQ
 
+    def _ratio_excluded(self, text: str, start: int, end: int) -> Rejection | None:
+        """The first exclusion rule for ratios (quantity_types: [ratio]) whose patterns hold."""
+        lo, hi = max(0, start - LOOK), min(len(text), end + LOOK)
+        for rule, _below, types, span, before, after, _sentence in self._checks:
+            if types and QuantityType.RATIO in types and ((span is None or span(text, start, end))
+                                                          and (before is None or before(text, lo, start))
+                                                          and (after is None or after(text, end, hi))):
+                return Rejection(start, end, rule.id, rule.reason)
+        return None
+
     def _excluded(self, text: str, start: int, end: int, match, seen: dict | None = None, *,
                   bare_chinese: bool | None = None, numeral: str | None = None,
                   unit_rule: UnitRule | None = None) -> Rejection | None:
@@ -206,6 +220,12 @@ class QuantityFinder:
                     and (sentence is None or _in_sentence(seen, rule.id, sentence, text, start, end))):
                 return Rejection(start, end, rule.id, rule.reason)
         return None
+
+
+def _span_test(pattern: regex.Pattern[str]):
+    """A `span` pattern is tested against the span's own text: its `^` is the span's start (with
+    a search from an offset, `^` would only ever match at the text's start)."""
+    return lambda text, start, end: pattern.search(text[start:end])
 
 
 def _single_numerals(book: Rulebook) -> dict[str, float]:

@@ -29,6 +29,7 @@ from reform_facts.tables import EMPTY_CELL, Cell, Table
 YEAR = re.compile(r"((?:19|20)\d\d)\s*年?")
 BRACKET = re.compile(r"[（(]([^（）()]{1,16})[)）]\s*$")
 SPACES = re.compile(r"\s+")
+OWN_AREA = re.compile(r"全?[国省市县区州旗盟]")
 PINYIN = re.compile(r"[（(][a-zāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜü ]+[)）]")
 COMPARATORS = {"≥": Comparator.GE, "≤": Comparator.LE, ">": Comparator.GT, "<": Comparator.LT, "＞": Comparator.GT,
                "＜": Comparator.LT, "约": Comparator.APPROX, "左右": Comparator.APPROX, "以上": Comparator.GE,
@@ -281,7 +282,10 @@ class TableReader:
         """The row's label; the column's where rows are regions, institutions, years or a bare total."""
         measure = column.measure
         bare = BRACKET.sub("", label)
-        total = bool(self.total_label.search(label)) and not self.total_label.sub("", label).strip("、 ")
+        rest = self.total_label.sub("", label).strip("、 ")
+        # 总计, 全市合计, 全 国 总 计: a total that names no measure (全市 is the table's own area)
+        total = bool(self.total_label.search(label)) and (not rest or bool(OWN_AREA.fullmatch(rest))
+                                                         or rest in self.gazetteer.by_surface)
         by_column = region_row or total or _is_year_label(label) or (
             measure is not None and bare.endswith(tuple(self.words.institution_suffixes)))
         if by_column and measure is not None:
@@ -371,4 +375,8 @@ def _running_numbers(table: Table, column: int) -> bool:
     if len(values) < 2 or not all(v.isdigit() for v in values):
         return False
     numbers = [int(v) for v in values]
-    return numbers[-1] < 1000 and all(b == a + 1 for a, b in zip(numbers, numbers[1:]))  # not a column of years
+    # from 1; or, continued after a page break (7, 8, 9), in the first two columns or numbering
+    # rows of text (a task list); never values that happen to rise by one, nor a column of years
+    numbering = numbers[-1] < 1000 and (column <= 1 or any(
+        len(cell.text) > 20 for row in table.rows for cell in row[column + 1:]))
+    return (numbers[0] <= 1 or numbering) and all(b == a + 1 for a, b in zip(numbers, numbers[1:]))

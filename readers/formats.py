@@ -70,10 +70,60 @@ def html(raw: bytes, path: str, *, max_bytes: int | None = None) -> Parsed:
     check_text(raw, path=path)
     soup = BeautifulSoup(decode(raw, path=path, declared=declared_charset(raw)), "html.parser")
     title = soup.title.get_text(" ", strip=True) if soup.title else None
+    for table in soup.find_all("table"):
+        _expand_spans(soup, table)
     if not title:
         meta = soup.find("meta", attrs={"name": regex.compile("^(ArticleTitle|title)$", regex.I)})
         title = meta.get("content", "").strip() if meta else None
     return "\n".join(line for line in _html_lines(soup) if line), title or None
+
+
+def _expand_spans(soup, table) -> None:
+    """Make every row of a table as wide as its grid: a cell spanning k columns is followed by k-1
+    empty cells, and one spanning r rows leaves an empty cell at its column in the r-1 rows below.
+    Each value then keeps its column when the rows are written as tab-separated lines.
+
+    >>> from bs4 import BeautifulSoup
+    >>> page = BeautifulSoup('<table><tr><td rowspan="2">县级</td><td>甲</td></tr><tr><td>乙</td></tr></table>',
+    ...                      "html.parser")
+    >>> _expand_spans(page, page.table); [[td.get_text() for td in tr.find_all("td")] for tr in page.find_all("tr")]
+    [['县级', '甲'], ['', '乙']]
+    """
+    pending: dict[int, int] = {}  # column -> rows it is still covered for, from a rowspan above
+    for row in table.find_all("tr"):
+        if row.find_parent("table") is not table:
+            continue  # a row of a table nested in a cell: its own table expands it
+        cells = [cell for cell in row.find_all(["td", "th"], recursive=False)]
+        column, at = 0, 0
+        out = []
+        while at < len(cells) or any(c >= column for c in pending):
+            if pending.get(column, 0) > 0:
+                pending[column] -= 1
+                out.append(None)  # covered from above
+                column += 1
+                continue
+            if at >= len(cells):
+                break
+            cell = cells[at]
+            at += 1
+            span = _span(cell.get("colspan"))
+            down = _span(cell.get("rowspan"))
+            for k in range(span):
+                out.append(cell if k == 0 else None)
+                if down > 1:
+                    pending[column + k] = down - 1
+            column += span
+        for cell in cells:
+            cell.extract()
+        for cell in out:
+            row.append(cell if cell is not None else soup.new_tag("td"))
+
+
+def _span(value) -> int:
+    try:
+        return max(1, min(int(value), 50))
+    except (TypeError, ValueError):
+        return 1
 
 
 def _html_lines(root) -> list[str]:
@@ -112,7 +162,8 @@ def _flush(lines: list[str], buffer: list[str]) -> None:
     if buffer:
         collapsed = _HTML_SPACE.sub(_space_for, "".join(buffer)).strip(" ")
         collapsed = collapsed.removeprefix(_CELL_MARK).lstrip(" ")  # the row's first cell
-        lines.append(regex.sub(rf" ?{_CELL_MARK} ?", "\t", collapsed).rstrip())
+        # trailing tabs stay: a row's empty last cells keep its columns
+        lines.append(regex.sub(rf" ?{_CELL_MARK} ?", "\t", collapsed).rstrip(" "))
         buffer.clear()
 
 
@@ -188,7 +239,8 @@ def _table_rows(table) -> list[str]:
     for row in table.rows:
         cells, previous = [], None
         for cell in row.cells:
-            if previous is not None and cell._tc is previous:  # a merged cell repeats itself
+            if previous is not None and cell._tc is previous:  # a merged cell repeats itself:
+                cells.append("")  # an empty cell keeps the columns of the row in place
                 continue
             previous = cell._tc
             parts = []
@@ -196,7 +248,8 @@ def _table_rows(table) -> list[str]:
                 parts.extend(_table_rows(block) if isinstance(block, Table) else [block.text])
             # A cell is one field of the row: its paragraphs are joined without a line break.
             cells.append(" ".join(part for part in parts if part.strip()))
-        rows.append("\t".join(cells))
+        # a row that is one cell across the table (a title) is a line, not a row of columns
+        rows.append(cells[0] if len([c for c in cells if c]) <= 1 and cells and cells[0] else "\t".join(cells))
     return rows
 
 

@@ -10,7 +10,7 @@ import json
 import pytest
 
 from reform_facts.claim import Claim, Document
-from reform_facts.evaluation import document_view, scoring
+from reform_facts.evaluation import document_view
 from reform_facts.paths import PROJECT_DIR as ROOT
 from reform_facts.pipeline import cli
 from tests.test_report import DOC_ID, SENTENCE, doc, known_claims, parse, span, text_of  # noqa: F401  (doc: fixture)

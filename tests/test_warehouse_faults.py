@@ -20,7 +20,6 @@ from reform_facts.pipeline.cli import main
 from reform_facts.readers import Failure
 from reform_facts.warehouse import load as loading
 from reform_facts.warehouse.load import ExtractionResult, load_run
-from reform_facts.warehouse.store import connect
 
 HOLDER = """
 import sys, time, duckdb

@@ -20,6 +20,8 @@ _BREAKS = regex.compile(r"(?<=[\p{Han}])\n+(?=[\p{Han}])")
 _COMMAS = frozenset("，,、；;：:")
 _LINE_SPACE = frozenset(" \t　")
 _CLAUSE_BREAK = regex.compile(r"(?<=[，,、；;：:][ \t　]*)\n+")
+# a line that opens with a list marker (一、 （二） 3. ) starts anew, whatever the line before ended with
+_LIST_MARKER = regex.compile(r"(?:[一二三四五六七八九十]+、|[（(][一二三四五六七八九十\d]+[)）]|\d+[.、．](?!\d))")
 _NUMBER_BREAK = regex.compile(r"(?<=[0-9０-９.．])\n(?=[0-9０-９.．])")
 
 
@@ -44,7 +46,8 @@ class Layout:
         for start, line in _lines(text):
             if not line.strip():
                 continue
-            if paragraphs and _continued(text, last_line, paragraphs[-1].end):
+            if (paragraphs and _continued(text, last_line, paragraphs[-1].end)
+                    and not _LIST_MARKER.match(line.lstrip(" \t　"))):  # 如下：\n一、…: a new section
                 # the last line stopped at a comma: this one goes on with its sentence
                 paragraphs[-1] = Segment(paragraphs[-1].start, start + len(line))
                 last_line = start

@@ -33,6 +33,7 @@ class RuleExtractor:
         self.context = ContextResolver(self.book, self.gazetteer)
         self.indicators = IndicatorFinder(self.book, cut_before=self._cut())
         self.tables = TableReader(self.book, self.gazetteer)
+        self.not_a_measure = self.book.compile(self.book.indicators.not_a_measure, where="indicators.yaml: not_a_measure")
 
     def _cut(self) -> Cut:
         """Years, region names and numbers, after which an indicator starts."""
@@ -54,7 +55,7 @@ class RuleExtractor:
             if isinstance(found, Quantity) and not _inside(found.start, found.end, in_tables):
                 claims.append(self.claim(doc, ctx, found))
         claims.sort(key=lambda c: (c.start, c.end))
-        return _without_overlaps(claims)
+        return _inherit_indicators(_without_overlaps(claims))
 
     def table_claim(self, doc: Document, cell: CellClaim) -> Claim:
         line_start = doc.text.rfind("\n", 0, cell.start) + 1
@@ -75,6 +76,8 @@ class RuleExtractor:
         previous = ctx.layout.clause(clause.start - 1, clause.start - 1) if clause.start > sentence.start else None
         span = self.indicators.find(ctx.text, clause.start, q.start, q.end, clause.end, q.quantity_type,
                                     previous_clause=(previous.start, previous.end) if previous else None)
+        if span and self.not_a_measure.search(ctx.text[span[0]:span[1]]):
+            span = None  # 较上年末: no measure named; the figure before's is taken (_inherit_indicators)
         # Claim.at's fields, passed straight to the constructor (one keyword dict fewer a claim)
         return Claim(
             doc_id=doc.doc_id, start=q.start, end=q.end, text=doc.text[q.start:q.end],
@@ -119,6 +122,19 @@ def _table_places(tables: list[Table]) -> list[tuple[int, int]]:
 def _inside(start: int, end: int, places: list[tuple[int, int]]) -> bool:
     at = bisect.bisect_right(places, (start, float("inf"))) - 1
     return any(s < end and start < e for s, e in places[max(at - 1, 0):at + 2])
+
+
+def _inherit_indicators(claims: list[Claim]) -> list[Claim]:
+    """A figure whose clause names nothing (比上年增加71个，增长3.8%) measures what the figure before
+    it in the same sentence does (docs/claims.md; gold/GUIDELINES.md, decisions: indicator)."""
+    out: list[Claim] = []
+    for claim in claims:
+        before = out[-1] if out else None
+        if (claim.indicator is None and before is not None and before.indicator is not None
+                and before.sentence == claim.sentence and not (claim.rule_id or "").startswith("table.")):
+            claim = replace(claim, indicator=before.indicator)
+        out.append(claim)
+    return out
 
 
 def _without_overlaps(claims: list[Claim]) -> list[Claim]:

@@ -193,6 +193,7 @@ class IndicatorsFile(Strict):
     list_joiners: list[str]
     after_boundary: str
     head_nouns: list[str]
+    not_a_measure: str
 
 
 class TablesFile(Strict):
@@ -327,6 +328,7 @@ def _check_patterns(book: Rulebook, directory: Path) -> None:
         compile_pattern(getattr(book.regions, key), fragments, where=f"{directory / 'regions.yaml'}: {key}")
     compile_pattern(book.context.years.pattern, fragments, where=f"{directory / 'context.yaml'}: years")
     compile_pattern(book.context.years.value_of, fragments, where=f"{directory / 'context.yaml'}: years.value_of")
+    compile_pattern(book.indicators.not_a_measure, fragments, where=f"{directory / 'indicators.yaml'}: not_a_measure")
     for key in ("row_marker", "total_label"):
         compile_pattern(getattr(book.tables, key), fragments, where=f"{directory / 'tables.yaml'}: {key}")
     for cue in book.kind.cues:

@@ -301,12 +301,16 @@ class DocumentContext(YearLookups):
         level = self.r.gazetteer.deictic.get(surface)
         if level is None:
             return self.r.gazetteer.resolve(surface, near=self.stated.region)
+        # 全市, 自治区: a region of that level named in the same sentence or paragraph and called
+        # what the word says (宜昌市…全市); else the document's own area (全区 in 番禺区卫生健康局's
+        # report, whatever 广东省 it names in passing); else the region in force from further back
+        found = self._level_in(wider, level)
+        if found is not None and found.name[-1] == surface[-1]:
+            return found
         own = self.stated.region
         title = self.stated.title or ""
         if own is not None and own.name[-1] == surface[-1] and not any(mark in title for mark in "。；！？，"):
-            return own  # 全区 in 番禺区卫生健康局's report, 全市 in 扬中市's plan: the document's own area
-        # 全市, 自治区: the region of that level in force from the wider scopes or the document
-        found = self._level_in(wider, level)
+            return own
         if found is None and tail is not None:
             wide_key, wide = tail()
             key = ("level", level, wide_key)  # the wide scopes, shared by their figures: once

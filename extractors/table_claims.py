@@ -136,7 +136,7 @@ class TableReader:
         for c, cell in enumerate(row):
             if c in skip or c == units_at:
                 continue
-            if cell.figure is not None and not YEAR.fullmatch(cell.text):
+            if cell.figure is not None and not (c == 0 and YEAR.fullmatch(cell.text)):  # a year labels only the first column
                 break
             if cell.text and not EMPTY_CELL.match(cell.text):
                 label = c

@@ -15,6 +15,7 @@ import os
 import re
 import shlex
 import statistics
+import signal
 import subprocess
 import sys
 import tempfile
@@ -71,12 +72,13 @@ def timed(command: Sequence[str], env: dict[str, str], log: Path) -> dict[str, A
     summed), the time inside the flow, and the run's own line saying what came from the cache."""
     with log.open("w") as out:
         started = time.perf_counter()
+        # its own process group: a run that overstays is ended with the server it started
         process = subprocess.Popen(list(command), cwd=ROOT, env=env, stdout=out,
-                                   stderr=subprocess.STDOUT)
+                                   stderr=subprocess.STDOUT, start_new_session=True)
         try:
             status, usage, tree_rss = _wait(process, RUN_TIMEOUT_S)
         except TimeoutError:
-            process.kill()
+            os.killpg(process.pid, signal.SIGKILL)
             process.wait()
             return {"status": "failed", "reason": f"no end within {RUN_TIMEOUT_S} s"}
         seconds = time.perf_counter() - started

@@ -48,6 +48,7 @@ class ContextResolver:
         self.baseline_before = book.compile(years.baseline_before, where="context.yaml: baseline_before")
         self.baseline_after = book.compile(years.baseline_after, where="context.yaml: baseline_after")
         self.value_of = book.compile(years.value_of, where="context.yaml: years.value_of")
+        self.not_title = book.compile(book.context.not_title, where="context.yaml: not_title")
         self.horizon = book.compile(book.kind.plan_horizon, where="kind.yaml: plan_horizon")
         self.relative_year = regex.compile("|".join(regex.escape(w) for w in years.relative))
         # the same words as plain strings, for `DocumentContext._relative_in` (not if one is empty)
@@ -92,7 +93,8 @@ class ContextResolver:
         only if asked for: a document that comes with one does not need it)."""
         opening = text[: self.book.context.years.opening_chars]
         lines = [line.strip().strip("#*").strip() for line in opening.splitlines()]
-        lines = [line for line in lines if line and not _ATTACHMENT.fullmatch(line)]
+        lines = [line for line in lines if line and not _ATTACHMENT.fullmatch(line)
+                 and not self.not_title.search(line)]  # a page's breadcrumb, file number, print links
         title = lines[0] if lines else None
         year_match = self.year_pattern.search(title or "") or self.year_pattern.search(opening)
         found, deictic_level = (self._first_region(title or "") if region else None), None
@@ -119,12 +121,15 @@ class ContextResolver:
         return None, deepest
 
     def _first_region(self, text: str) -> Region | None:
-        for match in self.gazetteer.finditer(text):
-            if match.group() in self.gazetteer.deictic or self.in_book_title(text, match.start()):
-                continue
-            region = self.gazetteer.resolve(match.group())
-            if region is not None:
-                return region
+        """The title's first region; one inside 《》 only when no other is named (关于印发《扬中市
+        …规划》的通知 is about the plan's area)."""
+        for quoted in (False, True):
+            for match in self.gazetteer.finditer(text):
+                if match.group() in self.gazetteer.deictic or self.in_book_title(text, match.start()) != quoted:
+                    continue
+                region = self.gazetteer.resolve(match.group())
+                if region is not None:
+                    return region
         return None
 
     def for_document(self, doc: Document) -> DocumentContext:

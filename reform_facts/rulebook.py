@@ -145,6 +145,7 @@ class ContextFile(Strict):
     heading: str
     speaker: str
     dateline: str
+    not_title: str
     wide_window: int
     years: YearsRule
 
@@ -322,7 +323,7 @@ def _check_patterns(book: Rulebook, directory: Path) -> None:
         for key in ("before", "after", "span", "sentence"):
             if getattr(rule, key):
                 compile_pattern(getattr(rule, key), fragments, where=f"{directory / 'exclusions.yaml'}: {rule.id}.{key}")
-    for key in ("sentence_end", "clause_end", "heading", "speaker", "dateline"):
+    for key in ("sentence_end", "clause_end", "heading", "speaker", "dateline", "not_title"):
         compile_pattern(getattr(book.context, key), fragments, where=f"{directory / 'context.yaml'}: {key}")
     for key in ("not_subject_before", "not_subject_after"):
         compile_pattern(getattr(book.regions, key), fragments, where=f"{directory / 'regions.yaml'}: {key}")

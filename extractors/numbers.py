@@ -34,13 +34,19 @@ def parse_number(text: str, scale: float = 1.0) -> float:
     1000000.0
     >>> parse_number("7\u202f721.4", 10000), parse_number("12\u200b34")
     (77214000.0, 1234.0)
+    >>> parse_number("二十十三")  # cn2an's KeyError, read as what it means
+    Traceback (most recent call last):
+    ValueError: not a number in Chinese numerals: '二十十三'
     """
     cleaned = "".join(ch for ch in unicodedata.normalize("NFKC", text)
                       if ch not in _SEPARATORS and unicodedata.category(ch) not in ("Cf", "Mn"))
     if is_chinese_numeral(cleaned):
         if cleaned.startswith(_CN_LEADING_UNIT):
             cleaned = "一" + cleaned  # cn2an reads 一百 but not 百
-        number = float(cn2an.cn2an(cleaned, "normal"))
+        try:
+            number = float(cn2an.cn2an(cleaned, "normal"))
+        except (ValueError, KeyError, IndexError) as error:  # cn2an's ways of saying "no number"
+            raise ValueError(f"not a number in Chinese numerals: {text!r}") from error
     else:
         number = float(cleaned)
     return number * scale

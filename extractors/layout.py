@@ -5,13 +5,13 @@ Computed once per document; every claim of the document looks its context up her
 from __future__ import annotations
 
 import bisect
-from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import NamedTuple
 
 import regex
 
 from reform_facts.rulebook import Rulebook
+from reform_facts.tables import lines_of
 
 
 _BREAKS = regex.compile(r"(?<=[\p{Han}])\n+(?=[\p{Han}])")
@@ -43,7 +43,7 @@ class Layout:
         paragraphs, headings = self.paragraphs, self.headings
         speaker, heading, dateline = patterns.speaker.search, patterns.heading.fullmatch, patterns.dateline.search
         last_line = 0  # where the last line of the last paragraph starts
-        for start, line in _lines(text):
+        for start, line in lines_of(text):
             if not line.strip():
                 continue
             if (paragraphs and _continued(text, last_line, paragraphs[-1].end)
@@ -167,14 +167,6 @@ class Layout:
         """Every heading before `start`, nearest first."""
         i = bisect.bisect_right(self._heading_starts, start)
         return self.headings[:i][::-1]
-
-
-def _lines(text: str) -> Iterator[tuple[int, str]]:
-    """(offset, line) of every run of characters between line breaks, empty ones too."""
-    offset = 0
-    for line in text.split("\n"):
-        yield offset, line
-        offset += len(line) + 1
 
 
 def _continued(text: str, start: int, end: int) -> bool:

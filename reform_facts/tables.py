@@ -88,7 +88,7 @@ class Table:
 
 def find_tables(text: str) -> list[Table]:
     """Every table of `text`, in order."""
-    lines = list(_lines(text))
+    lines = list(lines_of(text))
     tables: list[Table] = []
     finders = (_pipe_or_tab, _aligned, _cell_per_line)
     # A finder that read a run of lines and found no table there is not asked again inside that
@@ -130,7 +130,12 @@ class _Miss:
     end: int
 
 
-def _lines(text: str) -> Iterator[tuple[int, str]]:
+def lines_of(text: str) -> Iterator[tuple[int, str]]:
+    """(offset, line) of every run of characters between line breaks, empty ones too.
+
+    >>> list(lines_of("甲\n\n乙"))
+    [(0, '甲'), (2, ''), (3, '乙')]
+    """
     start = 0
     for line in text.split("\n"):
         yield start, line

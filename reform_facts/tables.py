@@ -133,7 +133,7 @@ class _Miss:
 def lines_of(text: str) -> Iterator[tuple[int, str]]:
     """(offset, line) of every run of characters between line breaks, empty ones too.
 
-    >>> list(lines_of("甲\n\n乙"))
+    >>> list(lines_of("甲\\n\\n乙"))
     [(0, '甲'), (2, ''), (3, '乙')]
     """
     start = 0

@@ -15,7 +15,7 @@ import reform_facts
 from reform_facts import extractors
 
 # The extractors' modules and the core modules they read the claim model and rules through.
-CORE = ("claim.py", "vocabulary.py", "rulebook.py", "divisions.py", "tables.py")
+CORE = ("claim.py", "vocabulary.py", "rulebook.py", "divisions.py", "structure.py", "tables.py")
 
 
 @cache

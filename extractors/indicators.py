@@ -11,57 +11,59 @@ from dataclasses import dataclass
 
 import regex
 
-from reform_facts.rulebook import Rulebook
 from reform_facts.claim import QuantityType
+from reform_facts.rulebook import Rulebook
 
 Span = tuple[int, int]
 _AFTER_FIRST = (QuantityType.COUNT, QuantityType.MONEY)
 _DIGIT = regex.compile(r"[0-9０-９]")
 _FIGURE = regex.compile(r"[0-9０-９]+(?:\.[0-9]+)?")
-_CLOSE = regex.compile(r"[（(][^）)]{1,8}[）)]")
 
 
-# a number as `Cut.whole` reads it: a digit run, a percent sign after it
 _NUMBER_RUN = regex.compile(r"[0-9０-９]+[%％]?")
 
 
 @dataclass(frozen=True, slots=True)
 class Cut:
-    """Where an indicator may start: after the last match of `whole` (years | region names |
-    numbers [0-9０-９]+[%％]?) in a stretch of text.
+    """Where an indicator may start: after the last year, region name or number of a stretch
+    (2023年全市签约覆盖率 -> 签约覆盖率), read left to right as the alternation `years | names |
+    [0-9０-９]+[%％]?` would read it: at each offset a year first, then the longest name there
+    (`names`: the longest name at each offset, from the gazetteer's automaton), then a number;
+    the next from the end of that one.
 
-    `whole` with its trie of thousands of names costs some 3 µs a character. Where its first
-    alternative, `years`, matches nowhere in the stretch, the same scan is run here with the
-    names' Aho-Corasick automaton instead (`names`: the longest name at each offset, which is
-    what the trie matches there): same matches, a tenth of the time.
+    >>> import regex
+    >>> cut = Cut(years=regex.compile(r"\\d{4}年"), names=lambda text, lo, hi: {})
+    >>> text = "2023年床位12023张，使用率"
+    >>> text[cut.last_end(text, 0, len(text)):]
+    '张，使用率'
     """
 
-    whole: regex.Pattern[str]
     years: regex.Pattern[str]
     names: Callable[[str, int, int], dict[int, int]]
 
     def last_end(self, text: str, lo: int, hi: int) -> int:
-        if self.years.search(text, lo, hi) is not None:
-            for match in self.whole.finditer(text, lo, hi):
-                lo = max(lo, match.end())
-            return lo
         names = self.names(text, lo, hi)
         starts = sorted(names)
         last = at = lo
         k = 0
-        # finditer: leftmost match, names before numbers, then on from its end; the scan jumps
-        # from one candidate to the next (a name's start, a digit) instead of walking each offset
+        year = self.years.search(text, lo, hi)
         while at < hi:
+            if year is not None and year.start() < at:
+                year = self.years.search(text, at, hi)
             while k < len(starts) and starts[k] < at:
                 k += 1
             name_at = starts[k] if k < len(starts) else hi
-            digit = _NUMBER_RUN.search(text, at, name_at)  # a number before the next name
+            year_at = year.start() if year is not None else hi
+            digit = _NUMBER_RUN.search(text, at, min(name_at, year_at))  # a number before both
             if digit is not None:
-                last = at = _NUMBER_RUN.match(text, digit.start(), hi).end()
+                at = _NUMBER_RUN.match(text, digit.start(), hi).end()
+            elif year is not None and year_at <= name_at:
+                at = year.end()
             elif name_at < hi:
-                last = at = names[name_at]
+                at = names[name_at]
             else:
                 break
+            last = at
         return last
 
 
@@ -72,6 +74,9 @@ class IndicatorFinder:
         self.strip_end = _Affixes(rules.strip_end)
         self.strip_start = _Affixes(rules.strip_start)
         self.after_boundary = book.compile(rules.after_boundary, where="indicators.yaml: after_boundary")
+        self.after_extra_chars = rules.after_extra_chars
+        self.qualifier = book.compile(rules.qualifier, where="indicators.yaml: qualifier")
+        self.of = rules.attribute_marker
         self.head_nouns = _alternation(rules.head_nouns, "")
         self.change_from = _alternation(rules.change_from, "")
         self.distribute = _alternation(rules.distribute, "")
@@ -81,8 +86,9 @@ class IndicatorFinder:
     def find(self, text: str, clause_start: int, start: int, end: int, clause_end: int,
              quantity_type: QuantityType, *, previous_clause: Span | None = None) -> Span | None:
         """Offsets of the indicator phrase, or None when nothing names the measure."""
-        if quantity_type in _AFTER_FIRST or text.startswith("的", end):
-            after = self._after(text, end + (1 if text.startswith("的", end) else 0), clause_end)
+        marked = text.startswith(self.of, end)
+        if quantity_type in _AFTER_FIRST or marked:
+            after = self._after(text, end + (len(self.of) if marked else 0), clause_end)
             if after is not None:
                 return after
         found = self._distributed(text, clause_start, start) or self._before(text, clause_start, start)
@@ -111,8 +117,8 @@ class IndicatorFinder:
                 lo, changed = found, True
         if hi - lo > self.max_chars:
             phrase = text[lo:hi]
-            cut = phrase.rfind("的")
-            lo = lo + cut + 1 if cut >= 0 else hi - self.max_chars
+            cut = phrase.rfind(self.of)
+            lo = lo + cut + len(self.of) if cut >= 0 else hi - self.max_chars
         return (lo, hi) if hi - lo >= 2 else None
 
     def _before_change(self, text: str, lo: int, hi: int) -> Span | None:
@@ -144,20 +150,19 @@ class IndicatorFinder:
 
     def _after(self, text: str, end: int, clause_end: int) -> Span | None:
         boundary = self.after_boundary.search(text, end, clause_end)
-        hi = min(boundary.start() if boundary else clause_end, end + self.max_chars + 4)
+        hi = min(boundary.start() if boundary else clause_end, end + self.max_chars + self.after_extra_chars)
         last = None
         for last in self.head_nouns.finditer(text, end, hi):  # the last head noun ends the thing
             pass
         if last is None:  # no known head noun: the phrase up to the boundary, if it is one
             return self._trim(text, end, hi)
-        close = _CLOSE.match(text[last.end():last.end() + 10])
-        return end, last.end() + (close.end() if close else 0)
+        qualifier = self.qualifier.match(text, last.end())
+        return end, qualifier.end() if qualifier else last.end()
 
 
 class _Affixes:
     """Words to strip from either end of a phrase: the longest one the phrase ends or starts
-    with, as the alternation of them (longest first) finds with `(?:…)$` searched or `(?:…)`
-    matched; looked up by length, not scanned for over the phrase.
+    with, looked up by length (rules/indicators.yaml holds no empty word and no line break).
 
     >>> words = _Affixes(["的", "占比", "比"])
     >>> words.suffix("签约占比", 0, 4), words.prefix("的覆盖率", 0, 4), words.suffix("占比", 1, 1)
@@ -167,26 +172,16 @@ class _Affixes:
     def __init__(self, words: list[str]) -> None:
         self.words = frozenset(words)
         self.lengths = sorted({len(w) for w in words}, reverse=True)
-        # `$` also matches before a final line break: with a word holding one (or an empty word),
-        # keep to the patterns themselves
-        self.patterns = ((_alternation(words, "$"), _alternation(words, ""))
-                         if any(not w or "\n" in w for w in words) else None)
 
     def suffix(self, text: str, lo: int, hi: int) -> int | None:
-        """Where the longest word ending text[lo:hi] starts, if one does (and it is not empty)."""
-        if self.patterns is not None:
-            found = self.patterns[0].search(text, lo, hi)
-            return found.start() if found and found.end() == hi and found.start() < hi else None
+        """Where the longest word ending text[lo:hi] starts, if one does."""
         for size in self.lengths:
             if size <= hi - lo and text[hi - size:hi] in self.words:
                 return hi - size
         return None
 
     def prefix(self, text: str, lo: int, hi: int) -> int | None:
-        """Where the longest word starting text[lo:hi] ends, if one does (and it is not empty)."""
-        if self.patterns is not None:
-            found = self.patterns[1].match(text, lo, hi)
-            return found.end() if found and found.end() > lo else None
+        """Where the longest word starting text[lo:hi] ends, if one does."""
         for size in self.lengths:
             if size <= hi - lo and text[lo:lo + size] in self.words:
                 return lo + size

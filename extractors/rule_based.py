@@ -4,18 +4,17 @@ from __future__ import annotations
 import bisect
 from dataclasses import replace
 
-import regex
-
 from reform_facts.extractors.code_version import code_version
-from reform_facts.extractors.context import ContextResolver, DocumentContext
+from reform_facts.extractors.context import Context, ContextRules
 from reform_facts.extractors.indicators import Cut, IndicatorFinder
 from reform_facts.extractors.quantities import Quantity, QuantityFinder
 from reform_facts.extractors.regions import Gazetteer
 from reform_facts.extractors.table_claims import CellClaim, TableReader
-from reform_facts.tables import Table, find_tables
-from reform_facts.rulebook import Rulebook, load_rulebook
 from reform_facts.extractors.views import simplified_view
+
 from reform_facts.claim import Claim, Document
+from reform_facts.rulebook import Rulebook, load_rulebook
+from reform_facts.tables import Table
 
 NAME = "rules"
 
@@ -30,24 +29,20 @@ class RuleExtractor:
         self.version = f"rules-{self.book.digest}-{code_version()}"
         self.quantities = QuantityFinder(self.book)
         self.gazetteer = Gazetteer(self.book.regions)
-        self.context = ContextResolver(self.book, self.gazetteer)
+        self.context = ContextRules(self.book, self.gazetteer)
         self.indicators = IndicatorFinder(self.book, cut_before=self._cut())
         self.tables = TableReader(self.book, self.gazetteer)
         self.not_a_measure = self.book.compile(self.book.indicators.not_a_measure, where="indicators.yaml: not_a_measure")
 
     def _cut(self) -> Cut:
         """Years, region names and numbers, after which an indicator starts."""
-        years = f"(?:{self.book.context.years.pattern})"
-        whole = "|".join([years, self.gazetteer.pattern.pattern, r"[0-9０-９]+[%％]?"])
-        flags = regex.VERBOSE | regex.V1
-        return Cut(whole=regex.compile(whole, flags), years=regex.compile(years, flags),
-                   names=self.gazetteer.longest_at)
+        return Cut(years=self.context.year_pattern, names=self.gazetteer.longest_at)
 
     def __call__(self, doc: Document) -> list[Claim]:
         # rules match the simplified view; claims keep the stored text (same offsets)
         view = simplified_view(doc.text)
         ctx = self.context.for_document(doc if view is doc.text else replace(doc, text=view))
-        tables = find_tables(view)
+        tables = ctx.structure.tables
         in_tables = _table_places(tables)
         claims = [self.table_claim(doc, cell) for table in tables
                   for cell in self.tables.claims(table, doc.text, year=ctx.stated.year, region=ctx.stated.region)]
@@ -70,10 +65,10 @@ class RuleExtractor:
             sentence=bounded(doc.text, line_start, line_end, cell.start, cell.end), rule_id=cell.rule_id,
         )
 
-    def claim(self, doc: Document, ctx: DocumentContext, q: Quantity) -> Claim:
+    def claim(self, doc: Document, ctx: Context, q: Quantity) -> Claim:
         """Turn a resolved quantity into a claim: context, indicator and provenance."""
         region, year, kind, _cue, clause, sentence = ctx.describe(q.start, q.end)
-        previous = ctx.layout.clause(clause.start - 1, clause.start - 1) if clause.start > sentence.start else None
+        previous = ctx.structure.clause(clause.start - 1, clause.start - 1) if clause.start > sentence.start else None
         span = self.indicators.find(ctx.text, clause.start, q.start, q.end, clause.end, q.quantity_type,
                                     previous_clause=(previous.start, previous.end) if previous else None)
         if span and self.not_a_measure.search(ctx.text[span[0]:span[1]]):

@@ -31,7 +31,7 @@ from spacy.util import registry as spacy_registry
 from thinc.api import Ops, get_current_ops
 from thinc.types import Ragged
 
-from reform_facts.extractors.layout import Layout
+from reform_facts.structure import Structure
 from reform_facts.extractors.quantities import Quantity
 from reform_facts.extractors.spacy_pipeline import candidates, layout_for, nearest_occurrence, shared_rules, text_of
 from reform_facts.claim import Claim, Document
@@ -84,7 +84,7 @@ class Offsets:
 
     def clause_ends(self) -> list[int]:
         """Indices of the tokens that end a clause (，；。 and line breaks, rules/context.yaml)."""
-        found = shared_rules().context.layout_patterns.clause_end.finditer(self.text)
+        found = shared_rules().context.structure_patterns.clause_end.finditer(self.text)
         return sorted({self.token_at(m.start()) for m in found})
 
 
@@ -159,7 +159,7 @@ def claim_suggester(max_tokens: int, before_gap: int, after_gap: int):
 
 # --- running the categoriser on the sentences that hold figures -----------------------------
 
-def candidate_sentences(doc: Doc, layout: Layout | None = None) -> list[Span]:
+def candidate_sentences(doc: Doc, layout: Structure | None = None) -> list[Span]:
     """Token spans of the sentences holding a quantity candidate of the rules (accepted or
     rejected), in order, disjoint. Sentences with a year or a list number only are left out:
     they hold no claim, and they would be a third of the categoriser's work.
@@ -308,7 +308,7 @@ class ClaimAssembler:
         return sorted(kept, key=lambda c: (c.start, c.end))
 
     def _indicated(self, offsets: Offsets, claim: Claim, scores: dict[tuple[int, int, str], float],
-                   ends: list[int], layout: Layout | None) -> Claim:
+                   ends: list[int], layout: Structure | None) -> Claim:
         if _from_table(claim):  # a cell's indicator is its row's or column's label, not a phrase near it
             return claim.with_(extractor=self.extractor)
         start, end = offsets.tokens(claim.start, claim.end)

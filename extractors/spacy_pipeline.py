@@ -30,7 +30,7 @@ from spacy.util import registry as spacy_registry
 from spacy.vocab import Vocab
 
 from reform_facts.extractors import lean_pkuseg, registry
-from reform_facts.extractors.layout import Layout, Segment
+from reform_facts.structure import Segment, Structure
 from reform_facts.extractors.quantities import Quantity, Rejection
 from reform_facts.extractors.rule_based import RuleExtractor
 from reform_facts.claim import Document
@@ -220,7 +220,7 @@ class RuleSpans:
         doc._.rf_found = found
         groups = {
             "year": [(m.start(), m.end(), "year") for m in rules.context.year_pattern.finditer(text)],
-            "region": [(m.start(), m.end(), "region") for m in rules.gazetteer.finditer(text)],
+            "region": [(m.start(), m.end(), "region") for m in rules.gazetteer.mentions(text)],
             "quantity": [(q.start, q.end, str(q.quantity_type)) for q in found if isinstance(q, Quantity)],
         }
         for key, triples in groups.items():
@@ -256,13 +256,13 @@ def text_of(doc: Doc) -> str:
     return document.text if document is not None else doc.text
 
 
-def layout_of(text: str) -> Layout:
+def layout_of(text: str) -> Structure:
     """The text's paragraphs, sentences and clauses as the rules cut them (rules/context.yaml)."""
     rules = shared_rules()
-    return Layout(text, rules.book, rules.context.layout_patterns)
+    return Structure(text, rules.context.structure_patterns)
 
 
-def layout_for(doc: Doc) -> Layout:
+def layout_for(doc: Doc) -> Structure:
     """The doc's layout, made once and kept on the doc."""
     if doc._.rf_layout is None:
         doc._.rf_layout = layout_of(text_of(doc))

@@ -56,17 +56,13 @@ def simplified_view(text: str) -> str:
     return text.translate(traditional_to_simplified())
 
 
-HAN_BREAK = re.compile(r"(?<=[\u4e00-\u9fff])\n+(?=[\u4e00-\u9fff])")
-
-
-# HAN_BREAK without its look-behind, which keeps the engine from skipping ahead to line breaks:
-# a run of breaks followed by a Han character, its left neighbour checked below
+# a run of line breaks followed by a Han character; its left neighbour is checked in `han_breaks`
+# (a look-behind here would keep the engine from skipping ahead to line breaks)
 _BREAK_BEFORE_HAN = re.compile(r"\n+(?=[\u4e00-\u9fff])")
 
 
 def han_breaks(text: str) -> list[tuple[int, int]]:
-    r"""The (start, end) spans of line breaks between two Han characters, in order: the
-    matches of HAN_BREAK.
+    r"""The (start, end) spans of line breaks between two Han characters, in order.
 
     >>> han_breaks("重\n\n庆市\na\n山")
     [(1, 3)]
@@ -77,7 +73,7 @@ def han_breaks(text: str) -> list[tuple[int, int]]:
 
 def remove_spans(text: str, spans: list[tuple[int, int]]) -> str:
     r"""The text without the given (start, end) spans, which are in order and do not overlap:
-    with the spans of `han_breaks`, HAN_BREAK.sub("", text) without a second search.
+    with the spans of `han_breaks`, the text with line breaks between Han characters removed.
 
     >>> remove_spans("重\n\n庆市\n山", han_breaks("重\n\n庆市\n山"))
     '重庆市山'
@@ -90,30 +86,9 @@ def remove_spans(text: str, spans: list[tuple[int, int]]) -> str:
     return "".join(pieces)
 
 
-def without_han_breaks(text: str) -> tuple[str, list[int] | None]:
-    r"""The text with line breaks between two Han characters removed (重\n\n庆市 -> 重庆市), and
-    for each character of it the offset of the same character in `text` (None: nothing removed).
-
-    >>> joined, offsets = without_han_breaks("重\n\n庆市")
-    >>> joined, offsets[1]
-    ('重庆市', 3)
-    """
-    spans = han_breaks(text)
-    if not spans:
-        return text, None
-    # offsets are the runs between removed spans: built from ranges, not character by character
-    offsets: list[int] = []
-    kept = 0
-    for start, end in spans:
-        offsets.extend(range(kept, start))
-        kept = end
-    offsets.extend(range(kept, len(text) + 1))
-    return remove_spans(text, spans), offsets
-
-
 class JoinedOffsets:
     r"""Maps offsets of the text without Han breaks back to the stored text, by bisection over
-    the removed spans (the same answers as `without_han_breaks`' list, without building it).
+    the removed spans.
 
     >>> joined = JoinedOffsets(han_breaks("重\n\n庆市"))
     >>> joined.original(1), joined.original(0)

@@ -130,8 +130,11 @@ class KindFile(Strict):
 class YearsRule(Strict):
     pattern: str
     baseline_before: str
+    baseline_before_chars: int
     baseline_after: str
+    baseline_after_chars: int
     value_of: str
+    value_of_chars: int
     relative: list[str]
     opening_chars: int
 
@@ -178,6 +181,7 @@ class RegionsFile(Strict):
     deictic: list[DeicticRule]
     not_subject_before: str
     not_subject_after: str
+    not_subject_chars: int
     enumeration_joiners: list[str]
     alias_not_followed_by: list[str]
     aliases: dict[str, str]
@@ -193,7 +197,10 @@ class IndicatorsFile(Strict):
     distribute: list[str]
     list_joiners: list[str]
     after_boundary: str
+    after_extra_chars: int
     head_nouns: list[str]
+    qualifier: str
+    attribute_marker: str
     not_a_measure: str
 
 

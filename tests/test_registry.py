@@ -77,7 +77,7 @@ def test_every_version_carries_the_extractors_code_so_a_code_change_renews_the_c
     module.code_version.cache_clear()
     try:
         before = module.code_version()
-        layout = next(copy for copy in copies if copy.name == "layout.py")
+        layout = next(copy for copy in copies if copy.name == "context.py")
         layout.write_bytes(layout.read_bytes() + b"\n")
         module.code_version.cache_clear()
         assert module.code_version() != before

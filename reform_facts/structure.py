@@ -1,0 +1,188 @@
+"""A document's structure, built once: paragraphs, headings, sentences, clauses and tables.
+
+Every part is an offset range of the text the rules read. Both extractors and context
+resolution look their sentences, clauses and scopes up here; no other module splits text.
+The boundaries are data (rules/context.yaml: sentence_end, clause_end, heading, speaker,
+dateline, soft_break_min_line); tables come from reform_facts.tables.
+"""
+from __future__ import annotations
+
+import bisect
+from collections.abc import Iterator
+from dataclasses import dataclass
+from functools import cached_property
+from typing import NamedTuple
+
+import regex
+
+from reform_facts.rulebook import Rulebook
+from reform_facts.tables import Table, find_tables, lines_of
+
+# Line breaks that do not end a sentence (conversion debris): inside a number (96\n.5%), after a
+# comma (a row of clauses goes on in the next line), between two Han characters after a long line.
+_NUMBER_BREAK = regex.compile(r"(?<=[0-9０-９.．])\n(?=[0-9０-９.．])")
+_CLAUSE_BREAK = regex.compile(r"(?<=[，,、；;：:][ \t　]*)\n+")
+_HAN_BREAK = regex.compile(r"(?<=[\p{Han}])\n+(?=[\p{Han}])")
+# a line that opens with a list marker (一、 （二） 3. ) starts anew, whatever the line before ended with
+_LIST_MARKER = regex.compile(r"(?:[一二三四五六七八九十]+、|[（(][一二三四五六七八九十\d]+[)）]|\d+[.、．](?!\d))")
+_COMMA_AT_END = regex.compile(r"[，,、；;：:][ \t　]*$")
+
+# The scopes that hold a figure; the others stand before its sentence (context.yaml: scopes).
+HOLDING = ("clause", "sentence")
+
+
+class Segment(NamedTuple):
+    """A range of offsets (a named tuple: a document makes thousands)."""
+
+    start: int
+    end: int
+
+
+class Scope(NamedTuple):
+    """A stretch of text context resolution searches, and the offset 'nearest' counts from."""
+
+    name: str
+    segment: Segment
+    anchor: int
+
+
+@dataclass(frozen=True, slots=True)
+class StructurePatterns:
+    """The boundary patterns of rules/context.yaml, compiled once per rulebook."""
+
+    sentence_end: regex.Pattern[str]
+    clause_end: regex.Pattern[str]
+    heading: regex.Pattern[str]
+    speaker: regex.Pattern[str]
+    dateline: regex.Pattern[str]
+    soft_break_min_line: int
+
+    @classmethod
+    def from_book(cls, book: Rulebook) -> StructurePatterns:
+        context = book.context
+        compiled = (book.compile(getattr(context, key), where=f"context.yaml: {key}")
+                    for key in ("sentence_end", "clause_end", "heading", "speaker", "dateline"))
+        return cls(*compiled, soft_break_min_line=context.soft_break_min_line)
+
+
+class Structure:
+    """The parts of one text, found in one pass over its lines and one search per boundary kind.
+
+    >>> from reform_facts.rulebook import load_rulebook
+    >>> text = "一、总体情况\\n2023年，全市医院12家，床位3200张。门诊量增长5%。"
+    >>> s = Structure(text, StructurePatterns.from_book(load_rulebook()))
+    >>> [text[h.start:h.end] for h in s.headings], [text[p.start:p.end] for p in s.paragraphs]
+    (['一、总体情况'], ['2023年，全市医院12家，床位3200张。门诊量增长5%。'])
+    >>> at = text.index("3200")
+    >>> text[slice(*s.clause(at, at + 4))], text[slice(*s.sentence(at, at + 4))]
+    ('床位3200张。', '2023年，全市医院12家，床位3200张。')
+    """
+
+    def __init__(self, text: str, patterns: StructurePatterns) -> None:
+        self.text = text
+        self.paragraphs: list[Segment] = []
+        self.headings: list[Segment] = []
+        last_line = 0  # where the last line of the last paragraph starts
+        for start, line in lines_of(text):
+            if not line.strip():
+                continue
+            bare = line.strip().strip("#*>\t 　").strip()  # a heading's text without Markdown marks
+            if (self.paragraphs and _COMMA_AT_END.search(text, last_line, self.paragraphs[-1].end)
+                    and not _LIST_MARKER.match(line.lstrip(" \t　"))):  # 如下：\n一、…: a new section
+                # the last line stopped at a comma: this one goes on with its sentence
+                self.paragraphs[-1] = Segment(self.paragraphs[-1].start, start + len(line))
+                last_line = start
+            elif bare and patterns.heading.fullmatch(bare) and patterns.dateline.search(bare):
+                continue  # an issuer's or publication date line: no heading, no paragraph
+            elif patterns.speaker.search(line) or (bare and patterns.heading.fullmatch(bare)):
+                self.headings.append(Segment(start, start + len(line)))
+            else:
+                self.paragraphs.append(Segment(start, start + len(line)))
+                last_line = start
+        soft = _soft_breaks(text, patterns.soft_break_min_line)
+        self.sentence_ends = [m.end() for m in patterns.sentence_end.finditer(text) if m.start() not in soft]
+        self.clause_ends = [m.end() for m in patterns.clause_end.finditer(text) if m.start() not in soft]
+        self._paragraph_starts = [p.start for p in self.paragraphs]
+        self._heading_starts = [h.start for h in self.headings]
+        # a paragraph's opening is its first sentence: what later paragraphs look back at
+        self.openings = [Segment(p.start, min(self.sentence(p.start, p.start + 1).end, p.end))
+                         for p in self.paragraphs]
+
+    @cached_property
+    def tables(self) -> list[Table]:
+        """The tables of the text (reform_facts.tables), found when first asked for."""
+        return find_tables(self.text)
+
+    # --- the parts that hold a span ------------------------------------------------------
+
+    def clause(self, start: int, end: int) -> Segment:
+        return _between(self.clause_ends, start, end, len(self.text))
+
+    def sentence(self, start: int, end: int) -> Segment:
+        return _between(self.sentence_ends, start, end, len(self.text))
+
+    def paragraph(self, start: int) -> Segment | None:
+        i = bisect.bisect_right(self._paragraph_starts, start) - 1
+        return self.paragraphs[i] if i >= 0 and self.paragraphs[i].end >= start else None
+
+    def heading(self, start: int) -> Segment | None:
+        """The nearest heading or speaker line before `start`."""
+        i = bisect.bisect_right(self._heading_starts, start) - 1
+        return self.headings[i] if i >= 0 else None
+
+    # --- the scopes of context resolution ------------------------------------------------
+
+    def scopes(self, start: int, names: list[str], *, clause: Segment, sentence: Segment,
+               window: int) -> Iterator[Scope]:
+        """The scopes named (context.yaml: scopes) around a figure starting at `start`, in that
+        order and each kind nearest first, made as they are read (a search mostly stops early):
+
+        - clause, sentence: they hold the figure; nearest counts from the figure;
+        - paragraph: the paragraph's text before the figure's sentence;
+        - previous_paragraphs: the openings of earlier paragraphs, back to the nearest heading;
+        - heading: the headings before the figure;
+        - document: nothing here (the caller falls back on what the document states).
+
+        Looking back at no more than `window` openings and headings keeps time linear.
+        """
+        for name in names:
+            if name == "clause":
+                yield Scope(name, clause, start)
+            elif name == "sentence":
+                yield Scope(name, sentence, start)
+            elif name == "paragraph":
+                paragraph = self.paragraph(start)
+                if paragraph is not None and sentence.start > paragraph.start:
+                    yield Scope(name, Segment(paragraph.start, sentence.start), sentence.start)
+            elif name == "previous_paragraphs":
+                lo, hi = self._paragraphs_since_heading(start)
+                for opening in reversed(self.openings[max(lo, hi - window):hi]):
+                    yield Scope(name, opening, opening.end)
+            elif name == "heading":
+                k = bisect.bisect_right(self._heading_starts, start)
+                for heading in reversed(self.headings[max(0, k - window):k]):
+                    yield Scope(name, heading, heading.end)
+
+    def _paragraphs_since_heading(self, start: int) -> tuple[int, int]:
+        """Indices lo..hi of the paragraphs before the one holding `start` and after its heading."""
+        hi = max(bisect.bisect_right(self._paragraph_starts, start) - 1, 0)
+        heading = self.heading(start)
+        return min(bisect.bisect_left(self._paragraph_starts, heading.end if heading else 0), hi), hi
+
+
+def _between(ends: list[int], start: int, end: int, size: int) -> Segment:
+    """The segment between two boundaries that holds [start, end)."""
+    i = bisect.bisect_right(ends, start)
+    j = bisect.bisect_left(ends, end)
+    return Segment(ends[i - 1] if i else 0, ends[j] if j < len(ends) else size)
+
+
+def _soft_breaks(text: str, min_line: int) -> set[int]:
+    """Offsets of the line breaks that do not end a sentence (see _NUMBER_BREAK above)."""
+    soft = {m.start() for m in _NUMBER_BREAK.finditer(text)}
+    for match in _CLAUSE_BREAK.finditer(text):
+        soft.update(range(match.start(), match.end()))
+    for match in _HAN_BREAK.finditer(text):
+        if match.start() - (text.rfind("\n", 0, match.start()) + 1) >= min_line:
+            soft.update(range(match.start(), match.end()))
+    return soft

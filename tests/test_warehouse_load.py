@@ -172,7 +172,7 @@ def test_every_claim_keeps_its_contract_fields_and_rule(loaded, corpus_results):
             assert stored[(c.doc_id, c.start)] == (
                 c.end, c.text, c.value, c.value_max, c.unit, str(c.quantity_type), str(c.comparator),
                 c.indicator, c.region, c.region_code, c.year, str(c.kind), c.confidence, c.sentence,
-                c.rule_id, canonical.code_for(c.indicator))
+                c.rule_id, canonical.code_for(c.indicator, c.unit))
     assert rows(loaded, "SELECT count(*) FROM claims WHERE rule_id IS NULL") == [(0,)]
     assert rows(loaded, "SELECT count(*) FROM claims WHERE indicator_code IS NOT NULL")[0][0] > 0
 
@@ -183,13 +183,15 @@ def test_a_changed_indicator_list_recodes_stored_claims(loaded, corpus_docs, cor
     phrase = "医疗服务项目"  # a phrase of the corpus that no canonical indicator covers
     assert rows(loaded, "SELECT count(*) FROM claims WHERE indicator = ?", [phrase])[0][0] > 0
     extended = tmp_path / "indicators_canonical.yaml"
-    extended.write_text(CANONICAL_FILE.read_text(encoding="utf-8") + """
+    text = CANONICAL_FILE.read_text(encoding="utf-8")
+    at = text.index("\nbare_phrases:")  # the indicator list ends where the bare phrases begin
+    extended.write_text(text[:at] + """
   - code: priced_service_items
     name: 医疗服务项目
     name_en: medical service items priced
     quantity_type: count
     aliases: ["医疗服务项目数"]
-""", encoding="utf-8")
+""" + text[at:], encoding="utf-8")
     monkeypatch.setattr(load_module, "load_canonical", lambda: load_canonical(extended))
     load(loaded, "run-2", corpus_docs, corpus_results)
     assert rows(loaded, "SELECT DISTINCT indicator_code FROM claims WHERE indicator = ?", [phrase]) == [

@@ -89,8 +89,9 @@ def claims_frame(results: Sequence[ExtractionResult], canonical: IndicatorMap) -
         else:
             values = np.array(values, dtype=object)
         columns[name] = values
-    codes = {phrase: canonical.code_for(phrase) for phrase in set(columns["indicator"]) - {None}}
-    columns["indicator_code"] = np.array([codes.get(p) for p in columns["indicator"]], dtype=object)
+    pairs = list(zip(columns["indicator"], columns["unit"]))  # a bare phrase's code depends on the unit
+    codes = {pair: canonical.code_for(*pair) for pair in set(pairs) if pair[0] is not None}
+    columns["indicator_code"] = np.array([codes.get(pair) for pair in pairs], dtype=object)
     return pd.DataFrame({name: columns[name] for name in FRAME_COLUMNS}, copy=False)
 
 

@@ -2,14 +2,16 @@
 claim's raw indicator phrase to a canonical code.
 
 The rule, stated once here and in the YAML file's header: normalise (NFKC, traditional characters
-as simplified, no white space); an alias equal to the phrase wins; else the longest alias contained
-in the phrase, the one ending later between equals; else no code.
+as simplified, no white space); an alias equal to the phrase wins; else a bare phrase equal to it
+(a kind of institution, a short noun) takes the code its figure's unit names; else the longest alias
+contained in the phrase, the one ending later between equals; else no code.
 """
 from __future__ import annotations
 
+import hashlib
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
@@ -24,6 +26,8 @@ from reform_facts.errors import RuleFileError
 CANONICAL_FILE = paths.RULES_DIR / "indicators_canonical.yaml"
 MIN_ALIAS_CHARS = 3  # shorter aliases (占比, 比例) would claim phrases about anything
 _SPACE = re.compile(r"\s+")
+# a pinyin gloss after a character (结(jie) 余, 调(tiao) 整): web pages that annotate readings
+_PINYIN_GLOSS = re.compile(r"(?<=[\u4e00-\u9fff])\([a-z]{1,6}[1-4]?\)")
 
 
 @cache
@@ -33,14 +37,18 @@ def _to_simplified() -> opencc.OpenCC:
 
 def normalise(phrase: str) -> str:
     """The form phrases and aliases are compared in: NFKC, traditional characters as simplified
-    (documents in traditional script name the same indicators), white space removed.
+    (documents in traditional script name the same indicators), white space and pinyin glosses
+    removed.
 
     >>> normalise("医疗服务收入（不含药品等） 占比")
     '医疗服务收入(不含药品等)占比'
     >>> normalise("床位數 合計")
     '床位数合计'
+    >>> normalise("当期结(jie) 余"), normalise("DRG(按病组付费)结算")
+    ('当期结余', 'DRG(按病组付费)结算')
     """
-    return _SPACE.sub("", _to_simplified().convert(unicodedata.normalize("NFKC", phrase)))
+    text = unicodedata.normalize("NFKC", phrase)
+    return _SPACE.sub("", _to_simplified().convert(_PINYIN_GLOSS.sub("", text)))
 
 
 class Indicator(BaseModel):
@@ -69,10 +77,21 @@ class Indicator(BaseModel):
         return aliases
 
 
+class BarePhrases(BaseModel):
+    """Phrases that name no measure alone (医院, 床位 in a table of staff counts...) but do with
+    their figure's unit: 医院 with 张 is hospital beds, with 个 the number of hospitals."""
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    phrases: list[str]
+    units: dict[str, str]  # canonical unit (claims.unit) -> code
+    examples: list[tuple[str, str]] = []  # (phrase, unit) as extractors cut them; each must map
+
+
 class CanonicalFile(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     indicators: list[Indicator]
+    bare_phrases: list[BarePhrases] = []
 
 
 @dataclass(frozen=True)
@@ -81,9 +100,17 @@ class IndicatorMap:
 
     indicators: tuple[Indicator, ...]
     by_alias: dict[str, str]  # normalised alias (and name) -> code
+    by_bare: dict[str, dict[str, str]] = field(default_factory=dict)  # normalised phrase -> unit -> code
 
-    def code_for(self, phrase: str | None) -> str | None:
-        """The canonical code of an indicator phrase, or None.
+    @property
+    def digest(self) -> str:
+        """A digest of the mapping rule's data beyond the indicators table (the bare phrases):
+        the warehouse recodes its claims when it changes."""
+        rows = sorted((phrase, sorted(units.items())) for phrase, units in self.by_bare.items())
+        return hashlib.sha256(repr(rows).encode("utf-8")).hexdigest()
+
+    def code_for(self, phrase: str | None, unit: str | None = None) -> str | None:
+        """The canonical code of an indicator phrase (with its figure's unit), or None.
 
         >>> canonical = load_canonical()
         >>> canonical.code_for("公立医院医疗服务收入占比")
@@ -92,7 +119,11 @@ class IndicatorMap:
         'reimbursement_rate'
         >>> canonical.code_for("城镇职工参保患者住院实际报销比例")  # the longer alias wins
         'employee_inpatient_reimbursement_rate'
-        >>> canonical.code_for("医疗卫生机构") is None
+        >>> canonical.code_for("医疗卫生机构") is None  # a bare kind of institution, no unit
+        True
+        >>> canonical.code_for("医疗卫生机构", "个"), canonical.code_for("醫院", "张")
+        ('health_institutions', 'beds')
+        >>> canonical.code_for("医院", "%") is None  # a share of beds, visits or staff: unknown
         True
         """
         if not phrase:
@@ -100,6 +131,8 @@ class IndicatorMap:
         text = normalise(phrase)
         if text in self.by_alias:
             return self.by_alias[text]
+        if text in self.by_bare:
+            return self.by_bare[text].get(unit) if unit else None
         best: tuple[int, int] | None = None
         code = None
         for alias, alias_code in self.by_alias.items():
@@ -140,13 +173,38 @@ def _load(path: Path) -> IndicatorMap:
             if by_alias.setdefault(alias, indicator.code) != indicator.code:
                 raise RuleFileError(f"{path}: {indicator.code}: alias {alias!r} also belongs to "
                                     f"{by_alias[alias]}")
-    canonical = IndicatorMap(tuple(parsed.indicators), by_alias)
+    canonical = IndicatorMap(tuple(parsed.indicators), by_alias, _bare(path, parsed, codes, by_alias))
     for indicator in parsed.indicators:
         for example in indicator.examples:
             found = canonical.code_for(example)
             if found != indicator.code:
                 raise RuleFileError(f"{path}: {indicator.code}: example {example!r} maps to {found}")
+    for number, group in enumerate(parsed.bare_phrases):
+        for example, unit in group.examples:
+            found = canonical.code_for(example, unit)
+            if found is None or found != group.units.get(unit):
+                raise RuleFileError(f"{path}: bare_phrases.{number}: example {example!r} with unit "
+                                    f"{unit!r} maps to {found}")
     return canonical
+
+
+def _bare(path: Path, parsed: CanonicalFile, codes: set[str],
+          by_alias: dict[str, str]) -> dict[str, dict[str, str]]:
+    """normalised bare phrase -> unit -> code; refuses unknown codes and phrases that are aliases
+    or listed twice (the phrase would have two meanings)."""
+    by_bare: dict[str, dict[str, str]] = {}
+    for number, group in enumerate(parsed.bare_phrases):
+        where = f"{path}: bare_phrases.{number}"
+        unknown = sorted(set(group.units.values()) - codes)
+        if unknown:
+            raise RuleFileError(f"{where}: unknown code {unknown[0]!r}")
+        for phrase in map(normalise, group.phrases):
+            if phrase in by_alias:
+                raise RuleFileError(f"{where}: {phrase!r} is an alias of {by_alias[phrase]}")
+            if phrase in by_bare:
+                raise RuleFileError(f"{where}: {phrase!r} is listed twice")
+            by_bare[phrase] = dict(group.units)
+    return by_bare
 
 
 def _place(data: object, loc: tuple) -> str:

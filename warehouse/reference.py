@@ -72,7 +72,7 @@ def refresh(con: duckdb.DuckDBPyConnection, *, canonical: IndicatorMap | None = 
     changed = []
     indicators = indicators_frame(canonical)
     for name, frame, digest in (("regions", regions_frame(), _regions_digest()),
-                                ("indicators", indicators, frame_digest(indicators))):
+                                ("indicators", indicators, _indicators_digest(indicators, canonical))):
         stored = con.execute("SELECT digest FROM reference_data WHERE name = ?", [name]).fetchone()
         if stored and stored[0] == digest:
             continue
@@ -89,16 +89,21 @@ def refresh(con: duckdb.DuckDBPyConnection, *, canonical: IndicatorMap | None = 
     return changed
 
 
+def _indicators_digest(indicators: pd.DataFrame, canonical: IndicatorMap) -> str:
+    """The table's rows and the rest of the mapping rule (bare phrases): either changes the codes."""
+    return hashlib.sha256((frame_digest(indicators) + canonical.digest).encode()).hexdigest()
+
+
 def recode_claims(con: duckdb.DuckDBPyConnection, canonical: IndicatorMap) -> int:
-    """Set claims.indicator_code again for every stored phrase; returns the claims changed."""
-    phrases = [row[0] for row in con.execute(
-        "SELECT DISTINCT indicator FROM claims WHERE indicator IS NOT NULL").fetchall()]
-    mapping = pd.DataFrame({"indicator": phrases,
-                            "code": [canonical.code_for(p) for p in phrases]}, dtype=object)
+    """Set claims.indicator_code again for every stored phrase and unit; returns the claims changed."""
+    pairs = con.execute("SELECT DISTINCT indicator, unit FROM claims WHERE indicator IS NOT NULL").fetchall()
+    mapping = pd.DataFrame({"indicator": [p for p, _ in pairs], "unit": [u for _, u in pairs],
+                            "code": [canonical.code_for(p, u) for p, u in pairs]}, dtype=object)
     con.register("indicator_mapping", mapping)
     changed = con.execute("""
         UPDATE claims SET indicator_code = m.code FROM indicator_mapping m
-        WHERE claims.indicator = m.indicator AND claims.indicator_code IS DISTINCT FROM m.code
+        WHERE claims.indicator = m.indicator AND claims.unit IS NOT DISTINCT FROM m.unit
+          AND claims.indicator_code IS DISTINCT FROM m.code
     """).fetchone()[0]
     con.unregister("indicator_mapping")
     return changed

@@ -11,7 +11,7 @@ SPACY  := .models/spacy/.trained
 # Bytecode is compiled ahead: without it (PYTHONDONTWRITEBYTECODE, read-only installs) every run
 # compiles Prefect, spaCy and the project again, seconds of CPU before any work.
 setup: $(VENV)/.installed $(MODEL) $(SPACY)
-	@$(PY) -m compileall -q reform_facts extractors pipeline warehouse benchmarks
+	@$(PY) -m compileall -q reform_facts readers extractors warehouse evaluation pipeline benchmarks
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -24,12 +24,15 @@ $(VENV)/.installed: requirements.lock pyproject.toml | $(UV)
 	$(UV) pip install -q --python $(PY) --no-deps -e .
 	touch $@
 
-$(MODEL): | $(VENV)/.installed
+# Derived again when extractors/models.py (which records the derived files' digests) changes;
+# fetch-model only checks the digests when the files are already the recorded ones.
+$(MODEL): extractors/models.py | $(VENV)/.installed
 	$(VENV)/bin/reform-facts fetch-model
+	touch $@
 
 # The spaCy extractor's pipeline, trained on the gold set (about a minute on 2 cores); trained
 # again when what it is made from changes (extractors/model_digest.py names the folder by a hash).
-$(SPACY): configs/spacy_indicator.cfg $(wildcard gold/*.jsonl corpus/*.txt rules/*.yaml) extractors/training.py extractors/model_digest.py | $(MODEL)
+$(SPACY): configs/spacy_indicator.cfg configs/spacy_context.cfg $(wildcard gold/*.jsonl gold/split.json gold/documents/* corpus/*.txt rules/*.yaml) extractors/training.py extractors/model_digest.py | $(MODEL)
 	$(VENV)/bin/reform-facts train
 	touch $@
 

@@ -17,9 +17,11 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+import jinja2
+
 from reform_facts.claim import Claim, Document
 from reform_facts.evaluation import scoring
-from reform_facts.tables import find_tables
+from reform_facts.tables import tables_of
 
 # What a highlight says, in the order the legend and the counts give them.
 STATUSES = {
@@ -71,14 +73,16 @@ def claim_summary(claim: Claim | None) -> str:
 
 # ------------------------------------------------------------------ layout: prose or table
 
-def figure_cells(text: str) -> list[tuple[int, int]]:
-    """The spans of the numeric cells of every table `reform_facts.tables` finds, in order.
+def figure_cells(text: str | Document) -> list[tuple[int, int]]:
+    """The spans of the numeric cells of every table of a document (its reader's and those
+    found in its text, `reform_facts.tables.tables_of`), or of a text, in order.
 
     >>> text = "表1 床位\\n| 地区 | 2021年 |\\n| --- | --- |\\n| 甲市 | 1,200 |\\n"
     >>> [text[a:b] for a, b in figure_cells(text)]
     ['1,200']
     """
-    return sorted((cell.start, cell.end) for table in find_tables(text) for _r, _c, cell in table.figures())
+    doc = text if isinstance(text, Document) else Document.from_text(text, doc_id="")
+    return sorted((cell.start, cell.end) for table in tables_of(doc) for _r, _c, cell in table.figures())
 
 
 def layout_of(claim: Claim, cells: Sequence[tuple[int, int]]) -> str:
@@ -223,8 +227,6 @@ def counts(marks: Sequence[Mark]) -> dict[str, int]:
 
 @cache
 def _environment():
-    import jinja2
-
     environment = jinja2.Environment(
         loader=jinja2.PackageLoader("reform_facts.evaluation", "templates"),
         autoescape=True, undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
@@ -235,7 +237,7 @@ def _environment():
 def render(doc: Document, marks: Sequence[Mark], *, source: str, back: str | None = None) -> str:
     """The document view as one HTML page. `source` says whose claims these are (`rules 1.4
     compared with gold`); `back`, when given, is a link back (to the report)."""
-    cells = figure_cells(doc.text)
+    cells = figure_cells(doc)
     sides = [side for side, taken in (("predicted", any(m.predicted for m in marks)),
                                       ("gold", any(m.gold for m in marks))) if taken] or ["predicted"]
     pieces = segments(doc.text, marks)

@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 import altair as alt
+import jinja2
 import pandas as pd
 
 from reform_facts.evaluation import document_view, scoring
@@ -34,8 +35,11 @@ from reform_facts.evaluation.document_view import claim_summary, shown
 from reform_facts import paths
 from reform_facts.claim import Claim, Document
 from reform_facts.errors import GoldError, ReformFactsError
+from reform_facts.extractors import registry
 from reform_facts.gold import document_path, split_of
 from reform_facts.evaluation.evaluate import ExtractorResult, Report
+from reform_facts.readers import read_document
+from reform_facts.warehouse import store
 
 log = logging.getLogger(__name__)
 
@@ -300,8 +304,6 @@ def evaluation_history(con: Any) -> pd.DataFrame:
 
 def _connect(db_path: Path) -> Any:
     """A read-only connection through the warehouse's own door, which waits out a writer."""
-    from reform_facts.warehouse import store
-
     return store.connect(db_path, read_only=True)
 
 
@@ -312,7 +314,7 @@ def load_history(db_path: Path | None) -> tuple[pd.DataFrame | None, str]:
                       "Evaluations are recorded there by the evaluation flow.")
     try:
         con = _connect(Path(db_path))
-    except (ReformFactsError, ImportError, OSError) as error:
+    except (ReformFactsError, OSError) as error:
         return None, f"The warehouse at {db_path} could not be read: {error}"
     try:
         history = evaluation_history(con)
@@ -330,6 +332,8 @@ def load_history(db_path: Path | None) -> tuple[pd.DataFrame | None, str]:
 @cache
 def vega_bundle() -> str:
     """vega, vega-lite and vega-embed as one script, for the Vega-Lite version Altair writes."""
+    # imported here, not above: an 88 MB native library (a JavaScript engine and the bundles)
+    # that only writing a page needs, not the imports of scoring or the CLI
     import vl_convert
 
     version = "_".join(alt.SCHEMA_VERSION.split(".")[:2])  # 'v6.4.1' -> 'v6_4', as Altair does
@@ -429,8 +433,6 @@ def render(report: Report, documents: Mapping[str, Document], *,
     """The report as one HTML page; `documents` (by doc_id) place each error in its sentence,
     `views` link each error to the document view of (extractor, doc_id). Errors of the sealed
     test split's documents are left out unless `unseal`."""
-    import jinja2
-
     environment = jinja2.Environment(
         loader=jinja2.PackageLoader("reform_facts.evaluation", "templates"),
         autoescape=True, undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
@@ -467,9 +469,6 @@ def _num(value: float, interval: tuple[float, float] | None = None) -> str:
 def documents_of(doc_ids: list[str], corpus_dir: Path, gold_dir: Path = paths.GOLD_DIR) -> dict[str, Document]:
     """The gold documents as the evaluation read them (`gold.document_path`: gold_dir/documents/
     or corpus_dir), by doc_id; one that is not there is left out."""
-    from reform_facts.extractors import registry
-    from reform_facts.readers import read_document
-
     found = {}
     for doc_id in doc_ids:
         try:

@@ -19,6 +19,7 @@ mentions, years, cue matches); a figure's lookups are bisections into those list
 from __future__ import annotations
 
 import bisect
+from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from functools import cached_property
@@ -116,13 +117,27 @@ class ContextRules:
         lines = [line for line in lines if line and not _ATTACHMENT.fullmatch(line)
                  and not self.not_title.search(line)]  # a page's breadcrumb, file number, print links
         title = lines[0] if lines else None
-        year_match = self.year_pattern.search(title or "") or self.year_pattern.search(opening)
+        # the title's year, else the opening's first that is no baseline (自2019年启动…以来)
+        year_match = self.year_pattern.search(title or "") or next(
+            (m for m in self.year_pattern.finditer(opening) if not self.is_baseline(opening, m)), None)
         found, unnamed = (self._title_region(title or "") if region else None), None
         if found is None and region:
             found, unnamed = self._opening_region(opening)
-        is_plan = (any(word in (title or "") for word in self.book.kind.plan_titles)
-                   and not any(word in (title or "") for word in self.book.kind.report_titles))
+        is_plan = (self.says(title or "", self.book.kind.plan_titles)
+                   and not self.says(title or "", self.book.kind.report_titles))
         return Stated(title, year_of(year_match) if year_match else None, found, is_plan, unnamed)
+
+    def is_baseline(self, text: str, match: regex.Match[str]) -> bool:
+        """Whether a year mention is a baseline or a starting point (较2019年, 2012年以来)."""
+        before, after = self.book.context.years.baseline_before_chars, self.book.context.years.baseline_after_chars
+        return bool(self.baseline_before.search(text, max(0, match.start() - before), match.start())
+                    or self.baseline_after.match(text, match.end(), match.end() + after))
+
+    def says(self, text: str, words: list[str]) -> bool:
+        """Whether a title or heading holds one of the words, the not_plan_words (计划生育) left out."""
+        for phrase in self.book.kind.not_plan_words:
+            text = text.replace(phrase, "")
+        return any(word in text for word in words)
 
     def _title_region(self, title: str) -> Region | None:
         """The title's first region; one inside 《》 only when no other is named (关于印发《扬中市
@@ -172,7 +187,7 @@ class Context:
         self.mentions = self._subject_mentions()
         self.mention_starts = [m.begin for m in self.mentions]
         self.mention_ends = [m.finish for m in self.mentions]
-        self.years = [YearMention(m.start(), m.end(), None if self._is_baseline(m) else year_of(m))
+        self.years = [YearMention(m.start(), m.end(), None if rules.is_baseline(text, m) else year_of(m))
                       for m in rules.year_pattern.finditer(text)]
         self.year_starts = [y.start for y in self.years]
         relative = [m.span() for m in rules.relative_year.finditer(text)]
@@ -192,11 +207,6 @@ class Context:
             return found
         original = JoinedOffsets(breaks).original
         return [Mention(m.surface, original(m.begin), original(m.finish - 1) + 1) for m in found]
-
-    def _is_baseline(self, match: regex.Match[str]) -> bool:
-        before, after = self.rules.years.baseline_before_chars, self.rules.years.baseline_after_chars
-        return bool(self.rules.baseline_before.search(self.text, max(0, match.start() - before), match.start())
-                    or self.rules.baseline_after.match(self.text, match.end(), match.end() + after))
 
     def describe(self, start: int, end: int) -> Described:
         """Region, year and kind of the figure text[start:end], and its clause and sentence."""
@@ -378,13 +388,16 @@ class Context:
             return cue
         if year is not None and stated is not None and year > stated:
             return Kind.TARGET, "kind.default.future_year"
-        heading = self.structure.heading(start)
-        if heading is not None:
+        for heading in self.structure.sections(start):
+            # the innermost section heading that says what it holds: results (2021年工作开展情况,
+            # 发展基础) before plans (2022年工作计划, 主要目标) when it says both
             words = self.text[heading.start:heading.end]
-            if any(word in words for word in self.rules.book.kind.plan_sections):
-                return Kind.TARGET, "kind.default.plan_section"
-            if any(word in words for word in self.rules.book.kind.report_sections):
+            if self.rules.says(words, self.rules.book.kind.report_sections):
                 return Kind.ACTUAL, "kind.default.report_section"
+            if self.rules.says(words, self.rules.book.kind.plan_sections):
+                return Kind.TARGET, "kind.default.plan_section"
+        if year is not None and stated is not None and year < stated:
+            return Kind.ACTUAL, "kind.default.past_year"  # a plan's baseline: 至2020年末…达到
         if self.stated.is_plan:
             return Kind.TARGET, "kind.default.plan"
         return Kind.ACTUAL, "kind.default.report"
@@ -409,14 +422,16 @@ class Context:
 
     @cached_property
     def horizon(self) -> int | None:
-        """The end year of a plan whose title states no year: the latest `到2025年` or period
-        (“十四五”末) it names, if later than the document's year."""
+        """The end year of a plan whose title states no year: of the `到2025年` and periods
+        (“十四五”末) it names later than the document's year, the one it names most often (the
+        latest on a tie: 到2035年 in a 2025 plan's outlook does not move its targets)."""
         if not self.stated.is_plan or self.rules.year_pattern.search(self.stated.title or ""):
             return None
         years = [year_of(m) for m in self.rules.horizon.finditer(self.text) if m.group("year")]
-        years += [end for period, end in self.rules.book.kind.plan_periods.items() if period in self.text]
-        later = [y for y in years if self.stated.year is None or y > self.stated.year]
-        return max(later) if later else None
+        years += [end for period, end in self.rules.book.kind.plan_periods.items()
+                  for _ in range(self.text.count(period))]
+        later = Counter(y for y in years if self.stated.year is None or y > self.stated.year)
+        return max(later, key=lambda y: (later[y], y)) if later else None
 
 
 def in_book_title(text: str, position: int) -> bool:

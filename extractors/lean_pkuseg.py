@@ -1,6 +1,6 @@
 """pkuseg with its features loaded for the characters it meets: the same cuts from less memory.
 
-The compact model (reform_facts/models.py) holds 2.6 million feature keys, but a feature can
+The compact model (extractors/models.py) holds 2.6 million feature keys, but a feature can
 fire only on a text holding all the characters of its tokens (`models.feature_table`): for the
 five bundled documents that is about a third of them. The segmenter is therefore built from
 `lean/` (the same weights, no features) and, before each cut, adds to its feature dict those of
@@ -76,7 +76,7 @@ class FeatureCover:
             return
         keys = models.table_keys(table, rows)
         distinct, which = np.unique(table["ids"][rows], return_inverse=True)
-        ids = distinct.tolist()  # one int object per id, as the compact pickle shares them
+        ids = distinct.tolist()  # one int object per id, shared by the keys that have it
         values = operator.itemgetter(*which.tolist())(ids) if len(rows) > 1 else (ids[0],)
         self.feature_to_idx.update(zip(keys, values))
         self._added[rows] = True

@@ -7,27 +7,28 @@ installed); the setup takes the two model files out of it into `.models/pkuseg/d
 
 Loaded as published, that model holds about 800 MiB in every process. The setup therefore
 derives from it, once, the folder that is loaded (`.models/pkuseg/compact/`): the same
-segmentation from less memory (about 570 MiB), because pkuseg's segmentation reads only the
-feature ids, the word list and the weights (feature_extractor.pyx, `__get_node_features_idx`;
-inference.pyx, `getLogYY`), and each feature only adds its row of weights to a character's
-scores:
+segmentation from less memory, because pkuseg's segmentation reads only the feature ids, the
+word list and the weights (feature_extractor.pyx, `__get_node_features_idx`; inference.pyx,
+`getLogYY`), and each feature only adds its row of weights to a character's scores:
 
 - the word-pair set (`bigram`, 1.1 million strings) is used in training only: left empty;
 - a feature whose weights are all +0.0 adds nothing (a score is never -0.0): left out;
 - features with byte-identical rows of weights share one row and one id, so the weights
-  shrink by 44% and the ids are 1.5 million shared int objects instead of 2.6 million;
+  shrink by 44% and there are 1.5 million ids for 2.6 million features;
 - id 0 stays the start feature's, which pkuseg adds to every character by number.
 
 A character's scores are the same float sums in the same order, so every cut is the same;
 the derivation checks that row by row and then the files' digests against those recorded.
 
-Loaded whole, the compact folder still costs about 520 MiB, two thirds of it the 2.6 million
-feature keys, of which a text can fire only those whose characters it holds. Beside it the
-setup writes `feature_table.npz` (each feature as a prefix, two tokens and its id; the tokens'
-characters; `feature_table`) and `lean/` (the same model without features). The segmenter
+`features.pkl` and `weights.npz` are written with the standard pickle and numpy, in the layout
+pkuseg loads: plain pkuseg loads the folder whole (a peak of about 610 MiB; the benchmarks' bare
+segmentation and the tests that compare cuts do), most of it the 2.6 million feature keys, of
+which a text can fire only those whose characters it holds. Beside them the setup writes
+`feature_table.npz` (each feature as a prefix, two tokens and its id; the tokens' characters;
+`feature_table`) and `lean/` (the same model without features). The extractors' segmenter
 (extractors/lean_pkuseg.py) loads `lean/` and the table (about 170 MiB), then the features of
-the characters of the texts it meets: about 190 MiB more for the five bundled documents (1.36
-million features). `features.pkl` and `weights.npz` stay as they are, loadable by plain pkuseg.
+the characters of the texts it meets, each id one shared int object: about 190 MiB more for the
+five bundled documents (1.36 million features).
 """
 from __future__ import annotations
 
@@ -59,7 +60,7 @@ FILES_SHA256 = {
     "weights.npz": "95d1632a1fed45993b5006d8ba85939cb110fae71313987673582d24669811dd",
 }
 COMPACT_SHA256 = {
-    "features.pkl": "1b781cf1229e81fa987f7b2708f8ab1866779dfc1e4b5156ecc492d3100ba86e",
+    "features.pkl": "ed90f3266c75f973eef73b92776e1b67d3ecfcc0d5d1cbedd051027db8b65456",
     "weights.npz": "434f88bf9ac75a70c79f21c21d8f551fcb15bf145e0f20838f983269517aeebf",
     "feature_table.npz": "22db520ca9898f93b00065b2b900d797297409e247a17c72fa861135ce306b59",
     "lean/features.pkl": "4beedf9a1a439e75fa489b90e66e886d1fe7a29a3fd30e938d7f8ee2c97e335d",
@@ -157,12 +158,12 @@ def derive_compact(source: Path, target: Path) -> None:
     zero[0] = False  # id 0 is added to every character by number, whatever its weights
     if new_id[0] != 0:
         raise ModelMissingError(f"{source}: the start feature does not keep id 0")
-    ids, new_ids, dropped = list(range(len(order))), new_id.tolist(), zero.tolist()
-    compact = dict(features, bigram=[], feature_to_idx={  # one int object per id, shared
-        key: ids[new_ids[old]] for key, old in features["feature_to_idx"].items() if not dropped[old]})
+    new_ids, dropped = new_id.tolist(), zero.tolist()
+    compact = dict(features, bigram=[], feature_to_idx={
+        key: new_ids[old] for key, old in features["feature_to_idx"].items() if not dropped[old]})
     target.mkdir(parents=True, exist_ok=True)
     with (target / "features.pkl").open("wb") as handle:
-        SharedIntPickler(handle, protocol=4).dump(compact)
+        pickle.dump(compact, handle, protocol=4)
     _write_npz(target / "weights.npz", sizes=np.array([rows.shape[1], len(order)], dtype=np.int64),
                w=np.concatenate([rows[first[order]].ravel(), edges]))
     _check_same_scores(features, rows, edges, target)
@@ -182,23 +183,6 @@ def _check_same_scores(features: dict[str, Any], rows: np.ndarray, edges: np.nda
             and compact["tag_to_idx"] == features["tag_to_idx"])
     if not same:
         raise ModelMissingError(f"{target}: the compact pkuseg model does not give the original's weights")
-
-
-class SharedIntPickler(pickle._Pickler):  # type: ignore[name-defined,misc]
-    """Pickles equal int objects once (the loader then shares them) and memoizes nothing else:
-    the C pickler writes every int anew, and a memo of millions of strings costs memory at load."""
-
-    dispatch = dict(pickle._Pickler.dispatch)  # type: ignore[attr-defined]
-
-    def memoize(self, obj: object) -> None:
-        if type(obj) is int:
-            super().memoize(obj)
-
-    def save_long(self, obj: int) -> None:
-        super().save_long(obj)
-        self.memoize(obj)
-
-    dispatch[int] = save_long
 
 
 def _write_npz(path: Path, **arrays: np.ndarray) -> None:

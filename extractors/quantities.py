@@ -17,8 +17,6 @@ from reform_facts.extractors.numbers import is_chinese_numeral, parse_number
 from reform_facts.rulebook import ExclusionRule, Rulebook, UnitRule
 from reform_facts.claim import Comparator, QuantityType
 
-LOOK = 12  # characters of context that exclusions and comparators look at
-
 
 @dataclass(frozen=True, slots=True)
 class Quantity:
@@ -49,9 +47,16 @@ class QuantityFinder:
     def __init__(self, book: Rulebook) -> None:
         self.book = book
         self.quantity = book.compile(book.numbers.quantity, where="numbers.yaml: quantity")
-        self.ratio = book.compile(book.numbers.ratio, where="numbers.yaml: ratio")
-        self.bare_scale = book.compile(book.numbers.bare_scale, where="numbers.yaml: bare_scale")
+        self.ratio = book.compile(book.numbers.ratio.pattern, where="numbers.yaml: ratio")
+        self.ratio_unit = book.units.rule(book.numbers.ratio.unit)
+        self.bare_scale = book.compile(book.numbers.bare_scale.pattern, where="numbers.yaml: bare_scale")
+        self.bare_scale_rule = book.numbers.bare_scale
+        self.bare_scale_unit = book.units.rule(book.numbers.bare_scale.unit)
         self.units: dict[str, UnitRule] = {s: u for u in book.units.units for s in u.surfaces}
+        self.context_window = book.units.requires_context_window
+        self.rate_window = book.units.rate_cue_window
+        self.cmp_window = book.comparators.window
+        self.exclusion_window = book.exclusions.window
         self.scales = {s.surface: s.factor for s in book.numbers.scales}
         self.rates = book.units.rates
         # (rule, before, after, span, sentence): the patterns a rule checks, None where it has none
@@ -96,19 +101,16 @@ class QuantityFinder:
         # what this text's figures share: numerals read (those the rules spell out read when
         # the rules were), sentences searched
         seen: dict = dict(self.numerals)
-        # a ratio is kept only with ∶ or two ASCII colons in it: without them in the text, none is
-        ratios = self.ratio.finditer(text) if "∶" in text or text.count(":") >= 2 else ()
-        for match in ratios:
-            # ∶ is a ratio; an ASCII colon only with three parts (8:30 is a time of day)
-            if "∶" in match.group() or match.group().count(":") >= 2:
-                taken.append((match.start(), match.end()))
-                rejected = self._ratio_excluded(text, match.start(), match.end())
-                if rejected is not None:
-                    yield rejected
-                    continue
-                yield Quantity(match.start(), match.end(), None, None, "ratio", QuantityType.RATIO,
-                               self._comparator(text, match.start(), match.end(), ""),
-                               "unit.ratio", 0.9)
+        ratio = self.ratio_unit
+        for match in self.ratio.finditer(text):
+            taken.append((match.start(), match.end()))
+            rejected = self._ratio_excluded(text, match.start(), match.end())
+            if rejected is not None:
+                yield rejected
+                continue
+            yield Quantity(match.start(), match.end(), None, None, ratio.unit, ratio.quantity_type,
+                           self._comparator(text, match.start(), match.end(), ""),
+                           ratio.id, ratio.confidence)
         for match in self.quantity.finditer(text):
             if taken and any(s < match.end() and match.start() < e for s, e in taken):
                 continue
@@ -117,10 +119,11 @@ class QuantityFinder:
             except ValueError:  # a run of numerals that is no number (三千三六二): never a claim
                 resolved = Rejection(match.start(), match.end(), "numbers.unreadable", "not a number")
             yield resolved
+        rule, unit = self.bare_scale_rule, self.bare_scale_unit
         for match in self.bare_scale.finditer(text):
-            yield Quantity(match.start(), match.end(), _number(seen, match.group("n1")), None, "个",
-                           QuantityType.COUNT, self._comparator(text, match.start(), match.end(), ""),
-                           "numbers.bare_scale", 0.6)
+            yield Quantity(match.start(), match.end(), _number(seen, match.group("n1")), None, unit.unit,
+                           unit.quantity_type, self._comparator(text, match.start(), match.end(), ""),
+                           rule.id, rule.confidence)
 
     def _resolve(self, text: str, match: regex.Match[str], seen: dict | None = None) -> Quantity | Rejection:
         seen = {} if seen is None else seen
@@ -135,7 +138,7 @@ class QuantityFinder:
         if (unit_rule.numerals == "arabic" and chinese and not s1) or (unit_rule.numerals == "chinese" and not chinese):
             return Rejection(start, end, unit_rule.id, "numeral form not used with this unit")
         if unit_rule.requires_context:
-            window = text[max(0, start - 30):start]
+            window = text[max(0, start - self.context_window):start]
             if not any(word in window for word in unit_rule.requires_context):
                 return Rejection(start, end, unit_rule.id, "unit used without its context")
         factor = unit_rule.factor
@@ -156,8 +159,8 @@ class QuantityFinder:
     def _unit(self, text: str, start: int, unit_rule: UnitRule) -> tuple[str, QuantityType]:
         """A count becomes a rate when a per-population cue stands earlier in the clause."""
         if unit_rule.quantity_type is QuantityType.COUNT:
-            # from the last clause mark of the 40 characters before the figure (one search back)
-            lo = max(0, start - 40)
+            # from the last clause mark of the window before the figure (one search back)
+            lo = max(0, start - self.rate_window)
             mark = _CLAUSE_MARK_BACK.search(text, lo, start)
             window = text[mark.end() if mark else lo:start]
             for rate in self.rates:
@@ -171,21 +174,21 @@ class QuantityFinder:
         if tail:
             return self.cmp_inside[tail]
         pattern, comparators = self.cmp_after
-        found = pattern.match(text, end, min(len(text), end + LOOK))
+        found = pattern.match(text, end, min(len(text), end + self.cmp_window))
         if found:
             return comparators[int(found.lastgroup[1:])]
         pattern, comparators = self.cmp_before
-        found = pattern.search(text, max(0, start - LOOK), start)
+        found = pattern.search(text, max(0, start - self.cmp_window), start)
         if found:
             return comparators[int(found.lastgroup[1:])]
         for pattern, comparator in self.cmp_reach:
-            if pattern.search(text, max(0, start - LOOK), start):
+            if pattern.search(text, max(0, start - self.cmp_window), start):
                 return comparator
         return Comparator.EQ
 
     def _ratio_excluded(self, text: str, start: int, end: int) -> Rejection | None:
         """The first exclusion rule for ratios (quantity_types: [ratio]) whose patterns hold."""
-        lo, hi = max(0, start - LOOK), min(len(text), end + LOOK)
+        lo, hi = max(0, start - self.exclusion_window), min(len(text), end + self.exclusion_window)
         for rule, _below, types, span, before, after, _sentence in self._checks:
             if types and QuantityType.RATIO in types and ((span is None or span(text, start, end))
                                                           and (before is None or before(text, lo, start))
@@ -200,7 +203,7 @@ class QuantityFinder:
         whether the match's first number is in Chinese numerals without a scale; `numeral`, that
         number; `unit_rule`, the rule of its unit; each read from the match unless given."""
         seen = {} if seen is None else seen
-        lo, hi = max(0, start - LOOK), min(len(text), end + LOOK)
+        lo, hi = max(0, start - self.exclusion_window), min(len(text), end + self.exclusion_window)
         for rule, below, types, span, before, after, sentence in self._checks:
             if below is not None:
                 if bare_chinese is None:

@@ -8,21 +8,19 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 from reform_facts.claim import CONTRACT_FIELDS, GOLD_FIELDS, Claim, QuantityType, values_equal
-from reform_facts.divisions import dataset_regions
+from reform_facts.divisions import by_code
 from reform_facts.errors import GoldError
+from reform_facts.rulebook import Rulebook, load_rulebook
 
 GOLD_KEYS = CONTRACT_FIELDS + GOLD_FIELDS
-EXTRA_REGION_CODES = frozenset({"100000", "660000"})  # 全国, 新疆生产建设兵团
-# Longest first, so that 万亿 is not read as 亿 nor 百万 as 万.
-SCALES = (("万亿", 1e12), ("千万", 1e7), ("百万", 1e6), ("亿", 1e8), ("万", 1e4), ("千", 1e3))
 _NUMBER = re.compile(r"\d+(?:\.\d+)?")
 _FULL_WIDTH = str.maketrans("０１２３４５６７８９．，", "0123456789.,")
-_RATE_BASE = re.compile(r"/\s*10\s*万")
 
 SPLITS = ("dev", "test")
 
@@ -143,17 +141,54 @@ def write_gold(path: Path | str, claims: Iterable[Claim]) -> None:
 # ---------------------------------------------------------------- validation
 
 @cache
+def _rules() -> Rulebook:
+    """rules/, whose scales, units and region additions the checks read the spans through."""
+    return load_rulebook()
+
+
+@cache
 def known_region_codes() -> frozenset[str]:
-    """Codes of the administrative-division data, plus 100000 (全国) and 660000 (兵团)."""
-    return frozenset(region.code for region, _alias in dataset_regions()) | EXTRA_REGION_CODES
+    """Codes of the administrative-division data, plus the additions of rules/regions.yaml
+    (100000 全国, 660000 兵团)."""
+    return frozenset(by_code(_rules().regions))
+
+
+@dataclass(frozen=True)
+class _SpanRules:
+    """What `span_numbers` reads from rules/."""
+
+    scales: tuple[tuple[str, float], ...]  # surface and factor, longest first: 万亿 is not 亿
+    factors: dict[str, tuple[tuple[str, float], ...]]  # canonical unit -> surface, factor (成: 10)
+    bases: tuple[str, ...]  # surfaces of rate units that hold digits (/10万): no part of a value
+
+
+@cache
+def _span_rules() -> _SpanRules:
+    book = _rules()
+    factors: dict[str, tuple[tuple[str, float], ...]] = {}
+    for unit in book.units.units:
+        if unit.factor != 1:
+            factors[unit.unit] = factors.get(unit.unit, ()) + tuple((s, unit.factor) for s in unit.surfaces)
+    return _SpanRules(
+        scales=tuple(sorted(((s.surface, s.factor) for s in book.numbers.scales), key=lambda s: -len(s[0]))),
+        factors=factors,
+        bases=tuple(sorted({s.translate(_FULL_WIDTH) for unit in book.units.units
+                            if unit.quantity_type is QuantityType.RATE
+                            for s in unit.surfaces if any(ch.isdigit() for ch in s)}, key=len, reverse=True)))
+
+
+def header_scales() -> tuple[float, ...]:
+    """A table cell's scale comes from its header (`床位数(万张)`, `单位：万元`): its value is the
+    cell's number times one of these (no scale, or a scale of rules/numbers.yaml)."""
+    return (1.0, *sorted(factor for _surface, factor in _span_rules().scales))
 
 
 def span_numbers(text: str, quantity_type: QuantityType, unit: str) -> list[float] | None:
     """The value (and upper end) a span's text states, or None when it cannot be read.
 
     Arabic or full-width digits; whitespace inside is ignored (a line break inside a number
-    is conversion debris); a scale in the span applies to every number; `成` times ten. Spans
-    without Arabic digits (Chinese numerals) and ratios are not read.
+    is conversion debris); a scale in the span applies to every number, as does a unit's factor
+    (`成` times ten). Spans without Arabic digits (Chinese numerals) and ratios are not read.
 
     >>> span_numbers("1.5万个", QuantityType.COUNT, "个")
     [15000.0]
@@ -166,20 +201,18 @@ def span_numbers(text: str, quantity_type: QuantityType, unit: str) -> list[floa
         return None
     compact = re.sub(r"\s+", "", text.translate(_FULL_WIDTH))
     compact = re.sub(r"(?<=\d),(?=\d{3})", "", compact)
+    rules = _span_rules()
     scale = 1.0
     if quantity_type is QuantityType.RATE:
-        compact = _RATE_BASE.sub("", compact)  # rates are as written: no scale, no /10万
+        for base in rules.bases:  # rates are as written: no scale, no /10万
+            compact = compact.replace(base, "")
     elif quantity_type is not QuantityType.MEASURE:
-        scale = next((factor for mark, factor in SCALES if mark in compact), 1.0)
-    if unit == "%" and "成" in compact:
-        scale *= 10
+        scale = next((factor for mark, factor in rules.scales if mark in compact), 1.0)
+    scale *= next((factor for mark, factor in rules.factors.get(unit, ()) if mark in compact), 1.0)
     numbers = [float(found) * scale for found in _NUMBER.findall(compact)]
     return numbers if 1 <= len(numbers) <= 2 else None
 
 
-# A table cell's scale comes from its header (`床位数(万张)`, `单位：万元`): its value is the
-# cell's number times one of these.
-HEADER_SCALES = (1.0, 1e3, 1e4, 1e6, 1e7, 1e8, 1e12)
 # What conversion leaves inside words: whitespace, line breaks and pinyin glosses (`醫(yī)院`).
 _DEBRIS = re.compile(r"\s+|[(（][a-zA-Zāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜü ]+[)）]")
 
@@ -192,7 +225,7 @@ def _value_problem(claim: Claim) -> str | None:
     sign = -1.0 if claim.text.lstrip()[:1] in ("-", "−", "－") else 1.0
     if any(values_equal(claim.value, sign * numbers[0] * scale)
            and values_equal(claim.value_max, None if expected_max is None else expected_max * scale)
-           for scale in HEADER_SCALES):
+           for scale in header_scales()):
         return None
     return (f"value {claim.value}, value_max {claim.value_max} do not match the span "
             f"{claim.text!r}, which reads {_number(numbers[0])}"

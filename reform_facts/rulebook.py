@@ -1,8 +1,9 @@
 """Load and validate rules/*.yaml into one immutable `Rulebook`.
 
 Every file is checked by a pydantic schema (unknown keys refused), fragments are substituted
-into patterns by name, every pattern compiles, ids are unique and every rule's `examples:` are
-matched by that rule. Errors name the file and the rule id.
+into patterns by name, every pattern compiles, ids are unique and the unit ids that rules name
+exist. Errors name the file and the rule id. Every `examples:` entry is checked against its own
+rule in one test, tests/test_rule_examples.py (matching needs the extractors, a layer above).
 """
 from __future__ import annotations
 
@@ -49,7 +50,16 @@ class RateRule(Strict):
 
 class UnitsFile(Strict):
     units: list[UnitRule]
+    requires_context_window: int  # characters before a figure searched for `requires_context`
+    rate_cue_window: int  # characters before a figure searched for a rate's cue
     rates: list[RateRule]
+
+    def rule(self, unit_id: str) -> UnitRule:
+        """The unit rule of an id (numbers.yaml's ratio and bare_scale name theirs)."""
+        for rule in self.units:
+            if rule.id == unit_id:
+                return rule
+        raise RuleFileError(f"units.yaml: no unit rule {unit_id!r}")
 
 
 class ScaleRule(Strict):
@@ -58,12 +68,25 @@ class ScaleRule(Strict):
     factor: float
 
 
+class RatioRule(Strict):
+    unit: str  # the id of the units.yaml rule whose unit, type, id and confidence its claims take
+    pattern: str
+
+
+class BareScaleRule(Strict):
+    id: str
+    unit: str  # the id of the units.yaml rule whose unit and type its claims take
+    confidence: float
+    pattern: str
+    examples: list[str] = []
+
+
 class NumbersFile(Strict):
     fragments: dict[str, str]
     scales: list[ScaleRule]
     quantity: str
-    ratio: str
-    bare_scale: str
+    ratio: RatioRule
+    bare_scale: BareScaleRule
 
 
 class JoinerRule(Strict):
@@ -88,6 +111,7 @@ class ComparatorRule(Strict):
 class ComparatorsFile(Strict):
     comparators: list[ComparatorRule]
     gap: str
+    window: int  # characters before and after a figure searched for a comparator word
 
 
 class ExclusionRule(Strict):
@@ -104,6 +128,7 @@ class ExclusionRule(Strict):
 
 class ExclusionsFile(Strict):
     exclusions: list[ExclusionRule]
+    window: int  # characters that `before` and `after` patterns see around a figure
 
 
 class KindCue(Strict):
@@ -122,6 +147,7 @@ class KindFile(Strict):
     report_titles: list[str]
     plan_sections: list[str]
     report_sections: list[str]
+    not_plan_words: list[str]
     past_year_cues: list[str]
     plan_horizon: str
     plan_periods: dict[str, int]
@@ -147,6 +173,7 @@ class ContextFile(Strict):
     soft_break_min_line: int
     heading: str
     speaker: str
+    heading_levels: list[str]
     dateline: str
     not_title: str
     wide_window: int
@@ -304,6 +331,7 @@ def load_rulebook(directory: Path = RULES_DIR) -> Rulebook:
     book = Rulebook(**parsed, digest=digest.hexdigest()[:12])
     _check_ids_unique(book, directory)
     _check_patterns(book, directory)
+    _check_unit_references(book, directory)
     return book
 
 
@@ -322,10 +350,20 @@ def _check_ids_unique(book: Rulebook, directory: Path) -> None:
                 seen[rule_id] = name
 
 
+def _check_unit_references(book: Rulebook, directory: Path) -> None:
+    """The unit ids that numbers.yaml's ratio and bare_scale name are rules of units.yaml."""
+    known = {unit.id for unit in book.units.units}
+    for key in ("ratio", "bare_scale"):
+        unit = getattr(book.numbers, key).unit
+        if unit not in known:
+            raise RuleFileError(f"{directory / 'numbers.yaml'}: {key}.unit: {unit!r} is no rule of units.yaml")
+
+
 def _check_patterns(book: Rulebook, directory: Path) -> None:
     fragments = book.fragments()
-    for key in ("quantity", "ratio", "bare_scale"):
-        compile_pattern(getattr(book.numbers, key), fragments, where=f"{directory / 'numbers.yaml'}: {key}")
+    compile_pattern(book.numbers.quantity, fragments, where=f"{directory / 'numbers.yaml'}: quantity")
+    for key in ("ratio", "bare_scale"):
+        compile_pattern(getattr(book.numbers, key).pattern, fragments, where=f"{directory / 'numbers.yaml'}: {key}")
     for rule in book.exclusions.exclusions:
         for key in ("before", "after", "span", "sentence"):
             if getattr(rule, key):

@@ -56,13 +56,16 @@ class StructurePatterns:
     speaker: regex.Pattern[str]
     dateline: regex.Pattern[str]
     soft_break_min_line: int
+    levels: tuple[regex.Pattern[str], ...]
 
     @classmethod
     def from_book(cls, book: Rulebook) -> StructurePatterns:
         context = book.context
         compiled = (book.compile(getattr(context, key), where=f"context.yaml: {key}")
                     for key in ("sentence_end", "clause_end", "heading", "speaker", "dateline"))
-        return cls(*compiled, soft_break_min_line=context.soft_break_min_line)
+        levels = tuple(book.compile(level, where=f"context.yaml: heading_levels.{k}")
+                       for k, level in enumerate(context.heading_levels))
+        return cls(*compiled, soft_break_min_line=context.soft_break_min_line, levels=levels)
 
 
 class Structure:
@@ -104,6 +107,7 @@ class Structure:
         self.clause_ends = [m.end() for m in patterns.clause_end.finditer(text) if m.start() not in soft]
         self._paragraph_starts = [p.start for p in self.paragraphs]
         self._heading_starts = [h.start for h in self.headings]
+        self._parents = _section_parents([_level(text[h.start:h.end], patterns.levels) for h in self.headings])
         # a paragraph's opening is its first sentence: what later paragraphs look back at
         self.openings = [Segment(p.start, min(self.sentence(p.start, p.start + 1).end, p.end))
                          for p in self.paragraphs]
@@ -129,6 +133,14 @@ class Structure:
         """The nearest heading or speaker line before `start`."""
         i = bisect.bisect_right(self._heading_starts, start) - 1
         return self.headings[i] if i >= 0 else None
+
+    def sections(self, start: int) -> Iterator[Segment]:
+        """The headings of the sections that hold `start`, innermost first: the nearest heading
+        before it, then the one it stands under (heading_levels), up to the outermost."""
+        k = bisect.bisect_right(self._heading_starts, start) - 1
+        while k >= 0:
+            yield self.headings[k]
+            k = self._parents[k]
 
     # --- the scopes of context resolution ------------------------------------------------
 
@@ -168,6 +180,30 @@ class Structure:
         hi = max(bisect.bisect_right(self._paragraph_starts, start) - 1, 0)
         heading = self.heading(start)
         return min(bisect.bisect_left(self._paragraph_starts, heading.end if heading else 0), hi), hi
+
+
+def _level(heading: str, levels: tuple[regex.Pattern[str], ...]) -> int | None:
+    """The heading's level by its list marker (heading_levels), None without one."""
+    bare = heading.strip().strip("#*>\t 　").strip()
+    return next((k for k, level in enumerate(levels) if level.match(bare)), None)
+
+
+def _section_parents(levels: list[int | None]) -> list[int]:
+    """For each heading, the index of the heading it stands under (-1: none): the nearest earlier
+    one of an outer level; a heading without a marker stands under the nearest marked one.
+
+    >>> _section_parents([None, 2, 3, 3, None, 2, 4])
+    [-1, -1, 1, 1, 3, -1, 5]
+    """
+    parents, open_sections = [], []  # the marked headings whose sections are still open, outermost first
+    for k, level in enumerate(levels):
+        if level is not None:
+            while open_sections and levels[open_sections[-1]] >= level:
+                open_sections.pop()
+        parents.append(open_sections[-1] if open_sections else -1)
+        if level is not None:
+            open_sections.append(k)
+    return parents
 
 
 def _between(ends: list[int], start: int, end: int, size: int) -> Segment:

@@ -189,6 +189,7 @@ def test_load_gold_names_file_and_line(folders: tuple[Path, Path]) -> None:
     ("1.2万亿元", QuantityType.MONEY, "元", [1.2e12]),
     ("3百万元", QuantityType.MONEY, "元", [3e6]),
     ("15.1/10万", QuantityType.RATE, "/10万", [15.1]),
+    ("15.1／10万", QuantityType.RATE, "/10万", [15.1]),  # units.yaml spells /10万 full-width too
     ("5∶3∶2", QuantityType.RATIO, "ratio", None),
     ("百万", QuantityType.COUNT, "个", None),
 ])

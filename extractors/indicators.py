@@ -77,6 +77,7 @@ class IndicatorFinder:
         self.after_extra_chars = rules.after_extra_chars
         self.qualifier = book.compile(rules.qualifier, where="indicators.yaml: qualifier")
         self.of = rules.attribute_marker
+        self.not_a_measure = book.compile(rules.not_a_measure, where="indicators.yaml: not_a_measure")
         self.head_nouns = _alternation(rules.head_nouns, "")
         self.change_from = _alternation(rules.change_from, "")
         self.distribute = _alternation(rules.distribute, "")
@@ -84,23 +85,31 @@ class IndicatorFinder:
         self.cut_before = cut_before  # years, regions, numbers: an indicator starts after them
 
     def find(self, text: str, clause_start: int, start: int, end: int, clause_end: int,
-             quantity_type: QuantityType, *, previous_clause: Span | None = None) -> Span | None:
-        """Offsets of the indicator phrase, or None when nothing names the measure."""
+             quantity_type: QuantityType, *, previous_clause: Span | None = None,
+             previous_figure: int = 0) -> Span | None:
+        """Offsets of the indicator phrase, or None when nothing names the measure. A phrase
+        before the figure starts after the figure before it in the clause (`previous_figure`,
+        its end): 778.2万人（占60.2%） gives 60.2% no phrase of its own."""
         marked = text.startswith(self.of, end)
         if quantity_type in _AFTER_FIRST or marked:
-            after = self._after(text, end + (len(self.of) if marked else 0), clause_end)
+            after = self._measure(text, self._after(text, end + (len(self.of) if marked else 0), clause_end))
             if after is not None:
                 return after
-        found = self._distributed(text, clause_start, start) or self._before(text, clause_start, start)
+        lo = max(clause_start, previous_figure)
+        found = self._measure(text, self._distributed(text, clause_start, start) or self._before(text, lo, start))
         if found is None:
-            found = self._before_change(text, clause_start, start)
-        if found is None and previous_clause is not None:
+            found = self._measure(text, self._before_change(text, clause_start, start))
+        if found is None and previous_clause is not None and previous_figure <= clause_start:
             # the previous clause names the measure: up to its own figure, or whole (a table row's
-            # first cell: 基层诊疗量占比\t62.5%)
+            # first cell: 基层诊疗量占比\t62.5%); after a figure of the same clause, that one's is taken
             first_digit = _DIGIT.search(text, previous_clause[0], previous_clause[1])
             stop = first_digit.start() if first_digit else previous_clause[1]
-            found = self._before(text, previous_clause[0], stop)
+            found = self._measure(text, self._before(text, previous_clause[0], stop))
         return found
+
+    def _measure(self, text: str, span: Span | None) -> Span | None:
+        """The span, unless it only compares or refers (较上年末, （占, 按可比价格): names no measure."""
+        return None if span is None or self.not_a_measure.search(text[span[0]:span[1]]) else span
 
     def _before(self, text: str, lo: int, hi: int) -> Span | None:
         return self._trim(text, self.cut_before.last_end(text, lo, hi), hi)  # after the last year, region, number

@@ -45,12 +45,15 @@ class Gazetteer:
     def __init__(self, rules: RegionsFile) -> None:
         self.max_idf = rules.common_word_max_idf
         self._words: tuple[frozenset[str], frozenset[str]] | None = None
+        self._short_surfaces: dict[str, bool] | None = None
         self.by_code: dict[str, Region] = {}
         self.aliases: set[str] = set()  # short forms, as opposed to official names
         self.by_surface: dict[str, list[Region]] = {}
+        self.declared: set[str] = set()  # the additions' surfaces: names by rule, never common words
         for addition in rules.additions:
             region = Region(addition.name, addition.code, addition.level, addition.parent)
             self._add(region, [addition.name, *addition.surfaces])
+            self.declared.update([addition.name, *addition.surfaces])
         for region, alias in dataset_regions():
             surfaces = [region.name]
             # Short forms of provinces and prefectures (山东, 宜昌) are safe; of counties they are not.
@@ -86,12 +89,32 @@ class Gazetteer:
 
     def mentions(self, text: str, start: int = 0, end: int | None = None) -> list[Mention]:
         """Region names and deictic words in text[start:end], leftmost-longest, left to right. A
-        short form counts only where it stands as a word: 中卫 in 其中卫生 does not (`inside_word`)."""
+        short form or a two-character name counts only where it stands as a word: 中卫 in 其中卫生
+        does not (`inside_word`); nor does a two-character name that is itself a common word
+        (城区, 郊区, 矿区: the urban area, not 晋城市城区)."""
         piece = text[start:end] if start or end is not None else text
-        surfaces, aliases = self._surfaces, self.aliases
-        return [Mention(surfaces[index], start + lo, start + hi)
-                for index, lo, hi in self._automaton.find_matches_as_indexes(piece)
-                if surfaces[index] not in aliases or not self.inside_word(text, start + lo, start + hi)]
+        surfaces, short = self._surfaces, self._short()
+        found = []
+        for index, lo, hi in self._automaton.find_matches_as_indexes(piece):
+            surface = surfaces[index]
+            if surface in short and (short[surface] or self.inside_word(text, start + lo, start + hi)):
+                continue
+            found.append(Mention(surface, start + lo, start + hi))
+        return found
+
+    def _short(self) -> dict[str, bool]:
+        """The surfaces that must stand as words (short forms, two-character names), each with
+        whether it is a common word (then never a mention). Found once, from the lexicon."""
+        if self._short_surfaces is None:
+            common, _words = self._lexicon()
+            # the rules' own additions (兵团) and the country (全国, 我国) are names wherever they stand
+            trusted = self.declared | {s for s, regions in self.by_surface.items()
+                                       if any(r.level == "country" for r in regions)}
+            self._short_surfaces = {
+                surface: surface in common and surface not in self.aliases
+                for surface in self.by_surface
+                if surface in self.aliases or (len(surface) <= 2 and surface not in trusted)}
+        return self._short_surfaces
 
     def inside_word(self, text: str, lo: int, hi: int) -> bool:
         """Whether text[lo:hi] is part of other words: a common word of the lexicon crosses one

@@ -32,7 +32,6 @@ class RuleExtractor:
         self.context = ContextRules(self.book, self.gazetteer)
         self.indicators = IndicatorFinder(self.book, cut_before=self._cut())
         self.tables = TableReader(self.book, self.gazetteer)
-        self.not_a_measure = self.book.compile(self.book.indicators.not_a_measure, where="indicators.yaml: not_a_measure")
 
     def _cut(self) -> Cut:
         """Years, region names and numbers, after which an indicator starts."""
@@ -46,9 +45,11 @@ class RuleExtractor:
         in_tables = _table_places(tables)
         claims = [self.table_claim(doc, cell) for table in tables
                   for cell in self.tables.claims(table, doc.text, year=ctx.stated.year, region=ctx.stated.region)]
+        previous_end = 0
         for found in self.quantities.find(view):
             if isinstance(found, Quantity) and not _inside(found.start, found.end, in_tables):
-                claims.append(self.claim(doc, ctx, found))
+                claims.append(self.claim(doc, ctx, found, previous_end))
+                previous_end = found.end
         claims.sort(key=lambda c: (c.start, c.end))
         return _inherit_indicators(_without_overlaps(claims))
 
@@ -65,14 +66,13 @@ class RuleExtractor:
             sentence=bounded(doc.text, line_start, line_end, cell.start, cell.end), rule_id=cell.rule_id,
         )
 
-    def claim(self, doc: Document, ctx: Context, q: Quantity) -> Claim:
+    def claim(self, doc: Document, ctx: Context, q: Quantity, previous_end: int = 0) -> Claim:
         """Turn a resolved quantity into a claim: context, indicator and provenance."""
         region, year, kind, _cue, clause, sentence = ctx.describe(q.start, q.end)
         previous = ctx.structure.clause(clause.start - 1, clause.start - 1) if clause.start > sentence.start else None
         span = self.indicators.find(ctx.text, clause.start, q.start, q.end, clause.end, q.quantity_type,
-                                    previous_clause=(previous.start, previous.end) if previous else None)
-        if span and self.not_a_measure.search(ctx.text[span[0]:span[1]]):
-            span = None  # 较上年末: no measure named; the figure before's is taken (_inherit_indicators)
+                                    previous_clause=(previous.start, previous.end) if previous else None,
+                                    previous_figure=previous_end)
         # Claim.at's fields, passed straight to the constructor (one keyword dict fewer a claim)
         return Claim(
             doc_id=doc.doc_id, start=q.start, end=q.end, text=doc.text[q.start:q.end],

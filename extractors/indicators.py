@@ -16,7 +16,6 @@ from reform_facts.rulebook import Rulebook
 
 Span = tuple[int, int]
 _AFTER_FIRST = (QuantityType.COUNT, QuantityType.MONEY)
-_DIGIT = regex.compile(r"[0-9０-９]")
 _FIGURE = regex.compile(r"[0-9０-９]+(?:\.[0-9]+)?")
 
 
@@ -100,10 +99,10 @@ class IndicatorFinder:
         if found is None:
             found = self._measure(text, self._before_change(text, clause_start, start))
         if found is None and previous_clause is not None and previous_figure <= clause_start:
-            # the previous clause names the measure: up to its own figure, or whole (a table row's
-            # first cell: 基层诊疗量占比\t62.5%); after a figure of the same clause, that one's is taken
-            first_digit = _DIGIT.search(text, previous_clause[0], previous_clause[1])
-            stop = first_digit.start() if first_digit else previous_clause[1]
+            # the previous clause names the measure: up to its own (last) figure, or whole (a table
+            # row's first cell: 基层诊疗量占比\t62.5%); after a figure of the same clause, that one's is taken
+            figures = [m.start() for m in _FIGURE.finditer(text, previous_clause[0], previous_clause[1])]
+            stop = figures[-1] if figures else previous_clause[1]
             found = self._measure(text, self._before(text, previous_clause[0], stop))
         return found
 

@@ -22,7 +22,7 @@ import bisect
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
-from functools import cached_property
+from functools import cached_property, partial
 from typing import NamedTuple
 
 import regex
@@ -194,6 +194,7 @@ class Context:
         self.relative_starts = [start for start, _ in relative]
         self.relative_ends = [end for _, end in relative]
         # every cue's matches in the whole text, as (starts, ends): the figures bisect them
+        self._kept: dict[tuple, object] = {}  # see _before_sentence
         self.cue_matches = [tuple(zip(*[m.span() for m in pattern.finditer(text)])) or ((), ())
                             for _cue, pattern in rules.cues]
 
@@ -220,15 +221,38 @@ class Context:
             year = self.horizon  # a plan's target with no year of its own: the plan's end year
         return Described(region, year, kind, cue, clause, sentence)
 
-    def _scopes(self, field: str, start: int, clause: Segment, sentence: Segment) -> Iterator[Scope]:
-        return self.structure.scopes(start, self.rules.scopes[field], clause=clause, sentence=sentence,
-                                     window=self.rules.window)
+    def _scopes(self, field: str, start: int, clause: Segment, sentence: Segment, *,
+                holding: bool | None = None) -> Iterator[Scope]:
+        """The field's scopes around a figure; only those that hold it (clause, sentence) or only
+        the others (before its sentence) when `holding` says so."""
+        names = [n for n in self.rules.scopes[field] if holding is None or (n in HOLDING) == holding]
+        return self.structure.scopes(start, names, clause=clause, sentence=sentence, window=self.rules.window)
+
+    def _before_sentence(self, field: str, start: int, clause: Segment, sentence: Segment,
+                         find: Callable[[], object]) -> object:
+        """What the scopes before a figure's sentence say (`find`): the same for every figure of
+        the sentence, so it is found once and kept, keyed by what those scopes depend on. The one
+        cache of this module, kept here apart from the walk."""
+        key = (field, sentence.start, self.structure.paragraph(start), self.structure.heading(start))
+        if key not in self._kept:
+            self._kept[key] = find()
+        return self._kept[key]
 
     # --- 1. region --------------------------------------------------------------------------
 
     def region(self, start: int, clause: Segment, sentence: Segment) -> Region | None:
-        for i, scope in enumerate(self._scopes("region", start, clause, sentence)):
-            found = self._region_in(scope, lambda: list(self._scopes("region", start, clause, sentence))[i + 1:])
+        scopes = partial(self._scopes, "region", start, clause, sentence)
+        for i, scope in enumerate(scopes(holding=True)):
+            found = self._region_in(scope, lambda: list(scopes())[i + 1:])
+            if found is not None:
+                return found
+        return self._before_sentence("region", start, clause, sentence,
+                                     lambda: self._region_before(list(scopes(holding=False))))
+
+    def _region_before(self, wide: list[Scope]) -> Region | None:
+        """The region of the first scope before the sentence that names one, else the document's."""
+        for i, scope in enumerate(wide):
+            found = self._region_in(scope, lambda: wide[i + 1:])
             if found is not None:
                 return found
         return self.stated.region
@@ -344,11 +368,14 @@ class Context:
         return True, self.stated.year - 1 if self.stated.year else None
 
     def year(self, start: int, end: int, clause: Segment, sentence: Segment) -> int | None:
-        for scope in self._scopes("year", start, clause, sentence):
+        for scope in self._scopes("year", start, clause, sentence, holding=True):
             found = self._year_in(scope, start, end)
             if found is not None:
                 return found
-        return self.stated.year
+        # the scopes before the sentence end before the figure: it hides no year of theirs
+        return self._before_sentence("year", start, clause, sentence, lambda: next(
+            (found for scope in self._scopes("year", start, clause, sentence, holding=False)
+             if (found := self._year_in(scope, start, end)) is not None), self.stated.year))
 
     def _year_in(self, scope: Scope, start: int, end: int) -> int | None:
         """The nearest year stated before the anchor, else a relative word (今年) before it, else

@@ -6,6 +6,7 @@ about region, year or kind (context.py) or the indicator (indicators.py).
 """
 from __future__ import annotations
 
+import bisect
 import math
 import operator
 from collections.abc import Iterator
@@ -16,6 +17,7 @@ import regex
 from reform_facts.extractors.numbers import is_chinese_numeral, parse_number
 from reform_facts.rulebook import ExclusionRule, Rulebook, UnitRule
 from reform_facts.claim import Comparator, QuantityType
+from reform_facts.structure import Structure, StructurePatterns
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,6 +48,7 @@ class QuantityFinder:
 
     def __init__(self, book: Rulebook) -> None:
         self.book = book
+        self.structure_patterns = StructurePatterns.from_book(book)
         self.quantity = book.compile(book.numbers.quantity, where="numbers.yaml: quantity")
         self.ratio = book.compile(book.numbers.ratio.pattern, where="numbers.yaml: ratio")
         self.ratio_unit = book.units.rule(book.numbers.ratio.unit)
@@ -96,11 +99,18 @@ class QuantityFinder:
         return pattern, [c.comparator for _s, c in words]
 
     # --- finding ----------------------------------------------------------------------
-    def find(self, text: str) -> Iterator[Quantity | Rejection]:
+    def find(self, text: str, structure: Structure | None = None) -> Iterator[Quantity | Rejection]:
+        """The quantities of a text, and the candidates rejected; `structure` is the text's
+        (reform_facts.structure: its sentences and clauses), built here unless given."""
+        structure = structure or Structure(text, self.structure_patterns)
         taken: list[tuple[int, int]] = []
-        # what this text's figures share: numerals read (those the rules spell out read when
-        # the rules were), sentences searched
+        # what this text's figures share: numerals read (those the rules spell out read when the
+        # rules were), and where each exclusion's sentence pattern occurs (one search of the text)
         seen: dict = dict(self.numerals)
+        seen[_STRUCTURE] = structure
+        for rule, *_around, sentence in self.exclusions:
+            if sentence is not None:
+                seen[rule.id] = [m.start() for m in sentence.finditer(text)]
         ratio = self.ratio_unit
         for match in self.ratio.finditer(text):
             taken.append((match.start(), match.end()))
@@ -151,18 +161,18 @@ class QuantityFinder:
                 value *= self.scales[s2]
         if not math.isfinite(value) or (value_max is not None and not math.isfinite(value_max)):
             return Rejection(start, end, unit_rule.id, "a digit run too long to be a quantity")
-        unit, quantity_type = self._unit(text, start, unit_rule)
+        unit, quantity_type = self._unit(text, start, end, unit_rule, seen.get(_STRUCTURE))
         comparator = self._comparator(text, start, end, tail or tail1 or "")
         return Quantity(start, end, value, value_max, unit, quantity_type, comparator,
                         unit_rule.id, unit_rule.confidence)
 
-    def _unit(self, text: str, start: int, unit_rule: UnitRule) -> tuple[str, QuantityType]:
-        """A count becomes a rate when a per-population cue stands earlier in the clause."""
+    def _unit(self, text: str, start: int, end: int, unit_rule: UnitRule,
+              structure: Structure | None) -> tuple[str, QuantityType]:
+        """A count becomes a rate when a per-population cue stands earlier in the clause (at most
+        rate_cue_window characters before the figure)."""
         if unit_rule.quantity_type is QuantityType.COUNT:
-            # from the last clause mark of the window before the figure (one search back)
-            lo = max(0, start - self.rate_window)
-            mark = _CLAUSE_MARK_BACK.search(text, lo, start)
-            window = text[mark.end() if mark else lo:start]
+            clause = (structure or Structure(text, self.structure_patterns)).clause(start, end)
+            window = text[max(clause.start, start - self.rate_window):start]
             for rate in self.rates:
                 if any(cue in window for cue in rate.cues):
                     unit = unit_rule.unit + rate.suffix
@@ -220,7 +230,7 @@ class QuantityFinder:
             if ((span is None or span(text, start, end))
                     and (before is None or before(text, lo, start))
                     and (after is None or after(text, end, hi))
-                    and (sentence is None or _in_sentence(seen, rule.id, sentence, text, start, end))):
+                    and (sentence is None or _in_sentence(seen, rule.id, start, end))):
                 return Rejection(start, end, rule.id, rule.reason)
         return None
 
@@ -254,34 +264,18 @@ def _number(seen: dict, numeral: str, scale: float = 1.0) -> float:
     return value * scale
 
 
-def _in_sentence(seen: dict, rule_id: str, pattern: regex.Pattern[str], text: str, start: int, end: int) -> bool:
-    """Whether a rule's pattern occurs in the span's sentence, searched once per sentence."""
-    key = (rule_id, *_sentence_bounds(text, start, end))
-    found = seen.get(key)
-    if found is None:
-        found = seen[key] = pattern.search(text, key[1], key[2]) is not None
-    return found
-
-
-def _sentence_bounds(text: str, start: int, end: int, window: int = 400) -> tuple[int, int]:
-    """From the end of the previous sentence to the end of this one: 。！？, a line break, or
-    the brackets that set injected text apart (【微信扫一扫】); at most `window` characters each
-    way (a sentence of thousands of figures must not be read again for each).
-
-    One search each way, stopping at the nearest mark (a search per mark would run to the
-    text's ends for the marks it does not hold).
-
-    >>> _sentence_bounds("扫一扫。领取888元红包！再见", 8, 12)
-    (4, 13)
-    """
-    lo, hi = max(0, start - window), min(len(text), end + window)
-    before = _SENTENCE_MARK_BACK.search(text, lo, start)
-    after = _SENTENCE_MARK.search(text, end, hi)
-    return (before.start() + 1 if before else lo), (after.start() + 1 if after else hi)
+def _in_sentence(seen: dict, rule_id: str, start: int, end: int) -> bool:
+    """Whether a rule's sentence pattern occurs in the span's sentence (`find` records where it
+    occurs in the text, and the text's structure, in `seen`)."""
+    structure = seen.get(_STRUCTURE)
+    if structure is None:  # a span resolved on its own (`_resolve` without `find`): no sentence known
+        return False
+    sentence = structure.sentence(start, end)
+    starts = seen.get(rule_id, [])
+    k = bisect.bisect_left(starts, sentence.start)
+    return k < len(starts) and starts[k] < sentence.end
 
 
 _AROUND = ("before", "after", "span", "sentence")
 _GROUPS = ("n1", "s1", "n2", "s2", "unit", "tail", "tail1")  # the quantity pattern's groups `_resolve` reads
-_SENTENCE_MARK = regex.compile("[。！？!?\n【】]")
-_SENTENCE_MARK_BACK = regex.compile("[。！？!?\n【】]", regex.REVERSE)
-_CLAUSE_MARK_BACK = regex.compile(r"[，。；;,\n]", regex.REVERSE)
+_STRUCTURE = "structure"  # the key of the text's structure among what `find` records in `seen`

@@ -46,7 +46,7 @@ class RuleExtractor:
         claims = [self.table_claim(doc, cell) for table in tables
                   for cell in self.tables.claims(table, doc.text, year=ctx.stated.year, region=ctx.stated.region)]
         previous_end = 0
-        for found in self.quantities.find(view):
+        for found in self.quantities.find(view, ctx.structure):
             if isinstance(found, Quantity) and not _inside(found.start, found.end, in_tables):
                 claims.append(self.claim(doc, ctx, found, previous_end))
                 previous_end = found.end

@@ -9,89 +9,18 @@ contained in the phrase, the one ending later between equals; else no code.
 from __future__ import annotations
 
 import hashlib
-import re
-import unicodedata
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
-import opencc
 import yaml
-from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
+from pydantic import ValidationError
 
 from reform_facts import paths
-from reform_facts.claim import QuantityType
 from reform_facts.errors import RuleFileError
+from reform_facts.rulebook import CanonicalFile, Indicator, normalise  # noqa: F401 (normalise: theirs)
 
 CANONICAL_FILE = paths.RULES_DIR / "indicators_canonical.yaml"
-MIN_ALIAS_CHARS = 3  # shorter aliases (占比, 比例) would claim phrases about anything
-_SPACE = re.compile(r"\s+")
-# a pinyin gloss after a character (结(jie) 余, 调(tiao) 整): web pages that annotate readings
-_PINYIN_GLOSS = re.compile(r"(?<=[\u4e00-\u9fff])\([a-z]{1,6}[1-4]?\)")
-
-
-@cache
-def _to_simplified() -> opencc.OpenCC:
-    return opencc.OpenCC("t2s")
-
-
-def normalise(phrase: str) -> str:
-    """The form phrases and aliases are compared in: NFKC, traditional characters as simplified
-    (documents in traditional script name the same indicators), white space and pinyin glosses
-    removed.
-
-    >>> normalise("医疗服务收入（不含药品等） 占比")
-    '医疗服务收入(不含药品等)占比'
-    >>> normalise("床位數 合計")
-    '床位数合计'
-    >>> normalise("当期结(jie) 余"), normalise("DRG(按病组付费)结算")
-    ('当期结余', 'DRG(按病组付费)结算')
-    """
-    text = unicodedata.normalize("NFKC", phrase)
-    return _SPACE.sub("", _to_simplified().convert(_PINYIN_GLOSS.sub("", text)))
-
-
-class Indicator(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    code: str
-    name: str
-    name_en: str
-    quantity_type: QuantityType
-    aliases: list[str]
-    examples: list[str] = []
-
-    @field_validator("code")
-    @classmethod
-    def snake_case(cls, code: str) -> str:
-        if not re.fullmatch(r"[a-z][a-z0-9_]*", code):
-            raise ValueError(f"code {code!r} is not lower snake case")
-        return code
-
-    @field_validator("aliases")
-    @classmethod
-    def specific(cls, aliases: list[str]) -> list[str]:
-        for alias in aliases:
-            if len(normalise(alias)) < MIN_ALIAS_CHARS:
-                raise ValueError(f"alias {alias!r} is shorter than {MIN_ALIAS_CHARS} characters")
-        return aliases
-
-
-class BarePhrases(BaseModel):
-    """Phrases that name no measure alone (医院, 床位 in a table of staff counts...) but do with
-    their figure's unit: 医院 with 张 is hospital beds, with 个 the number of hospitals."""
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    phrases: list[str]
-    units: dict[str, str]  # canonical unit (claims.unit) -> code
-    examples: list[tuple[str, str]] = []  # (phrase, unit) as extractors cut them; each must map
-
-
-class CanonicalFile(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    indicators: list[Indicator]
-    bare_phrases: list[BarePhrases] = []
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ from functools import cache
 from pathlib import Path
 
 import reform_facts
-from reform_facts import extractors
+from reform_facts import extractors, readers
 
 # The extractors' modules and the core modules they read the claim model and rules through.
 CORE = ("claim.py", "vocabulary.py", "rulebook.py", "divisions.py", "structure.py", "tables.py")
@@ -35,4 +35,6 @@ def code_version() -> str:
 def sources() -> list[Path]:
     """The files the hash covers."""
     core = Path(reform_facts.__file__).parent
-    return sorted(Path(extractors.__file__).parent.glob("*.py")) + [core / name for name in CORE]
+    # the readers' formats: the tables they hand over are read by the extractors
+    return (sorted(Path(extractors.__file__).parent.glob("*.py")) + [core / name for name in CORE]
+            + [Path(readers.__file__).parent / "formats.py"])

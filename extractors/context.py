@@ -101,7 +101,7 @@ class ContextRules:
     def for_document(self, doc: Document) -> Context:
         given = self.gazetteer.by_code.get(doc.region_code) if doc.region_code else None
         stated = self.stated(doc.text, region=given is None)
-        context = Context(self, doc.text, Structure(doc.text, self.structure_patterns),
+        context = Context(self, doc.text, Structure(doc.text, self.structure_patterns, document=doc),
                           replace(stated, region=given or stated.region, year=doc.year or stated.year))
         if context.stated.region is None and stated.unnamed_level:
             context.stated = replace(context.stated, region=context.main_regions.get(stated.unnamed_level))

@@ -17,7 +17,8 @@ where rows are regions, else the title, else the document.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from functools import lru_cache
 
 
 from reform_facts.claim import Comparator, Kind, QuantityType
@@ -27,8 +28,13 @@ from reform_facts.rulebook import Rulebook
 from reform_facts.tables import EMPTY_CELL, Cell, Table
 
 YEAR = re.compile(r"((?:19|20)\d\d)\s*年?")
+YEARS = re.compile(r"(?:19|20)\d\d\s*年?(?:\s*[-—–~～至到]\s*(?:19|20)\d\d\s*年?)?(?:度|末|底)?")
 BRACKET = re.compile(r"[（(]([^（）()]{1,16})[)）]\s*$")
 SPACES = re.compile(r"\s+")
+RATIO_SIGN = re.compile(r"[:：∶]")
+NOT_A_CLASSIFIER = re.compile(r"[0-9A-Za-z、，,]")
+YEAR_LABEL = re.compile(r"(?:19|20)\d\d\s*年?(?:末|底)?")
+BARE_YEAR = re.compile(r"(?:19|20)\d\d")
 OWN_AREA = re.compile(r"全?[国省市县区州旗盟]")
 PINYIN = re.compile(r"[（(][a-zāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜü ]+[)）]")
 COMPARATORS = {"≥": Comparator.GE, "≤": Comparator.LE, ">": Comparator.GT, "<": Comparator.LT, "＞": Comparator.GT,
@@ -58,6 +64,18 @@ class Column:
 
 
 @dataclass(frozen=True, slots=True)
+class Row:
+    """What a row's label says, read once per row."""
+
+    label: str        # cleaned, from the simplified view
+    own: str          # cleaned, as the document writes it: the indicator
+    total: bool       # a total that names no measure (总计, 全市合计)
+    rest: str         # a total's label without its total word (医疗卫生机构合计 → 医疗卫生机构), else ""
+    whose: bool       # rows of regions, areas, years or bare totals: the column says what is measured
+    institution: bool  # a row of an institution (医院, 卫生院): so too, where the column names a measure
+
+
+@dataclass(frozen=True, slots=True)
 class CellClaim:
     """A table cell read as a claim: what `RuleExtractor` turns into a `Claim`."""
 
@@ -80,6 +98,7 @@ class TableReader:
     def __init__(self, book: Rulebook, gazetteer: Gazetteer) -> None:
         self.words = book.tables
         self.gazetteer = gazetteer
+        self.institution_suffixes = tuple(book.tables.institution_suffixes)
         self.row_marker = book.compile(book.tables.row_marker, where="tables.yaml: row_marker")
         self.total_label = book.compile(book.tables.total_label, where="tables.yaml: total_label")
         self.scales = sorted(((s.surface, s.factor) for s in book.numbers.scales), key=lambda s: -len(s[0]))
@@ -96,30 +115,34 @@ class TableReader:
         document's own text, which indicators are taken from verbatim; `year` and `region` are
         the document's."""
         title = table.title or ""
-        title_year = _year(title)
+        title_year = _year(title) or _caption_year(table)
         base_year = title_year or year
         title_region = self._region_in(title) or region
-        skip = {c for c in range(self._width(table))
-                if self._column_is(table, c, self.words.index_headers) or _running_numbers(table, c)}
+        skip = {c for c in range(self._width(table)) if self._column_is(table, c, self.words.index_headers)
+                or (not table.column_labels(c) and _running_numbers(table, c))}
         units_at = next((c for c in range(self._width(table)) if self._column_is(table, c, self.words.unit_headers)), None)
         years = {c: self._column_year(table, c, base_year) for c in range(self._width(table))}
-        columns = [self._column(text, table, c, years) for c in range(self._width(table))]
+        columns = _compared(table, _planned([self._column(text, table, c, years) for c in range(self._width(table))]))
+        subject = _title_subject(text, table, self.words.title_fillers)
         found = []
         carried: Unit | None = None  # a parent row's unit, which its sub-rows (医院 under 总诊疗人次(亿人次)) keep
         for r, row in enumerate(table.rows):
             label_at = self._label_column(row, skip, units_at)
             label = self._clean(row[label_at].text) if label_at is not None else ""
-            own = self._clean(_original(text, row[label_at])) if label_at is not None else ""
+            own = self._clean(_original(text, row[label_at]), row[label_at].text) if label_at is not None else ""
             row_region = self._row_region(label, title_region)
             first_figure = next((c for c, cell in enumerate(row) if c != label_at and c not in skip and c != units_at
                                  and cell.figure is not None), len(row))
-            stated = self._label_unit(self._raw_label(row, units_at, first_figure), label, row, units_at)
-            carried = stated or carried
+            stated = self._label_unit(self._raw_label(row, units_at, first_figure), label, row, units_at, table)
+            # a row whose own noun the unit line gives a unit to (收入 under 单位：人(次)、万元) is
+            # no sub-row of the row above
+            carried = stated or (None if self._listed_unit(table, label) else carried)
+            about = self._row(label, own, row_region is not None)
             for c, cell in enumerate(row):
                 if c in skip or c == label_at or c == units_at or cell.figure is None or _is_year_cell(cell, table, c):
                     continue
-                claim = self._cell(text, table, cell, columns[c], label, own, base_year,
-                                   row_region or title_region, row_region is not None, carried)
+                claim = self._cell(text, table, cell, columns[c], about, base_year, row_region or title_region,
+                                   carried, subject)
                 if claim is not None:
                     found.append(claim)
         return found
@@ -154,43 +177,64 @@ class TableReader:
             unit=next((u for h in reversed(heads) if (u := self._bracket(h, joined)) is not None), None),
             measure=self._column_measure(text, table.column_cells(c)),
             year=years.get(c),
-            target=self._is_target(heads, years.get(c), years))
+            target=any(w in h for h in heads for w in self.words.target_words))
 
-    def _cell(self, text: str, table: Table, cell: Cell, column: Column, label: str, own: str,
-              base_year: int | None, region: Region | None, region_row: bool, row_unit: Unit | None) -> CellClaim | None:
+    def _row(self, label: str, own: str, region_row: bool) -> Row:
+        total, rest = self._total(label)
+        return Row(label, own, total, rest if self.total_label.search(label) else "",
+                   region_row or total or _is_year_label(label) or self._area_row(label),
+                   BRACKET.sub("", label).endswith(self.institution_suffixes))
+
+    def _cell(self, text: str, table: Table, cell: Cell, column: Column, row: Row, base_year: int | None,
+              region: Region | None, row_unit: Unit | None, subject: str | None) -> CellClaim | None:
+        label = row.label
+        # the row says whose figure it is (a region, an institution, a year, a bare total) and
+        # the column what is measured
+        by_column = row.whose or (column.measure is not None and row.institution)
         match = cell.figure
         figure = match.group("figure")
         start = cell.start + match.start("figure")
         end = start + len(figure)
-        unit = self._unit_of(figure, column, row_unit, label, table)
+        unit = self._unit_of(figure, column, row_unit, label, table, by_column)
         number = figure.translate(FULL_WIDTH).replace(",", "").rstrip("%％‰ ").strip()
         if unit.quantity_type is QuantityType.RATIO:
             value = None
         else:
             try:
-                value = float(number.replace(" ", "")) * unit.factor
+                value = float(SPACES.sub("", number)) * unit.factor
             except ValueError:
                 return None
         before, after = match.group("before").strip(), match.group("after").strip()
         comparator = COMPARATORS.get(before) or COMPARATORS.get(after) or Comparator.EQ
         return CellClaim(start, end, value, unit.unit, unit.quantity_type, comparator,
-                         self._indicator(text, table, column, label, own, region_row), region,
-                         column.year or _year(label) or base_year,
+                         self._indicator(column, row, by_column, subject), region,
+                         column.year or _year(label) or self._row_year(label, base_year),
                          Kind.TARGET if column.target else Kind.ACTUAL, f"table.{table.form}")
+
+    def _row_year(self, label: str, base_year: int | None) -> int | None:
+        """A row that says it is last year's (`上年结余`, in a column with no year): the year before."""
+        if base_year is not None and any(w in label for w in self.words.previous_year):
+            return base_year - 1
+        return base_year
 
     def _raw_label(self, row: list[Cell], units_at: int | None, column: int) -> str:
         return " ".join(cell.text for c, cell in enumerate(row[:column]) if c != units_at and cell.figure is None)
 
     # --- units ---------------------------------------------------------------------------
 
-    def _unit_of(self, figure: str, column: Column, row_unit: Unit | None, label: str, table: Table) -> Unit:
-        if re.search(r"[:：∶]", figure):
+    def _unit_of(self, figure: str, column: Column, row_unit: Unit | None, label: str, table: Table,
+                 by_column: bool) -> Unit:
+        if RATIO_SIGN.search(figure):
             return Unit("ratio", QuantityType.RATIO)
         if figure.rstrip().endswith(("%", "％")):
             return Unit("%", QuantityType.PERCENTAGE)
         if figure.rstrip().endswith("‰"):
             return Unit("‰", QuantityType.RATE)
-        head_unit, context = column.unit, label + "".join(column.heads)
+        head_unit = column.unit
+        # the nouns of what is measured first: the column's where rows say whose, else the row's
+        heads = "".join(column.heads)
+        first, then = (heads, label) if by_column else (label, heads)
+        context = first + then
         if column.change:
             percent = column.percent
             if percent or (head_unit is not None and head_unit.quantity_type is QuantityType.PERCENTAGE):
@@ -200,41 +244,62 @@ class TableReader:
             if row_unit is not None and row_unit.quantity_type is QuantityType.PERCENTAGE:
                 return Unit("pp", QuantityType.PERCENTAGE_POINT)
         # nothing states a unit: a count, as the guideline has it for a noun without classifier
-        return (row_unit or head_unit or self._line_unit(table, context) or self._title_unit(table)
-                or self._noun_unit(context) or Unit("个", QuantityType.COUNT))
+        return (row_unit or head_unit or self._listed_unit(table, first) or self._listed_unit(table, then)
+                or self._line_unit(table, context) or self._title_unit(table)
+                or self._noun_unit(first) or self._noun_unit(then) or Unit("个", QuantityType.COUNT))
 
     def _noun_unit(self, words: str) -> Unit | None:
         """The unit a measure's noun implies (诊疗人次 → 人次, 卫生人员 → 人, 床位 → 张)."""
         for unit, nouns in self.words.unit_nouns.items():
-            if any(noun in words for noun in nouns):
-                return self._parse_unit(unit, words)
+            found = self._parse_unit(unit, words) if any(noun in words for noun in nouns) else None
+            if found is not None and found.quantity_type is not QuantityType.MONEY:  # money is stated, never implied
+                return found
         return None
 
     def _title_unit(self, table: Table) -> Unit | None:
         match = BRACKET.search(table.title or "")
         return self._parse_unit(match.group(1), table.title or "", open_class=False) if match else None
 
-    def _label_unit(self, raw: str, label: str, row: list[Cell], units_at: int | None) -> Unit | None:
-        """The unit the row itself states: its label's bracket, or its cell in the unit column."""
+    def _label_unit(self, raw: str, label: str, row: list[Cell], units_at: int | None, table: Table) -> Unit | None:
+        """The unit the row itself states: its label's bracket, or its cell in the unit column.
+        A bracket that completes a unit of the unit line is that unit (`人数(次)` under
+        `单位：人(次)` → 人次)."""
         if units_at is not None and units_at < len(row) and row[units_at].text:
             return self._parse_unit(row[units_at].text, label)
         match = BRACKET.search(PINYIN.sub("", raw))
-        return self._parse_unit(match.group(1), label, open_class=False) if match else None
+        if not match:
+            return None
+        written = match.group(1).strip()
+        longer = next((u for u in _listed(table.unit_line) if u.endswith(written) and len(u) > len(written)), None)
+        return self._parse_unit(longer or written, label, open_class=False)
 
     def _bracket(self, head: str, label: str) -> Unit | None:
         match = BRACKET.search(head)
         return self._parse_unit(match.group(1), label, open_class=False) if match else None
 
     def _line_unit(self, table: Table, label: str) -> Unit | None:
-        if not table.unit_line:
-            return None
-        listed = [u.strip() for u in re.split(r"[、，,/]", re.sub(r"^[（(]?\s*单位\s*[：:]", "", table.unit_line).rstrip("）)"))]
-        listed = [u for u in listed if u]
+        """The unit line's unit; of several (`单位：个、张、人`), the one whose nouns `label`
+        names first (`万元` is money in 元, for 收入 or 支出)."""
+        listed = _listed(table.unit_line)
+        found = self._listed_unit(table, label)
+        return found or (self._parse_unit(listed[0], label) if listed else None)
+
+    def _listed_unit(self, table: Table, label: str) -> Unit | None:
+        """Of a unit line's several units, the one whose nouns `label` names first."""
+        listed = _listed(table.unit_line)
         if len(listed) > 1:
             for unit, nouns in self.words.unit_nouns.items():
-                if unit in listed and any(noun in label for noun in nouns):
-                    return self._parse_unit(unit, label)
-        return self._parse_unit(listed[0], label) if listed else None
+                written = next((w for w in listed if self._unscaled(w) == unit), None)
+                if written is not None and any(noun in label for noun in nouns):
+                    return self._parse_unit(written, label)
+        return None
+
+    def _unscaled(self, written: str) -> str:
+        """A unit without its scale: 万元 → 元."""
+        for surface, _scale in self.scales:
+            if written.startswith(surface) and len(written) > len(surface):
+                return written[len(surface):]
+        return written
 
     def _parse_unit(self, written: str, label: str, *, open_class: bool = True) -> Unit | None:
         """`万张` → ×10 000 张; `%` → percent; `元`, `万元` → money; a rate where the label is one."""
@@ -253,7 +318,7 @@ class TableReader:
                     return Unit(f"{written}{suffix}", QuantityType.RATE)
         if known is not None:
             return Unit(known.unit, known.quantity_type, known.factor * factor)
-        if open_class and written and len(written) <= 3 and not re.search(r"[0-9A-Za-z、，,]", written):
+        if open_class and written and len(written) <= 3 and not NOT_A_CLASSIFIER.search(written):
             return Unit(written, QuantityType.COUNT, factor)  # any classifier, where a unit is expected
         return None
 
@@ -264,35 +329,39 @@ class TableReader:
             head = self._plain(head)
             if (found := _year(head)) is not None:
                 return found
-            if base_year is not None:
+            # 比上年增减 compares with last year and is dated by the columns it compares
+            if base_year is not None and not any(w in head for w in self.words.change_words):
                 if any(w in head for w in self.words.previous_year):
                     return base_year - 1
                 if any(w in head for w in self.words.this_year):
                     return base_year
         return None
 
-    def _is_target(self, heads: list[str], year: int | None, years: dict[int, int | None]) -> bool:
-        if any(w in h for h in heads for w in self.words.target_words):
-            return True
-        # a plan's table: a baseline year column, and this column's later year is its target
-        known = [y for y in years.values() if y is not None]
-        return year is not None and len(set(known)) >= 2 and year - min(known) >= 3
-
-    def _indicator(self, text: str, table: Table, column: Column, label: str, own: str, region_row: bool) -> str | None:
-        """The row's label; the column's where rows are regions, institutions, years or a bare total."""
-        measure = column.measure
-        bare = BRACKET.sub("", label)
+    def _total(self, label: str) -> tuple[bool, str]:
+        """Whether the row is a total that names no measure (总计, 全市合计, 全 国 总 计: 全市 is the
+        table's own area), and the label without its total word."""
         rest = self.total_label.sub("", label).strip("、 ")
-        # 总计, 全市合计, 全 国 总 计: a total that names no measure (全市 is the table's own area)
         total = bool(self.total_label.search(label)) and (not rest or bool(OWN_AREA.fullmatch(rest))
                                                          or rest in self.gazetteer.by_surface)
-        by_column = region_row or total or _is_year_label(label) or (
-            measure is not None and bare.endswith(tuple(self.words.institution_suffixes)))
+        return total, rest
+
+    def _area_row(self, label: str) -> bool:
+        """A row of an area the gazetteer has no code for (东部, 市直, 宜春经开区)."""
+        return label in self.words.area_rows or (label.endswith(tuple(self.words.area_suffixes))
+                                                  and label not in self.words.area_suffixes)
+
+    def _indicator(self, column: Column, row: Row, by_column: bool, subject: str | None) -> str | None:
+        """The row's label; the column's where rows are regions, institutions, years or a bare
+        total; the title's subject (`subject`) for a bare total, or a total of what it names."""
+        measure = column.measure
         if by_column and measure is not None:
             return measure
-        if total:
-            return _title_subject(text, table) or own or None
-        return own or measure or _title_subject(text, table)
+        if row.total:
+            return subject or row.own or None
+        if row.rest and subject and row.rest in subject:
+            # 医疗卫生机构合计 under a title 全国医疗卫生机构数: the title's name of the measure
+            return subject
+        return row.own or measure or subject
 
     def _column_measure(self, text: str, heads: list[Cell]) -> str | None:
         """The column's own name for what it measures, from the document's text: its lowest
@@ -323,17 +392,29 @@ class TableReader:
         return None
 
     def _region_in(self, text: str) -> Region | None:
+        """The first region `text` names, or the one inside it that follows (达州市达川区 → 达川区)."""
+        found: Region | None = None
         for mention in self.gazetteer.mentions(text):
-            if mention.surface in self.gazetteer.by_surface:
-                return self.gazetteer.resolve(mention.surface)
-        return None
+            if mention.surface not in self.gazetteer.by_surface:
+                continue
+            region = self.gazetteer.resolve(mention.surface, near=found)
+            if found is None:
+                found = region
+            elif region is not None and region.code != found.code and found.code in self.gazetteer.ancestors(region):
+                found = region
+        return found
 
-    def _clean(self, label: str) -> str:
-        label = PINYIN.sub("", label)
-        label = SPACES.sub("", label)
-        label = self.row_marker.sub("", label)
-        bracket = BRACKET.search(label)
-        if bracket and (self._parse_unit(bracket.group(1), label) is not None or YEAR.search(bracket.group(1))):
+    def _clean(self, label: str, simplified: str | None = None) -> str:
+        """A row label without pinyin debris, spaces, list markers and its bracketed unit or
+        year. The label as written is cut where its `simplified` view (same length) says the
+        unit starts: 萬張 is read as 万张."""
+        label = self.row_marker.sub("", SPACES.sub("", PINYIN.sub("", label)))
+        view = self.row_marker.sub("", SPACES.sub("", PINYIN.sub("", simplified))) if simplified else label
+        if len(view) != len(label):
+            view = label
+        bracket = BRACKET.search(view)
+        if bracket and (self._parse_unit(bracket.group(1), view, open_class=False) is not None
+                        or YEAR.search(bracket.group(1))):
             label = label[:bracket.start()]
         return label.strip("：: ")
 
@@ -341,32 +422,91 @@ class TableReader:
         return SPACES.sub("", PINYIN.sub("", head)).lstrip("#＃")
 
 
+def _planned(columns: list[Column]) -> list[Column]:
+    """Target columns. Where a column says it is one (`规划目标`, `2025年目标`) and has no year
+    of its own, its year is the table's last (the plan's end: `2015年 | 规划目标 | 2020年`).
+    Where none says so, a plan's table is a baseline year column and later ones at least three
+    years on (`2020年 | 2025年`), and those are the targets."""
+    known = [column.year for column in columns if column.year is not None]
+    if any(column.target for column in columns):
+        return [replace(column, year=max(known)) if column.target and column.year is None and known else column
+                for column in columns]
+    if len(set(known)) < 2:
+        return columns
+    return [replace(column, target=True) if column.year is not None and column.year - min(known) >= 3 else column
+            for column in columns]
+
+
+def _compared(table: Table, columns: list[Column]) -> list[Column]:
+    """A change column without a year of its own takes the later year of the columns it
+    compares, and is a target where that column is (`2024年预算数 | 增长(%)`)."""
+    dated = [(column.year, column.target) for column in columns if not column.change and column.year is not None]
+    if not dated:
+        return columns
+    later = max(dated)
+    return [replace(column, year=later[0], target=column.target or later[1])
+            if column.change and column.year is None else column for column in columns]
+
+
 def _year(text: str) -> int | None:
     match = YEAR.search(text)
     return int(match.group(1)) if match else None
 
 
+def _caption_year(table: Table) -> int | None:
+    """The year of a header row that is one caption across the table (`2018年较2017年增幅 | |`)."""
+    for row in table.header_rows:
+        cells = [cell for cell in row if cell is not None and cell.text]
+        if len(cells) == 1 and row[0] is cells[0] and len(row) > 1 and (found := _year(cells[0].text)):
+            return found
+    return None
+
+
+@lru_cache(maxsize=1024)
+def _listed(unit_line: str | None) -> tuple[str, ...]:
+    """The units a unit line lists, a bracketed alternative as both: `单位：人(次)、万元` →
+    人, 人次, 万元.
+
+    >>> _listed("（单位：人(次)、万元）")
+    ('人', '人次', '万元')
+    """
+    if not unit_line:
+        return ()
+    body = re.sub(r"^[（(]?\s*单位\s*[：:]", "", unit_line.strip().strip("|｜ "))
+    if unit_line.lstrip().startswith(("（", "(")):
+        body = re.sub(r"[）)]\s*$", "", body)
+    listed: list[str] = []
+    for written in re.split(r"[、，,/；;\s]+", body):
+        choice = re.fullmatch(r"(.+?)[（(](.+)[)）]", written)
+        listed += [choice.group(1), choice.group(1) + choice.group(2)] if choice else [written]
+    return tuple(unit for unit in listed if unit)
+
+
 def _is_year_label(label: str) -> bool:
-    return bool(re.fullmatch(r"(?:19|20)\d\d\s*年?(?:末|底)?", label))
+    return bool(YEAR_LABEL.fullmatch(label))
 
 
 def _is_year_cell(cell: Cell, table: Table, column: int) -> bool:
     """A year written as a value (a column of dates, 开业时间 2015): not a figure."""
-    return bool(re.fullmatch(r"(?:19|20)\d\d", cell.text)) and any("年" in h or "时间" in h
+    return bool(BARE_YEAR.fullmatch(cell.text)) and any("年" in h or "时间" in h
                                                                   for h in table.column_labels(column))
 
 
 def _original(text: str, cell: Cell) -> str:
-    return text[cell.start:cell.end]
+    return "".join(text[start:end] for start, end in cell.spans)
 
 
-def _title_subject(text: str, table: Table) -> str | None:
-    """What a table's title says it is about, without its number, year and unit."""
+def _title_subject(text: str, table: Table, fillers: list[str]) -> str | None:
+    """What a table's title says it is about, without its number, years, unit and the words
+    that say which rows it has (`各类`, `全市`)."""
     if not table.title or table.title_start < 0:
         return None
     title = text[table.title_start:table.title_start + len(table.title)]
-    bare = re.sub(r"^(?:表|专栏)?\s*[0-9０-９\-—.．]*\s*", "", title)
-    return YEAR.sub("", BRACKET.sub("", bare)).strip() or None
+    bare = YEARS.sub("", BRACKET.sub("", title))
+    bare = re.sub(r"^(?:表|专栏)?\s*[0-9０-９\-—.．]*\s*", "", bare).strip()
+    while (filler := next((f for f in fillers if bare.startswith(f) and len(bare) > len(f)), None)) is not None:
+        bare = bare[len(filler):]
+    return bare.strip() or None
 
 
 def _running_numbers(table: Table, column: int) -> bool:

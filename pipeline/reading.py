@@ -50,7 +50,7 @@ def read_stream(stream: BinaryIO, *, doc_id: str, max_bytes: int = MAX_BYTES) ->
     if not raw.strip():
         return Failure(STDIN, "empty: no text")
     try:
-        text, title = plain(raw, STDIN)
+        text, title, _tables = plain(raw, STDIN)  # plain text marks no tables
         return registry.describe(Document.from_text(text, doc_id=doc_id, path=STDIN, raw=raw, title=title))
     except DocumentError as error:
         return Failure(STDIN, str(error).removeprefix(f"{STDIN}: "))

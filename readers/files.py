@@ -96,7 +96,7 @@ def read_document(path: Path, *, max_bytes: int = MAX_BYTES) -> Document:
         raise DocumentError(f"{name}: unsupported file type {path.suffix or '(no extension)'}; "
                             f"supported: {', '.join(SUFFIXES)}")
     raw = read_bytes(path, max_bytes=max_bytes)
-    text, title = reader(raw, name, max_bytes=max_bytes)
+    text, title, *tables = reader(raw, name, max_bytes=max_bytes)
     if len(text) > max_bytes:  # characters: a decoded text is never shorter in UTF-8 bytes
         raise DocumentError(f"{name}: its text of {len(text)} characters is over the size limit of "
                             f"{max_bytes}")
@@ -106,7 +106,8 @@ def read_document(path: Path, *, max_bytes: int = MAX_BYTES) -> Document:
     if longest > MAX_LINE_CHARS:  # a guard: the extractors' searches are bounded by lines and sentences
         raise DocumentError(f"{name}: a line of {longest} characters, over the limit of {MAX_LINE_CHARS}: "
                             "not prose or a table (break it into lines)")
-    return Document.from_text(text, doc_id=path.stem, path=name, raw=raw, title=title)
+    return Document.from_text(text, doc_id=path.stem, path=name, raw=raw, title=title,
+                              tables=tuple(tables[0]) if tables else ())
 
 
 def read_bytes(path: Path, *, max_bytes: int = MAX_BYTES) -> bytes:

@@ -1,32 +1,43 @@
-"""One function per file format: the bytes of a file become (text, title).
+"""One function per file format: the bytes of a file become (text, title, tables).
 
-Each raises DocumentError naming the file and the reason when the bytes are not a document
-of that format. No file I/O here: `readers` reads the bytes and checks the limits.
+`tables` are the tables the format itself marks (an HTML `<table>`, a Word table), as
+`reform_facts.tables.Table`s whose cells are spans of the text; the text has them too, a row a
+line, cells tab-separated. Each function raises DocumentError naming the file and the reason
+when the bytes are not a document of that format. No file I/O here: `readers` reads the bytes
+and checks the limits.
 """
 from __future__ import annotations
 
 import io
 import logging
 import unicodedata
+import zipfile
 
 import regex
 
+from typing import NamedTuple
+
 from reform_facts.readers.decoding import check_text, declared_charset, decode
 from reform_facts.errors import DocumentError
+from reform_facts.tables import Table, from_grid
 
 log = logging.getLogger(__name__)
 
-Parsed = tuple[str, "str | None"]
+
+class Parsed(NamedTuple):
+    text: str
+    title: str | None
+    tables: tuple[Table, ...] = ()
 
 
 def plain(raw: bytes, path: str, *, max_bytes: int | None = None) -> Parsed:
     """Plain text: the decoded content, unchanged.
 
     >>> plain("签约覆盖率50.28%".encode("utf-16"), "x.txt")
-    ('签约覆盖率50.28%', None)
+    Parsed(text='签约覆盖率50.28%', title=None, tables=())
     """
     check_text(raw, path=path)
-    return decode(raw, path=path), None
+    return Parsed(decode(raw, path=path), None)
 
 
 _FRONT_TITLE = regex.compile(r"\A---\n(?:.*\n)*?title:\s*[\"']?(?P<title>[^\n\"']+)[\"']?\s*\n(?:.*\n)*?---\n")
@@ -40,11 +51,11 @@ def markdown(raw: bytes, path: str, *, max_bytes: int | None = None) -> Parsed:
     >>> markdown("\\n# 2022 年深化医药卫生体制改革工作方案\\n\\n正文".encode(), "x.md")[1]
     '2022 年深化医药卫生体制改革工作方案'
     """
-    text, _ = plain(raw, path)
+    text = plain(raw, path).text
     opening = text[:_TITLE_REACH]  # a heading further down is a section's, not the document's
     match = _FRONT_TITLE.match(opening) or _ATX_H1.search(opening)
     title = match.group("title").strip().strip("*").strip() if match else None
-    return text, title or None
+    return Parsed(text, title or None)
 
 
 # HTML elements that start a new line of text; everything else is inline (a <b> or <span>
@@ -54,31 +65,74 @@ _BLOCKS = frozenset(
     "footer form h1 h2 h3 h4 h5 h6 header hr html li main nav ol p pre section summary table tbody "
     "tfoot thead tr ul br".split())
 _CELLS = frozenset({"td", "th"})
+_TABLE_PARTS = frozenset({"table", "thead", "tbody", "tfoot", "tr"})  # a table in a cell keeps its rows
 _HIDDEN = frozenset({"head", "title", "script", "style", "noscript", "template", "iframe", "object", "svg"})
 _CELL_MARK = "\x1f"  # stands for a tab until whitespace is collapsed
 _HTML_SPACE = regex.compile(r"[ \t\n\r\f]+")
 
 
 def html(raw: bytes, path: str, *, max_bytes: int | None = None) -> Parsed:
-    """A web page: the text a browser shows, one block a line, table cells tab-separated.
+    """A web page: the text a browser shows, one block a line, table cells tab-separated; each
+    `<table>` whose rows are each one line of that text is also given as a table.
 
-    >>> html("<title>医改</title><p>基层诊疗占比<b>56.32%</b></p><p>重庆市</p>".encode(), "x.html")
+    >>> html("<title>医改</title><p>基层诊疗占比<b>56.32%</b></p><p>重庆市</p>".encode(), "x.html")[:2]
     ('基层诊疗占比56.32%\\n重庆市', '医改')
+    >>> page = ("<table><tr><th rowspan=2>地区</th><th colspan=2>床位(张)</th></tr>"
+    ...         "<tr><th>2021年</th><th>2020年</th></tr><tr><td>甲市</td><td>9</td><td>8</td></tr></table>")
+    >>> table = html(page.encode(), "x.html").tables[0]
+    >>> table.column_labels(2), [cell.text for cell in table.rows[0]]
+    (['床位(张)', '2020年'], ['甲市', '9', '8'])
     """
-    from bs4 import BeautifulSoup
+    from bs4 import BeautifulSoup  # imported per format (bs4: 90 ms): a text-only run never pays it
 
     check_text(raw, path=path)
     soup = BeautifulSoup(decode(raw, path=path, declared=declared_charset(raw)), "html.parser")
     title = soup.title.get_text(" ", strip=True) if soup.title else None
-    for table in soup.find_all("table"):
-        _expand_spans(soup, table)
+    grids = [_expand_spans(soup, table) for table in soup.find_all("table")]
     if not title:
         meta = soup.find("meta", attrs={"name": regex.compile("^(ArticleTitle|title)$", regex.I)})
         title = meta.get("content", "").strip() if meta else None
-    return "\n".join(line for line in _html_lines(soup) if line), title or None
+    rows: dict[int, int | None] = {}
+    lines = _html_lines(soup, rows)
+    starts: list[int | None] = []
+    at = 0
+    for line in lines:  # where each line stands in the text, empty lines left out
+        starts.append(at if line else None)
+        at += len(line) + 1 if line else 0
+    text = "\n".join(line for line in lines if line)
+    tables = []
+    for grid in grids:
+        spans = _row_spans(grid, rows, lines, starts)
+        table = from_grid(text, spans, "html") if spans is not None else None
+        if table is not None:
+            tables.append(table)
+    return Parsed(text, title or None, tuple(tables))
 
 
-def _expand_spans(soup, table) -> None:
+def _row_spans(grid: list[tuple[object, list[object]]], rows: dict[int, int | None], lines: list[str],
+               starts: list[int | None]) -> list[list[tuple[int, int]]] | None:
+    """Each row of one expanded table as the spans of its cells in the text, a merged cell's
+    span at every position it covers; None when a row is not one line of the text with a
+    field per column (a cell holding paragraphs or a table of its own)."""
+    spans: list[list[tuple[int, int]]] = []
+    own: dict[int, tuple[int, int]] = {}
+    for row, origins in grid:
+        index = rows.get(id(row))
+        if index is None or starts[index] is None:
+            return None
+        fields = lines[index].split("\t")
+        if len(fields) != len(origins):
+            return None
+        at, line_spans = starts[index], []
+        for origin, field in zip(origins, fields):
+            own.setdefault(id(origin), (at, at + len(field)))
+            line_spans.append(own[id(origin)])
+            at += len(field) + 1
+        spans.append(line_spans)
+    return spans
+
+
+def _expand_spans(soup, table) -> list[tuple[object, list[object]]]:
     """Make every row of a table as wide as its grid: a cell spanning k columns is followed by k-1
     empty cells, and one spanning r rows leaves an empty cell at its column in the r-1 rows below.
     Each value then keeps its column when the rows are written as tab-separated lines.
@@ -86,9 +140,14 @@ def _expand_spans(soup, table) -> None:
     >>> from bs4 import BeautifulSoup
     >>> page = BeautifulSoup('<table><tr><td rowspan="2">县级</td><td>甲</td></tr><tr><td>乙</td></tr></table>',
     ...                      "html.parser")
-    >>> _expand_spans(page, page.table); [[td.get_text() for td in tr.find_all("td")] for tr in page.find_all("tr")]
+    >>> _ = _expand_spans(page, page.table); [[td.get_text() for td in tr.find_all("td")] for tr in page.find_all("tr")]
     [['县级', '甲'], ['', '乙']]
+
+    Returns each row with the cell each of its columns belongs to: a merged cell at every
+    position it covers.
     """
+    grid: list[tuple[object, list[object]]] = []
+    covering: dict[int, object] = {}  # column -> the cell that covers it from a rowspan above
     pending: dict[int, int] = {}  # column -> rows it is still covered for, from a rowspan above
     for row in table.find_all("tr"):
         if row.find_parent("table") is not table:
@@ -96,10 +155,12 @@ def _expand_spans(soup, table) -> None:
         cells = [cell for cell in row.find_all(["td", "th"], recursive=False)]
         column, at = 0, 0
         out = []
-        while at < len(cells) or any(c >= column for c in pending):
+        origins: list[object] = []
+        while at < len(cells) or any(c >= column and n > 0 for c, n in pending.items()):
             if pending.get(column, 0) > 0:
                 pending[column] -= 1
                 out.append(None)  # covered from above
+                origins.append(covering[column])
                 column += 1
                 continue
             if at >= len(cells):
@@ -110,13 +171,17 @@ def _expand_spans(soup, table) -> None:
             down = _span(cell.get("rowspan"))
             for k in range(span):
                 out.append(cell if k == 0 else None)
+                origins.append(cell)
                 if down > 1:
                     pending[column + k] = down - 1
+                    covering[column + k] = cell
             column += span
         for cell in cells:
             cell.extract()
         for cell in out:
             row.append(cell if cell is not None else soup.new_tag("td"))
+        grid.append((row, origins))
+    return grid
 
 
 def _span(value) -> int:
@@ -126,33 +191,46 @@ def _span(value) -> int:
         return 1
 
 
-def _html_lines(root) -> list[str]:
+def _html_lines(root, rows: dict[int, int | None] | None = None) -> list[str]:
     """The lines of text under `root`. Walked with a stack, not recursion: a page nested a
-    thousand tags deep is still a page."""
-    from bs4 import NavigableString, Tag
+    thousand tags deep is still a page. `rows`, when given, gets for each table row (by id)
+    the index of the one line it became, or None where it became several or none."""
+    from bs4 import NavigableString, Tag  # bs4 per format, as in `html`
     from bs4.element import PreformattedString
 
     lines: list[str] = []
     buffer: list[str] = []
     stack: list[tuple[object, bool]] = [(child, False) for child in reversed(list(root.children))]
+    opened: dict[int, int] = {}  # a table row -> how many lines there were when it started
+    cells = 0  # table cells open around the node: a paragraph or <br> inside one is a space
     while stack:
         node, leaving = stack.pop()
-        if leaving:  # the end of a block
+        if leaving and node.name in _CELLS:
+            cells -= 1
+        elif leaving:  # the end of a block
             _flush(lines, buffer)
+            if rows is not None and node.name == "tr":
+                rows[id(node)] = len(lines) - 1 if len(lines) == opened.get(id(node), -2) + 1 else None
         elif isinstance(node, PreformattedString):  # comments, doctype, CDATA
             continue
         elif isinstance(node, NavigableString):
             buffer.append(str(node))
         elif isinstance(node, Tag) and node.name not in _HIDDEN:
-            if node.name == "pre":
+            if node.name == "pre" and not cells:
                 _flush(lines, buffer)
                 lines.extend(node.get_text().splitlines())
                 continue
-            if node.name in _BLOCKS:
+            if cells and node.name in _BLOCKS and node.name not in _TABLE_PARTS:
+                buffer.append(" ")  # a cell is one field of its row, as in a Word table
+            elif node.name in _BLOCKS:
                 _flush(lines, buffer)
                 stack.append((node, True))
+                if node.name == "tr":
+                    opened[id(node)] = len(lines)
             elif node.name in _CELLS:
                 buffer.append(_CELL_MARK)
+                cells += 1
+                stack.append((node, True))
             stack.extend((child, False) for child in reversed(list(node.children)))
     _flush(lines, buffer)
     return lines
@@ -190,7 +268,7 @@ def docx(raw: bytes, path: str, *, max_bytes: int | None = None) -> Parsed:
     A package whose members would expand past `max_bytes` (each, or together) is refused
     before anything is expanded: a 1 MB file of 265 MB of XML is a decompression bomb.
     """
-    import docx as python_docx
+    import docx as python_docx  # imported per format (python-docx and lxml: 40 ms), as bs4 in `html`
     from docx.table import Table
 
     if not raw.startswith(b"PK\x03\x04"):
@@ -203,12 +281,44 @@ def docx(raw: bytes, path: str, *, max_bytes: int | None = None) -> Parsed:
     except Exception as error:  # python-docx raises several unrelated types for a bad package
         raise DocumentError(f"{path}: not a readable Word file ({type(error).__name__}: {error})") from None
     lines: list[str] = []
+    placed: list[tuple[int, list[list[object]]]] = []  # a table's first line, and its cells by position
     for block in document.iter_inner_content():
         if isinstance(block, Table):
+            placed.append((len(lines), [[cell._tc for cell in row.cells] for row in block.rows]))
             lines.extend(_table_rows(block))
         else:
             lines.append(block.text)
-    return "\n".join(lines), document.core_properties.title or None
+    text = "\n".join(lines)
+    starts = [0]
+    for line in lines:
+        starts.append(starts[-1] + len(line) + 1)
+    tables = []
+    for first, grid in placed:
+        spans = _docx_spans(grid, lines[first:first + len(grid)], starts[first:first + len(grid)])
+        table = from_grid(text, spans, "docx") if spans is not None else None
+        if table is not None:
+            tables.append(table)
+    return Parsed(text, document.core_properties.title or None, tuple(tables))
+
+
+def _docx_spans(grid: list[list[object]], lines: list[str], starts: list[int]) -> list[list[tuple[int, int]]] | None:
+    """Each row of a Word table as the spans of its cells in the text (a merged cell's at each
+    position it covers); None when a row's line does not hold a field per column (a cell's
+    text with a tab or line break of its own)."""
+    spans = []
+    for origins, line, start in zip(grid, lines, starts):
+        fields = line.split("\t")
+        if len(fields) == 1 and len(origins) > 1:  # written as one line: a title, or a label alone
+            spans.append([(start, start + len(line))] * len(origins))
+            continue
+        if len(fields) != len(origins) or "\n" in line:
+            return None
+        at, row = start, []
+        for position, (origin, field) in enumerate(zip(origins, fields)):
+            row.append(row[-1] if position and origin is origins[position - 1] else (at, at + len(field)))
+            at += len(field) + 1
+        spans.append(row)
+    return spans
 
 
 def check_expansion(raw: bytes, path: str, *, max_bytes: int) -> None:
@@ -216,8 +326,6 @@ def check_expansion(raw: bytes, path: str, *, max_bytes: int) -> None:
     together. Declared sizes are what expanding is held to: Python's zipfile stops a member
     at its declared size and fails its CRC check, so a member that lies is refused too.
     """
-    import zipfile
-
     try:
         members = zipfile.ZipFile(io.BytesIO(raw)).infolist()
     except (zipfile.BadZipFile, OSError, ValueError) as error:
@@ -233,7 +341,7 @@ def check_expansion(raw: bytes, path: str, *, max_bytes: int) -> None:
 
 
 def _table_rows(table) -> list[str]:
-    from docx.table import Table
+    from docx.table import Table  # python-docx per format, as in `docx`
 
     rows = []
     for row in table.rows:
@@ -259,7 +367,7 @@ def pdf(raw: bytes, path: str, *, max_bytes: int | None = None) -> Parsed:
     Owner-password PDFs (printing or copying restricted, common for government files) open
     with the empty user password; a PDF that needs a real password is refused.
     """
-    from pypdf import PdfReader
+    from pypdf import PdfReader  # imported per format (pypdf: 75 ms), as bs4 in `html`
     from pypdf.errors import DependencyError
 
     if b"%PDF-" not in raw[:1024]:
@@ -282,4 +390,4 @@ def pdf(raw: bytes, path: str, *, max_bytes: int | None = None) -> Parsed:
     blank = [number for number, page in enumerate(pages, 1) if not page.strip()]
     if blank:
         log.warning("%s: pages without text (scanned?), not read: %s", path, blank)
-    return "\n".join(pages), (str(title).strip() or None) if title else None
+    return Parsed("\n".join(pages), (str(title).strip() or None) if title else None)

@@ -14,6 +14,7 @@ from typing import Any
 
 from reform_facts import vocabulary
 from reform_facts.errors import ClaimError
+from reform_facts.tables import Table
 
 
 class QuantityType(StrEnum):
@@ -53,6 +54,9 @@ class Document:
     year: int | None = None
     region: str | None = None
     region_code: str | None = None
+    # the tables its reader found in the file's structure (HTML <table>, Word tables), cells as
+    # spans of `text`: reform_facts.tables.tables_of adds those found in the rest of the text
+    tables: tuple[Table, ...] = field(default=(), compare=False, repr=False)
 
     @classmethod
     def from_text(cls, text: str, *, doc_id: str, path: str = "", raw: bytes | None = None,

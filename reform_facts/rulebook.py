@@ -250,6 +250,9 @@ class TablesFile(Strict):
     institution_suffixes: list[str]
     generic_heads: list[str]
     period_words: list[str]
+    title_fillers: list[str]
+    area_rows: list[str]
+    area_suffixes: list[str]
     unit_nouns: dict[str, list[str]]
     examples: list[str] = []
 

@@ -16,7 +16,8 @@ from typing import NamedTuple
 import regex
 
 from reform_facts.rulebook import Rulebook
-from reform_facts.tables import Table, find_tables, lines_of
+from reform_facts.claim import Document
+from reform_facts.tables import Table, find_tables, lines_of, tables_of
 
 # Line breaks that do not end a sentence (conversion debris): inside a number (96\n.5%), after a
 # comma (a row of clauses goes on in the next line), between two Han characters after a long line.
@@ -81,8 +82,9 @@ class Structure:
     ('床位3200张。', '2023年，全市医院12家，床位3200张。')
     """
 
-    def __init__(self, text: str, patterns: StructurePatterns) -> None:
+    def __init__(self, text: str, patterns: StructurePatterns, *, document: Document | None = None) -> None:
         self.text = text
+        self.document = document  # whose reader may have handed over its tables (HTML, Word)
         self.paragraphs: list[Segment] = []
         self.headings: list[Segment] = []
         last_line = 0  # where the last line of the last paragraph starts
@@ -114,8 +116,9 @@ class Structure:
 
     @cached_property
     def tables(self) -> list[Table]:
-        """The tables of the text (reform_facts.tables), found when first asked for."""
-        return find_tables(self.text)
+        """The tables of the text (reform_facts.tables): those the document's reader handed over,
+        then those found in the rest of the text; found when first asked for."""
+        return tables_of(self.document) if self.document is not None else find_tables(self.text)
 
     # --- the parts that hold a span ------------------------------------------------------
 

@@ -18,29 +18,46 @@ Every offset is into the text given (the document's text, or its simplified view
 """
 from __future__ import annotations
 
+import bisect
 import re
 import unicodedata
-from collections.abc import Iterator
-from dataclasses import dataclass, field
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field, replace
+from functools import lru_cache
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from reform_facts.claim import Document
 
 # A cell that holds a figure: an optional comparator, sign, digits (thousands separators,
-# full-width digits), decimals, percent, `左右`; or a ratio. Groups: the figure's own span.
+# full-width digits, a line break where a row was wrapped inside the number), decimals, percent,
+# `左右`; or a ratio. Groups: the figure's own span.
 NUMBER_CELL = re.compile(
     r"^(?P<before>[<>≤≥＜＞约]?\s*)"
-    r"(?P<figure>[+\-−－]?[0-9０-９][0-9０-９,，]*(?:[.．][0-9０-９]+)?\s*[%％‰]?"
+    r"(?P<figure>[+\-−－]?[0-9０-９](?:[0-9０-９,，]|\n[ \t]*(?=[0-9０-９.．]))*(?:[.．]\n?[0-9０-９]+)?\s*[%％‰]?"
     r"|[0-9０-９]+(?:[.．][0-9０-９]+)?\s*[:：∶]\s*[0-9０-９]+(?:[.．][0-9０-９]+)?)"
-    r"(?P<after>\s*(?:左右|以上|以下|%%)?)$")
+    r"(?P<after>\s*(?:左右|以上|以下|[%％])?)$")  # 9.84%%: a sign typed twice
 EMPTY_CELL = re.compile(r"^[-—–－…/／\s]*$")
 YEAR_CELL = re.compile(r"^(?:19|20)\d\d$")
+YEAR_LABEL = re.compile(r"^((?:19|20)\d\d)\s*年?")
 _PIPE = re.compile(r"[|｜]")
 _TAB = re.compile(r"\t")
 _ALIGNED = re.compile(r"(?:[ \u3000]{2,}|\t)")
+PINYIN = re.compile(r"[（(][a-zāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜü ]+[)）]")  # 醫(yī)院: pinyin debris in a word
 _RULE_ROW = re.compile(r"^[\s|:：\-—=+]*$")
 _RULE_LINE = re.compile(r"^[\s\-—─━=_]*[\-—─━=_]{3,}[\s\-—─━=_]*$|^\S*\s+[─━]{3,}[\s─━]*$")
+TABLE_NUMBER = re.compile(r"^(?:表|附表)?\s*[0-9０-９]+(?:\s*[-—－.．]\s*[0-9０-９]+)+\s+\S")
+CONTINUED = re.compile(r"^续表")
+# a line with a full date (`发布日期：2023年3月28日`, `2019-01-25 发布`) is a byline, not a title
+BYLINE = re.compile(r"(?:19|20)\d\d\s*[年\-/.]\s*\d{1,2}\s*[月\-/.]\s*\d{1,2}|发布|来源[：:]|浏览|阅读")
 UNIT_LINE = re.compile(r"^[（(]?\s*单位\s*[：:]")
 CELL_LINE_MAX = 24  # longer lines are prose, not a cell of a flattened table
 MAX_COLUMNS = 13  # of a flattened table, label column included
+GROUP_REACH = 4  # screen columns a group's label may stand off the columns it heads
 MAX_TITLE_LINES = 8  # short lines before a flattened table's header cells
+CAPTION = re.compile(r"\S[：:]\s*\S")  # 公开时段：第10月…, 单位：万元: a caption, never a header cell
+SHORT_HEAD = 4  # a line this short before a flattened table is a header cell, not a title
+LABEL_PIECE_MAX = 12  # a label wrapped over two lines: its second piece is no longer
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,10 +65,33 @@ class Cell:
     start: int
     end: int
     text: str
+    # a label wrapped over lines: the spans of its pieces (what lies between is not the label's)
+    parts: tuple[tuple[int, int], ...] = ()
 
     @property
     def figure(self) -> re.Match[str] | None:
-        return NUMBER_CELL.match(self.text)
+        return _figure(self.text)
+
+    @property
+    def spans(self) -> tuple[tuple[int, int], ...]:
+        """Where the cell's text stands: one span, or a wrapped label's pieces."""
+        return self.parts or ((self.start, self.end),)
+
+
+@lru_cache(maxsize=4096)
+def _figure(text: str) -> re.Match[str] | None:
+    """NUMBER_CELL's match of a cell's text: asked of every cell several times, and cells repeat
+    (`—`, `2021年`, small counts)."""
+    return NUMBER_CELL.match(text)
+
+
+def joined(first: Cell, second: Cell) -> Cell:
+    """One label of two pieces (a label wrapped over two lines).
+
+    >>> joined(Cell(0, 4, "每千人口"), Cell(10, 13, "床位数")).spans
+    ((0, 4), (10, 13))
+    """
+    return Cell(first.start, second.end, first.text + second.text, (*first.spans, *second.spans))
 
 
 @dataclass(slots=True)
@@ -89,6 +129,10 @@ class Table:
 def find_tables(text: str) -> list[Table]:
     """Every table of `text`, in order."""
     lines = list(lines_of(text))
+    return _find(text, lines, [start for start, _line in lines])
+
+
+def _find(text: str, lines: list[tuple[int, str]], starts: list[int]) -> list[Table]:
     tables: list[Table] = []
     finders = (_pipe_or_tab, _aligned, _cell_per_line)
     # A finder that read a run of lines and found no table there is not asked again inside that
@@ -110,15 +154,93 @@ def find_tables(text: str) -> list[Table]:
             k += 1
             continue
         table, k = found
-        _frame(table, lines, text)
+        _frame(table, lines, starts, text, floor=tables[-1].end if tables else 0)
         previous = tables[-1] if tables else None
         if (previous is not None and not table.header_rows and previous.header_rows
                 and max(map(len, table.rows)) == max(map(len, previous.rows))):
             # a table continued after a page break (续表) without its header: the header goes on
             table.header_rows, table.unit_line = previous.header_rows, table.unit_line or previous.unit_line
-            table.title = previous.title
+            table.title, table.title_start = previous.title, previous.title_start
+        elif previous is not None and table.title is not None and CONTINUED.match(table.title):
+            # 续表 over a repeated header: the title and unit line are the first part's
+            table.unit_line = table.unit_line or previous.unit_line
+            table.title, table.title_start = previous.title, previous.title_start
         tables.append(table)
     return tables
+
+
+def tables_of(document: Document) -> list[Table]:
+    """The tables of a document: those its reader found in the file's own structure (an HTML
+    `<table>`, a Word table), then those found in the rest of its text, in text order. Cell
+    texts are read from `document.text`, which may be a view of the stored text with the same
+    offsets (the simplified view the rules match).
+
+    >>> from reform_facts.claim import Document
+    >>> text = "甲市\\t1,200\\t1,100\\n\\n| 地区 | 2021年 |\\n| --- | --- |\\n| 乙市 | 900 |"
+    >>> grid = Table("html", 0, 16, header_rows=[[Cell(0, 0, ""), Cell(0, 0, "2021年"), Cell(0, 0, "2020年")]],
+    ...              rows=[[Cell(0, 2, "甲市"), Cell(3, 8, "1,200"), Cell(9, 14, "1,100")]])
+    >>> [(t.form, t.rows[0][1].text) for t in tables_of(Document.from_text(text, doc_id="d", tables=(grid,)))]
+    [('html', '1,200'), ('pipe', '900')]
+    """
+    text = document.text
+    lines = list(lines_of(text))
+    starts = [start for start, _line in lines]
+    given = [_retexted(table, text) for table in document.tables]
+    for table in given:
+        _frame(table, lines, starts, text)
+    taken = sorted((table.start, table.end) for table in given)
+    found = [table for table in _find(text, lines, starts)
+             if not any(start < table.end and table.start < end for start, end in taken)]
+    return sorted([*given, *found], key=lambda table: table.start)
+
+
+def _retexted(table: Table, text: str) -> Table:
+    """`table` with its cells' texts read from `text` (same offsets)."""
+    def cell(c: Cell | None) -> Cell | None:
+        return None if c is None else replace(c, text="".join(text[a:b] for a, b in c.spans))
+    return replace(table, header_rows=[[cell(c) for c in row] for row in table.header_rows],
+                   rows=[[cell(c) for c in row] for row in table.rows])
+
+
+def from_grid(text: str, grid: Sequence[Sequence[tuple[int, int]]], form: str) -> Table | None:
+    """A table a reader found in a file's structure, as `Table`: `grid` holds each row's cells,
+    one span of `text` a column, and a merged cell (rowspan, colspan) gives the span of its
+    text to every position it covers. Rows before the first with a figure past its label are
+    the header, where a merged cell heads every column under it; a first row that is one
+    cell across the table is its title. None when no row has a figure.
+
+    >>> text = "床位\\t\\n\\t2021年\\t2020年\\n甲市\\t1200\\t1100"
+    >>> table = from_grid(text, [[(0, 2), (0, 2), (0, 2)], [(4, 4), (5, 10), (11, 16)],
+    ...                          [(17, 19), (20, 24), (25, 29)]], "html")
+    >>> table.title, table.column_labels(1), [c.text for c in table.rows[0]]
+    ('床位', ['2021年'], ['甲市', '1200', '1100'])
+    """
+    rows = [list(row) for row in grid if row]
+    if not rows:
+        return None
+    width = max(map(len, rows))
+    cells = [[_cell(text, start, end) for start, end in row] for row in rows]
+    first = next((r for r, row in enumerate(cells) if any(_is_figure(c) for c in row[1:])), None)
+    if first is None:
+        return None
+    title: Cell | None = None
+    if first > 0 and len(set(rows[0])) == 1 and width > 1 and cells[0][0].text:
+        title = cells[0][0]
+    table = Table(form, rows[0][0][0], max(end for row in rows for _s, end in row))
+    if title is not None and UNIT_LINE.match(title.text):
+        table.unit_line = title.text
+    elif title is not None:
+        table.title, table.title_start = title.text, title.start
+    for row in cells[1 if title is not None else 0:first]:
+        table.header_rows.append([c if c.text else None for c in row] + [None] * (width - len(row)))
+    for r, row in enumerate(cells[first:], first):
+        out = []
+        for c, cell in enumerate(row):
+            merged = c > 0 and rows[r][c] == rows[r][c - 1]
+            # a merged figure is one figure: the positions it covers past its own are empty
+            out.append(Cell(cell.start, cell.start, "") if merged and _is_figure(cell) else cell)
+        table.rows.append(out)
+    return table
 
 
 # --- lines and cells -----------------------------------------------------------------------
@@ -187,6 +309,7 @@ def _pipe_or_tab(text: str, lines: list[tuple[int, str]], k: int) -> tuple[Table
     if form is None:
         return None
     rows: list[list[Cell]] = []
+    closed = lines[k][1].rstrip().endswith(("|", "｜"))  # rows end with a bar: one that does not goes on
     end = k
     while end < len(lines):
         kind = _row_kind(lines[end][1])
@@ -197,6 +320,8 @@ def _pipe_or_tab(text: str, lines: list[tuple[int, str]], k: int) -> tuple[Table
                 continue
             break
         start, line = lines[end]
+        if form == "pipe" and closed:
+            line, end = _unwrapped(text, lines, end)
         if not _RULE_ROW.match(line):
             cells = _split(text, start, line, _PIPE if form == "pipe" else _TAB)
             if form == "pipe":  # the empty cells outside the first and last bar
@@ -210,15 +335,33 @@ def _pipe_or_tab(text: str, lines: list[tuple[int, str]], k: int) -> tuple[Table
     return table, end
 
 
+def _unwrapped(text: str, lines: list[tuple[int, str]], k: int) -> tuple[str, int]:
+    """A pipe row wrapped over lines (`| 医务人员满意` / `度(%) | 88.7 |`): the row's text from
+    line k up to the line that closes it with a bar, line breaks kept (offsets stay the text's),
+    and the index of that line. A row is wrapped at most twice; a line that opens a row of its
+    own is not a continuation."""
+    start, line = lines[k]
+    last = k
+    while (not lines[last][1].rstrip().endswith(("|", "｜")) and last + 1 < len(lines) and last - k < 2
+           and lines[last + 1][1].strip() and not lines[last + 1][1].lstrip().startswith(("|", "｜"))):
+        last += 1
+    if last == k or not lines[last][1].rstrip().endswith(("|", "｜")):
+        return line, k
+    return text[start:lines[last][0] + len(lines[last][1])], last
+
+
 def _headers_and_rows(table: Table, rows: list[list[Cell]]) -> None:
-    """Header rows are those before the first row with a figure past its label. A header row
-    with fewer cells than the columns heads the last ones; above the last header row, an empty
-    cell is covered by the label to its left (a group over sub-columns)."""
+    """Header rows are those before the first row with a figure past its label. A pipe header
+    row with fewer cells than the columns heads the last ones (a tab row keeps each cell in its
+    column); above the last header row, an empty cell is covered by the label to its left (a
+    group over sub-columns)."""
     first = next((i for i, row in enumerate(rows) if any(_is_figure(c) for c in row[1:])), 0)
-    width = max(len(row) for row in rows)
+    # the width most data rows have: a ragged row (a cell left out, one too many) sets no columns
+    widths = [len(row) for row in rows[first:]]
+    width = max(set(widths), key=lambda w: (widths.count(w), -widths.index(w)))
     for number, row in enumerate(rows[:first]):
         cells: list[Cell | None] = [c if c.text else None for c in row]
-        if 1 < len(cells) < width:
+        if 1 < len(cells) < width and table.form == "pipe":  # tabs keep every cell in its column
             cells = [cells[0], *[None] * (width - len(cells)), *cells[1:]]
         cells += [None] * (width - len(cells))
         if number < first - 1:
@@ -269,7 +412,8 @@ def _aligned(text: str, lines: list[tuple[int, str]], k: int) -> tuple[Table, in
             continue
         if cells is None:
             nxt = lines[end + 1] if end + 1 < len(lines) else None
-            if line.strip() and nxt and _aligned_cells(text, *nxt) and block and len(line.strip()) <= 40:
+            if line.strip() and nxt and block and len(line.strip()) <= 40 and (
+                    _aligned_cells(text, *nxt) or (_RULE_LINE.match(nxt[1]) and _label_piece(line.strip()))):
                 block.append((start, line, [_cell(text, start, start + len(line))]))  # a wrapped label, or debris
                 end += 1
                 continue
@@ -281,21 +425,152 @@ def _aligned(text: str, lines: list[tuple[int, str]], k: int) -> tuple[Table, in
         return _Miss(end)
     width = max(len(block[i][2]) for i in data)
     centres = _column_centres([block[i] for i in data if len(block[i][2]) == width], width)
+    # a unit line or a numbered title (`17-6  卫生机构…`) among the lines above the data: the
+    # table's header starts below it
+    cut = max((i for i in range(data[0]) if _title_like(block[i][1])), default=-1)
+    block, data = block[cut + 1:], [i - cut - 1 for i in data]
     table = Table("aligned", block[0][0], block[-1][0] + len(block[-1][1]))
     wrapped: Cell | None = None  # a label's first line, on a line of its own
+    last: tuple[int, str] | None = None  # the line of the row just read
+    if data[0] > 0:
+        full = [block[i] for i in data if len(block[i][2]) == width]
+        table.header_rows = _header_rows(block[:data[0]], centres, full)
     for i, (start, line, cells) in enumerate(block):
         if i < data[0]:
-            table.header_rows.append(_place(cells, start, line, centres, group=i < data[0] - 1))
+            continue
         elif i in data:
             row = cells if len(cells) == width else _fill(cells, start, line, centres)
             if wrapped is not None and row and not _is_figure(row[0]) and row[0].text:
-                row = [Cell(wrapped.start, row[0].end, wrapped.text + row[0].text), *row[1:]]
+                row = [joined(wrapped, row[0]), *row[1:]]
             wrapped = None
             table.rows.append(row)
+            last = (start, line)
+        elif len(cells) == 1 and not _is_figure(cells[0]) and _label_piece(cells[0].text):
+            label = table.rows[-1][0] if last is not None and table.rows[-1] else None
+            if (label is not None and label.text and not _is_figure(label)
+                    and _bounds(cells[0], start, line)[0] > _bounds(label, *last)[0]):
+                # indented under the row just read: the end of its label (`  床位数(张)`)
+                table.rows[-1] = [joined(label, cells[0]), *table.rows[-1][1:]]
+            else:
+                wrapped = cells[0]  # the start of the next row's label
+            last = None
         else:
-            wrapped = cells[0] if len(cells) == 1 and not _is_figure(cells[0]) else None
+            wrapped, last = None, None
     _regroup(table)
     return table, end
+
+
+def _header_rows(headers: list[tuple[int, str, list[Cell]]], centres: list[float],
+                 rows: list[tuple[int, str, list[Cell]]]) -> list[list[Cell | None]]:
+    """Header lines over the data columns. The last line heads the columns: in order where it
+    has a cell for each (a yearbook draws its header wider than its figures), else each cell
+    over the column nearest to it. A line above it heads runs of those columns (a group,
+    `床位数合计` over `2019 | 2020`): each run takes the cell that overlaps it most on screen,
+    where one does, measured against the header's own columns."""
+    *groups, (start, line, cells) = headers
+    width = len(centres)
+    first = sum(_bounds(cells[0], start, line)) / 2
+    if len(cells) == width:
+        leaf: list[Cell | None] = list(cells)
+    elif len(cells) == width - 1 and width > 1 and abs(first - centres[1]) < abs(first - centres[0]):
+        leaf = [None, *cells]  # the label column has no header of its own
+    else:
+        leaf = _place(cells, start, line, centres)
+    spans = []
+    for column in range(width):
+        cell = leaf[column]
+        if cell is not None:
+            spans.append(_bounds(cell, start, line))
+        else:
+            bounds = [_bounds(c[column], s, l) for s, l, c in rows if column < len(c)]
+            spans.append((min(b[0] for b in bounds), max(b[1] for b in bounds)) if bounds else (0, 0))
+    out = [_place_group(group, spans, _runs(leaf)) for group in groups]
+    _join_stacked(out)
+    return [*out, leaf]
+
+
+def _join_stacked(rows: list[list[Cell | None]]) -> None:
+    """A group label wrapped over two header lines (`每千人口医疗卫生` over `机构床位数(张)`, each
+    over the same columns) is one label, read joined; a rule drawn under a label is not part of it."""
+    for upper, lower in zip(rows, rows[1:]):
+        for cell in dict.fromkeys(c for c in lower if c is not None):
+            columns = [i for i, c in enumerate(lower) if c is cell]
+            above = upper[columns[0]]
+            if (above is None or [i for i, c in enumerate(upper) if c is above] != columns
+                    or _RULE_LINE.match(above.text) or _RULE_LINE.match(cell.text)):
+                continue
+            both = joined(above, cell)
+            for i in columns:
+                upper[i] = lower[i] = both
+
+
+def _runs(leaf: list[Cell | None]) -> list[list[int]]:
+    """The leaf columns in runs a group heads: a run ends where the leaf labels start again
+    (a label repeats, or a year goes back: 2019, 2020 | 2020 | 2019, 2020); with no such
+    restart, each column is its own."""
+    runs: list[list[int]] = []
+    seen: set[str] = set()
+    for column, cell in enumerate(leaf):
+        if cell is None:
+            runs.append([column])
+            seen = set()
+            continue
+        before = leaf[runs[-1][-1]] if runs else None
+        back = before is not None and _year_back(before.text, cell.text)
+        if not runs or cell.text in seen or back or len(runs[-1]) == 1 and leaf[runs[-1][0]] is None:
+            runs.append([])
+            seen = set()
+        runs[-1].append(column)
+        seen.add(cell.text)
+    if sum(1 for run in runs if leaf[run[0]] is not None) < 2:
+        return [[column] for column in range(len(leaf))]
+    return runs
+
+
+def _year_back(before: str, label: str) -> bool:
+    """Whether two leaf labels are years and the second no later than the first."""
+    a, b = YEAR_LABEL.match(before), YEAR_LABEL.match(label)
+    return a is not None and b is not None and b.group(1) <= a.group(1)
+
+
+def _place_group(line_cells: tuple[int, str, list[Cell]], spans: list[tuple[int, int]],
+                 runs: list[list[int]]) -> list[Cell | None]:
+    """A group line's cells over runs of columns (`spans`: each column's place on screen)."""
+    start, line, cells = line_cells
+    placed: list[Cell | None] = [None] * len(spans)
+    bounds = [_bounds(cell, start, line) for cell in cells]
+    used: set[int] = set()
+    left: list[tuple[list[int], list[tuple[int, int]]]] = []
+    for run in runs:
+        lo, hi = min(spans[c][0] for c in run), max(spans[c][1] for c in run)
+        overlaps = [(min(hi, b) - max(lo, a), i) for i, (a, b) in enumerate(bounds)]
+        best = max(overlaps, default=None)
+        if best is not None and best[0] > 0:
+            used.add(best[1])
+            for column in run:
+                placed[column] = cells[best[1]]
+        else:
+            left.append((run, overlaps))
+    # a run no cell stands over takes a cell close by that heads no other run
+    for run, overlaps in left:
+        best = max(((gap, i) for gap, i in overlaps if i not in used), default=None)
+        if best is not None and best[0] >= -GROUP_REACH:
+            used.add(best[1])
+            for column in run:
+                placed[column] = cells[best[1]]
+    return placed
+
+
+def _label_piece(text: str) -> bool:
+    """Whether a line of its own between rows can be part of a row label: short, no sentence
+    or advertising punctuation."""
+    return len(PINYIN.sub("", text)) <= LABEL_PIECE_MAX and not re.search(r"[，。！？!?【】「」《》：:]", text)
+
+
+def _title_like(line: str) -> bool:
+    """A unit line, or a table's numbered title (`17-6  卫生机构、床位…`, `表4-1-2  各地区…`)."""
+    stripped = line.strip()
+    return bool(UNIT_LINE.match(stripped) or TABLE_NUMBER.match(stripped))
 
 
 def _regroup(table: Table) -> None:
@@ -328,7 +603,18 @@ def _regroup(table: Table) -> None:
 def _display(line: str, upto: int) -> int:
     """Where offset `upto` of `line` stands on screen: wide (CJK, full-width) characters take two
     columns, as they did for whoever aligned the table."""
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in line[:upto])
+    return _screen(line)[upto]
+
+
+@lru_cache(maxsize=256)
+def _screen(line: str) -> tuple[int, ...]:
+    """The screen column of every offset of `line` (and of its end): a line's cells are placed
+    by it many times, and a character is measured once."""
+    at, columns = 0, [0]
+    for ch in line:
+        at += 2 if unicodedata.east_asian_width(ch) in "WF" else 1
+        columns.append(at)
+    return tuple(columns)
 
 
 def _bounds(cell: Cell, start: int, line: str) -> tuple[int, int]:
@@ -353,17 +639,10 @@ def _nearest(position: float, centres: list[float]) -> int:
     return min(range(len(centres)), key=lambda i: abs(centres[i] - position))
 
 
-def _place(cells: list[Cell], start: int, line: str, centres: list[float], *, group: bool = False) -> list[Cell | None]:
-    """Header cells put over the data columns. A leaf header cell heads the column nearest to
-    it; a group's cell (a header row above the last) heads every column nearer to it than to
-    the row's other cells."""
+def _place(cells: list[Cell], start: int, line: str, centres: list[float]) -> list[Cell | None]:
+    """Cells put over the data columns, each over the column nearest to it (the first there)."""
     placed: list[Cell | None] = [None] * len(centres)
     middles = [sum(_bounds(cell, start, line)) / 2 for cell in cells]
-    if group and len(cells) > 1:
-        for column, centre in enumerate(centres):
-            nearest = min(range(len(cells)), key=lambda i: abs(middles[i] - centre))
-            placed[column] = cells[nearest]
-        return placed
     for cell, middle in zip(cells, middles):
         column = _nearest(middle, centres)
         if placed[column] is None:
@@ -381,20 +660,79 @@ def _fill(cells: list[Cell], start: int, line: str, centres: list[float]) -> lis
 
 def _cell_line(line: str) -> str | None:
     stripped = line.strip().strip("|｜").strip()
-    if not stripped or len(stripped) > CELL_LINE_MAX or stripped[-1] in "。；;，,：:":
+    # pinyin debris (`衛(wèi)生`) does not make a label long
+    if not stripped or len(PINYIN.sub("", stripped)) > CELL_LINE_MAX or stripped[-1] in "。；;，,：:":
         return None
     return stripped
 
 
+def _cell_run(text: str, lines: list[tuple[int, str]], k: int) -> tuple[list[tuple[Cell, int]], int]:
+    """The cells of the run of short lines from line k, each with its line's index, and the
+    index of the line after the run. A line of a bar alone is an empty cell (`|` where a web
+    table had nothing); cells set one a line with a blank line between (the page's paragraphs)
+    are one run where the blank lines keep coming; one line too long to be a cell (an
+    advertisement) between cells is passed over."""
+    run: list[tuple[Cell, int]] = []
+    spaced = False
+    end = k
+    while end < len(lines):
+        start, line = lines[end]
+        body = _cell_line(line)
+        if body is not None:
+            at = line.index(body)
+            run.append((Cell(start + at, start + at + len(body), body), end))
+            end += 1
+            continue
+        stripped = line.strip()
+        if stripped in ("|", "｜") and run:
+            at = start + line.index(stripped)
+            run.append((Cell(at, at, ""), end))
+            end += 1
+            continue
+        following = _cell_line(lines[end + 1][1]) if end + 1 < len(lines) else None
+        if not stripped and following is not None and (
+                spaced or end + 2 >= len(lines) or not lines[end + 2][1].strip()):
+            spaced = True
+            end += 1
+            continue
+        if (stripped and following is not None and run and any(_is_figure(c) for c, _l in run)
+                and len(stripped) <= 3 * CELL_LINE_MAX):
+            end += 1  # debris between two cells of a table under way
+            continue
+        break
+    return run, end
+
+
+def _rows(body: list[Cell], columns: int) -> list[list[Cell]]:
+    """`body` cut into rows of `columns` cells, a label and its values, as far as it reads so.
+    Where every row so far is a label and values only, a text cell where a label should be,
+    followed by a whole row, is debris between rows (an advertisement) and is passed over."""
+    rows: list[list[Cell]] = []
+    at = 0
+    while at + columns <= len(body):
+        chunk = body[at:at + columns]
+        if _is_value(chunk[0]):
+            break
+        if all(_is_value(c) for c in chunk[1:]):
+            rows.append(chunk)
+            at += columns
+            continue
+        after = body[at + 1:at + 1 + columns]
+        if (rows and len(after) == columns and not _is_value(after[0]) and all(_is_value(c) for c in after[1:])
+                and all(_is_value(c) for row in rows for c in row[1:])):
+            at += 1
+            continue
+        if not any(_is_figure(c) for c in chunk[1:]):
+            break
+        rows.append(chunk)
+        at += columns
+    return rows
+
+
 def _cell_per_line(text: str, lines: list[tuple[int, str]], k: int) -> tuple[Table, int] | _Miss | None:
     """A run of short lines, header cells first, then each row's label and values."""
-    run: list[Cell] = []
-    end = k
-    while end < len(lines) and (body := _cell_line(lines[end][1])) is not None:
-        start, line = lines[end]
-        at = line.index(body)
-        run.append(Cell(start + at, start + at + len(body), body))
-        end += 1
+    placed, end = _cell_run(text, lines, k)
+    run = [cell for cell, _line in placed]
     figures = sum(_is_figure(c) for c in run)
     if len(run) < 6 or figures < 3:
         return _Miss(end)
@@ -402,57 +740,73 @@ def _cell_per_line(text: str, lines: list[tuple[int, str]], k: int) -> tuple[Tab
     while header < len(run) and not _is_value(run[header]):
         header += 1
     # The column count: the header cells' (or one more, when the label column has no header)
-    # that cuts the rest into the most rows of a label and at least one figure. The text lines
+    # that cuts the rest into rows of a label and values over the most cells. The text lines
     # before the first value are title lines, the header cells, then the first row's label and
     # any text cells of it (a unit column): every split is tried.
-    best: tuple[tuple[int, bool, int], int, int, int] | None = None
+    best: tuple[tuple[int, int, int, bool, int, int], int, int, int, list[list[Cell]]] | None = None
+    short = [0]  # short[skip]: how many of the first `skip` cells are too short for a title
+    for cell in run[:min(header, MAX_TITLE_LINES + 1)]:
+        short.append(short[-1] + (len(cell.text) <= SHORT_HEAD and not UNIT_LINE.match(cell.text)))
     for skip in range(min(header, MAX_TITLE_LINES + 1)):
-        for labels in range(min(header - skip, MAX_COLUMNS), 0, -1):
-            for columns in (labels, labels + 1):
-                if columns < 2:
+        for labels in range(min(header - skip, 2 * MAX_COLUMNS), 0, -1):
+            # as many header cells as columns; one fewer (the label column has none); or a
+            # second header row under the first (`上年同期 | 本期` over `(2021年) | (2022年)`)
+            for columns in (labels, labels + 1, *range(labels - 2, labels // 2, -1)):
+                if not 2 <= columns <= MAX_COLUMNS:
                     continue
                 body = run[skip + labels:]
-                chunks = [body[r * columns:(r + 1) * columns] for r in range(len(body) // columns)]
-                good = sum(1 for chunk in chunks
-                           if not _is_value(chunk[0]) and any(_is_figure(c) for c in chunk[1:]))
-                score = (good * columns, labels == columns, -skip)
-                if chunks and good >= max(1, len(chunks) - 1) and (best is None or score > best[0]):
-                    best = (score, columns, labels, skip)
+                rows = _rows(body, columns)
+                # the most cells read as rows; then no caption (`公开时段：…`) taken for a header
+                # cell, nor a header word (`指标`, `单位`) for a title line; then a header as wide
+                # as the rows; then the split that leaves no cell over at the end
+                captions = sum(1 for cell in run[skip:skip + labels] if CAPTION.search(cell.text))
+                score = (len(rows) * columns, -captions, -short[skip], labels == columns,
+                         len(rows) * columns - len(body), -skip)
+                if rows and (best is None or score > best[0]):
+                    best = (score, columns, labels, skip, rows)
     if best is None:
         return _Miss(end)
-    _score, columns, labels, skip = best
-    run = run[skip:]
-    heads = run[:labels]
-    table = Table("cell_per_line", run[0].start, run[-1].end)
-    table.header_rows.append(list(heads) if labels == columns else [None, *heads])
-    body = run[labels:]
-    for r in range(len(body) // columns):
-        table.rows.append(body[r * columns:(r + 1) * columns])
-    used = labels + columns * (len(body) // columns)
-    if used < len(run):  # what follows the last whole row is not the table's
-        end = k + skip + used
-        table.end = run[used - 1].end
+    _score, columns, labels, skip, rows = best
+    heads = run[skip:skip + labels]
+    table = Table("cell_per_line", heads[0].start, rows[-1][-1].end)
+    if labels <= columns:
+        table.header_rows.append(list(heads) if labels == columns else [None, *heads])
+    else:
+        # the second header row heads the value columns, from the first on
+        values = [c for c, cell in enumerate(rows[0]) if c > 0 and _is_value(cell)]
+        under: list[Cell | None] = [None] * columns
+        for column, cell in zip(values, heads[columns:]):
+            under[column] = cell
+        table.header_rows += [list(heads[:columns]), under]
+    table.rows = rows
+    last = rows[-1][-1]
+    used = next(i for i, (cell, _line) in enumerate(placed) if cell is last)
+    if used + 1 < len(placed):  # what follows the last whole row is not the table's
+        end = placed[used][1] + 1
     return table, end
 
 
 # --- title and unit line -------------------------------------------------------------------
 
-def _frame(table: Table, lines: list[tuple[int, str]], text: str) -> None:
-    """The title (the nearest non-empty line above) and the unit line (above or below)."""
-    index = next(i for i, (start, line) in enumerate(lines) if start <= table.start <= start + len(line))
-    above = [line.strip() for _s, line in lines[max(0, index - 3):index] if line.strip()]
-    below = [line.strip() for _s, line in lines[index + 1:] if line.strip()][:0]
+def _frame(table: Table, lines: list[tuple[int, str]], starts: list[int], text: str, *, floor: int = 0) -> None:
+    """The title (the nearest non-empty line above, after `floor` (the table before), that is
+    no byline and no row of cells) and the unit line (above or below)."""
+    index = bisect.bisect_right(starts, table.start) - 1
+    above = [(start, line) for start, line in lines[max(0, index - 5):index]
+             if start >= floor and line.strip() and not BYLINE.search(line)
+             and "\t" not in line and len(_PIPE.findall(line)) < 2][-3:]
     for row in table.header_rows:  # a unit line written as the table's first row
         for cell in row:
             if cell is not None and UNIT_LINE.match(cell.text) and table.unit_line is None:
                 table.unit_line = cell.text
-    for line in reversed(above):
+    for start, raw in reversed(above):
+        line = raw.strip()
         if UNIT_LINE.match(line) and table.unit_line is None:
             table.unit_line = line
         elif table.title is None and len(line) <= 60:
-            table.title = line
+            table.title, table.title_start = line, start + raw.index(line)
             break
     after = text[table.end:table.end + 200].split("\n")
-    for line in [*below, *[a.strip() for a in after[1:3] if a.strip()]]:
+    for line in [a.strip() for a in after[1:3] if a.strip()]:
         if UNIT_LINE.match(line) and table.unit_line is None:
             table.unit_line = line

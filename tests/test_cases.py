@@ -8,6 +8,8 @@ nothing is extracted. `xfail: reason` marks a known failure (strict: it must sti
 from __future__ import annotations
 
 import math
+from dataclasses import replace
+from html import escape
 from pathlib import Path
 
 import pytest
@@ -39,10 +41,15 @@ def _same(field: str, got, want) -> bool:
 def test_case(case, rules):
     before = case.get("before", "")
     text = case["text"]
-    if case.get("form") == "html":  # a web table: what the HTML reader makes of it
-        text, _title = formats.html(text.encode("utf-8"), "case.html")
-    doc = make_doc(before + text)
-    claims = [c for c in rules(doc) if c.start >= len(before)]
+    tables = ()
+    if case.get("form") == "html":  # a web page: what the HTML reader makes of it, its tables too,
+        # the text before as the page's paragraphs
+        page = "".join(f"<p>{escape(line)}</p>" for line in before.splitlines()) + text
+        text, _title, tables = formats.html(page.encode("utf-8"), "case.html")
+        before = ""
+    doc = replace(make_doc(before + text), tables=tables)
+    start = min((table.start for table in tables), default=len(before))  # the case's own text
+    claims = [c for c in rules(doc) if c.start >= start]
     expected = case["expect"]
     if "form" in case:  # a table case lists every claim of its table: nothing more, nothing less
         assert sorted(c.text for c in claims) == sorted(w["text"] for w in expected), \

@@ -1,0 +1,136 @@
+"""reform_facts.tables: how tables are found in text and handed over with a reader's own.
+
+The claims read from tables are checked case by case in tests/cases/tables.yaml; here, the
+structure the finder builds where a claim does not show it (which line is the title, which
+cells head which columns) and how `tables_of` joins a reader's tables with those of the text.
+"""
+from __future__ import annotations
+
+import pytest
+
+from reform_facts.claim import Document
+from reform_facts.tables import Cell, Table, find_tables, from_grid, tables_of
+
+FLATTENED_PLAN = """表1　句容市“十四五”卫生健康发展主要指标
+领域
+主要指标
+单位
+2020年
+2025年目标
+指标性质
+健康水平
+人均预期寿命
+岁
+81.74
+82.5
+预期性
+健康服务
+每千人口医疗卫生机构床位数
+张
+6.10
+6.8
+预期性
+"""
+
+YEARBOOK = """                   每千人口医疗卫生        医院床位
+  地    区         机构床位数(张)          #医  院
+                   2021    2022            2022
+──────────────────────────────────────────────────
+河 北              5.97    6.08          351002
+山 西              6.13    6.37          176795
+"""
+
+SPACED_CELLS = "2020年北京市三级医疗机构\n项目\n\n机构数(个)\n\n实有床位(张)\n\n总计\n\n94\n\n61320\n\n其中：综合医院\n\n53\n\n38102\n"
+
+
+@pytest.mark.parametrize(("text", "title", "header", "first_row"), [
+    # a title line straight above the header cells is no header cell: the split that leaves no
+    # cell over at the end wins
+    (FLATTENED_PLAN, "表1　句容市“十四五”卫生健康发展主要指标",
+     [["领域", "主要指标", "单位", "2020年", "2025年目标", "指标性质"]],
+     ["健康水平", "人均预期寿命", "岁", "81.74", "82.5", "预期性"]),
+    # cells one a line with blank lines between them (a page's paragraphs) are one run
+    (SPACED_CELLS, "2020年北京市三级医疗机构",
+     [["项目", "机构数(个)", "实有床位(张)"]], ["总计", "94", "61320"]),
+])
+def test_the_finder_reads_title_header_and_rows(text, title, header, first_row):
+    table = find_tables(text)[0]
+    assert table.title == title
+    assert [[cell and cell.text for cell in row] for row in table.header_rows] == header
+    assert [cell.text for cell in table.rows[0]] == first_row
+
+
+def test_a_group_label_wrapped_over_two_header_lines_is_one_label_over_its_columns():
+    table = find_tables(YEARBOOK)[0]
+    assert [table.column_labels(c) for c in range(1, 4)] == [
+        ["每千人口医疗卫生机构床位数(张)", "2021"], ["每千人口医疗卫生机构床位数(张)", "2022"], ["医院床位#医  院", "2022"]]
+    assert [cell.text for cell in table.rows[0]] == ["河 北", "5.97", "6.08", "351002"]
+
+
+def test_a_wrapped_label_keeps_the_spans_of_its_pieces_only():
+    text = ("指标                          2022年       2023年\n"
+            "每千人口医疗卫生机构            6.85         7.12\n"
+            "  床位数(张)\n"
+            "婴儿死亡率(‰)                   0.92         0.85\n")
+    label = find_tables(text)[0].rows[0][0]
+    assert label.text == "每千人口医疗卫生机构床位数(张)"
+    assert "".join(text[a:b] for a, b in label.spans) == label.text  # not the figures between
+
+
+def _grid_page() -> tuple[str, list[list[tuple[int, int]]]]:
+    """A web table's text as the HTML reader writes it, and its cells' spans: 单位：万人次 across
+    the table, 地区 over two header rows, 诊疗人次 over two year columns."""
+    lines = ["单位：万人次\t\t", "地区\t诊疗人次\t", "\t2022年\t2023年", "甲市\t61.5\t65.2", "乙市\t-\t12.0"]
+    text = "\n".join(lines)
+    starts = [sum(len(line) + 1 for line in lines[:i]) for i in range(len(lines))]
+
+    def spans(i: int) -> list[tuple[int, int]]:
+        at, out = starts[i], []
+        for field in lines[i].split("\t"):
+            out.append((at, at + len(field)))
+            at += len(field) + 1
+        return out
+    unit, head, years = spans(0), spans(1), spans(2)
+    grid = [[unit[0]] * 3, [head[0], head[1], head[1]], [head[0], years[1], years[2]], spans(3), spans(4)]
+    return text, grid
+
+
+def test_a_readers_grid_becomes_a_table_with_merged_cells_over_their_columns():
+    text, grid = _grid_page()
+    table = from_grid(text, grid, "html")
+    assert table.unit_line == "单位：万人次" and table.title is None
+    assert table.column_labels(2) == ["诊疗人次", "2023年"]
+    assert table.column_labels(0) == ["地区"]
+    assert [[c.text for c in row] for row in table.rows] == [["甲市", "61.5", "65.2"], ["乙市", "-", "12.0"]]
+
+
+def test_a_merged_figure_is_one_figure():
+    text = "指标\t2022年\t2023年\n床位数\t120\t"
+    grid = [[(0, 2), (3, 8), (9, 14)], [(15, 18), (19, 22), (19, 22)]]  # 120 spans both years
+    table = from_grid(text, grid, "docx")
+    assert [cell.text for _r, _c, cell in table.figures()] == ["120"]
+
+
+def test_a_grid_without_figures_is_no_table():
+    assert from_grid("甲\t乙", [[(0, 1), (2, 3)]], "html") is None
+
+
+def test_tables_of_gives_the_readers_tables_and_those_of_the_rest_of_the_text():
+    text, grid = _grid_page()
+    page = "表1 诊疗人次\n" + text + "\n\n| 地区 | 2023年 |\n| --- | --- |\n| 丙市 | 7.5 |\n"
+    shift = len("表1 诊疗人次\n")
+    grid = [[(a + shift, b + shift) for a, b in row] for row in grid]
+    given = from_grid(page, grid, "html")
+    tables = tables_of(Document.from_text(page, doc_id="d", tables=(given,)))
+    # the reader's table once (its tab rows are not found again), framed by the line above it
+    assert [(t.form, t.title) for t in tables] == [("html", "表1 诊疗人次"), ("pipe", None)]
+
+
+def test_tables_of_reads_cells_in_the_text_it_is_given():
+    """The rules read a view of the text with the same offsets (traditional characters
+    simplified): the reader's cells are read there too."""
+    stored = "醫院\t床位數\n甲市\t12"
+    table = Table("html", 0, len(stored), header_rows=[[Cell(0, 2, "醫院"), Cell(3, 6, "床位數")]],
+                  rows=[[Cell(7, 9, "甲市"), Cell(10, 12, "12")]])
+    view = Document.from_text("医院\t床位数\n甲市\t12", doc_id="d", tables=(table,))
+    assert tables_of(view)[0].column_labels(1) == ["床位数"]

@@ -57,9 +57,11 @@ class Gazetteer:
         for region, alias in dataset_regions():
             surfaces = [region.name]
             # Short forms of provinces and prefectures (山东, 宜昌) are safe; of counties they are not.
-            if alias and len(alias) >= 2 and region.level in ("province", "prefecture") and alias not in rules.ignore:
-                surfaces.append(alias)
-                self.aliases.add(alias)
+            if region.level in ("province", "prefecture"):
+                for short in _short_forms(region.name, alias):
+                    if short not in rules.ignore:
+                        surfaces.append(short)
+                        self.aliases.add(short)
             self._add(region, surfaces)
         for short, official in rules.aliases.items():
             self.by_surface.setdefault(short, []).extend(self.by_surface.get(official, []))
@@ -232,3 +234,16 @@ def lexicon(max_idf: float) -> tuple[frozenset[str], frozenset[str]]:
             if idf and float(idf) <= max_idf:
                 common.add(word)
     return frozenset(common), frozenset(every)
+
+
+def _short_forms(name: str, alias: str | None) -> list[str]:
+    """The dataset's short forms of a name (several are written 克州/克孜勒苏), and an autonomous
+    prefecture's usual one: its short form and 州 (阿坝州 for 阿坝藏族羌族自治州).
+
+    >>> _short_forms("阿坝藏族羌族自治州", "阿坝"), _short_forms("克孜勒苏柯尔克孜自治州", "克州/克孜勒苏")
+    (['阿坝', '阿坝州'], ['克州', '克孜勒苏', '克孜勒苏州'])
+    """
+    forms = [form for form in (alias or "").split("/") if len(form) >= 2]
+    if name.endswith("自治州"):
+        forms += [form + "州" for form in forms if not form.endswith("州")]
+    return list(dict.fromkeys(forms))

@@ -10,7 +10,6 @@ from __future__ import annotations
 import bisect
 from collections.abc import Iterator
 from dataclasses import dataclass
-from functools import cached_property
 from typing import NamedTuple
 
 import regex
@@ -84,12 +83,18 @@ class Structure:
 
     def __init__(self, text: str, patterns: StructurePatterns, *, document: Document | None = None) -> None:
         self.text = text
-        self.document = document  # whose reader may have handed over its tables (HTML, Word)
+        # the tables: those the document's reader handed over, then those found in the rest of the text
+        self.tables: list[Table] = tables_of(document) if document is not None else find_tables(text)
+        # a table's rows are neither headings nor paragraphs: their labels and years are its own
+        table_starts = [table.start for table in self.tables]
         self.paragraphs: list[Segment] = []
         self.headings: list[Segment] = []
         last_line = 0  # where the last line of the last paragraph starts
         for start, line in lines_of(text):
             if not line.strip():
+                continue
+            k = bisect.bisect_right(table_starts, start) - 1
+            if k >= 0 and start < self.tables[k].end:
                 continue
             bare = line.strip().strip("#*>\t 　").strip()  # a heading's text without Markdown marks
             if (self.paragraphs and _COMMA_AT_END.search(text, last_line, self.paragraphs[-1].end)
@@ -113,12 +118,6 @@ class Structure:
         # a paragraph's opening is its first sentence: what later paragraphs look back at
         self.openings = [Segment(p.start, min(self.sentence(p.start, p.start + 1).end, p.end))
                          for p in self.paragraphs]
-
-    @cached_property
-    def tables(self) -> list[Table]:
-        """The tables of the text (reform_facts.tables): those the document's reader handed over,
-        then those found in the rest of the text; found when first asked for."""
-        return tables_of(self.document) if self.document is not None else find_tables(self.text)
 
     # --- the parts that hold a span ------------------------------------------------------
 

@@ -33,8 +33,11 @@ PARTS = [
     # a speaker line ending in a dash is a heading; a publication date line is neither
     ("发布日期：2022年7月8日\n市卫生健康委主任——\n今年签约率达到75%。", "75%",
      "今年签约率达到75%。", "今年签约率达到75%。", "市卫生健康委主任——"),
-    # a converted table's tab ends a clause, not the sentence
-    ("床位数(张)\t3200\t3350", "3350", "3350", "床位数(张)\t3200\t3350", "床位数(张)\t3200\t3350"),
+    # a converted table's tab ends a clause, not the sentence; a table's row is no heading
+    ("床位数(张)\t3200\t3350", "3350", "3350", "床位数(张)\t3200\t3350", None),
+    # nor is its header row: the prose after a table stands under the heading before it
+    ("一、卫生资源\n| 指标 | 2019年 | 2018年 |\n| --- | --- | --- |\n| 床位数(张) | 3200 | 3100 |\n全市卫生人员增长5%。",
+     "5%", "全市卫生人员增长5%。", "全市卫生人员增长5%。", "一、卫生资源"),
 ]
 
 

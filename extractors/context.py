@@ -82,6 +82,7 @@ class ContextRules:
         self.baseline_before = book.compile(years.baseline_before, where="context.yaml: baseline_before")
         self.baseline_after = book.compile(years.baseline_after, where="context.yaml: baseline_after")
         self.value_of = book.compile(years.value_of, where="context.yaml: years.value_of")
+        self.starting_value = book.compile(years.starting_value, where="context.yaml: years.starting_value")
         self.years = years  # and the windows it gives: value_of_chars, baseline_*_chars
         self.relative_year = regex.compile("|".join(regex.escape(w) for w in years.relative))
         self.not_title = book.compile(context.not_title, where="context.yaml: not_title")
@@ -360,9 +361,11 @@ class Context:
     def owned_year(self, start: int) -> tuple[bool, int | None]:
         """(True, year) when the words right before a figure make it a given year's value:
         比2018年的77.0岁 → 2018; 由上年的18.3/10万 → the document's year less one."""
-        owned = self.rules.value_of.search(self.text, max(0, start - self.rules.years.value_of_chars), start)
+        lo = max(0, start - self.rules.years.value_of_chars)
+        owned = self.rules.value_of.search(self.text, lo, start)
         if owned is None:
-            return False, None
+            # 由80.70岁提高到…: a starting value with no year of its own has none (GUIDELINES: Year)
+            return (True, None) if self.rules.starting_value.search(self.text, lo, start) else (False, None)
         if owned.group("year"):
             return True, year_of(owned)
         return True, self.stated.year - 1 if self.stated.year else None

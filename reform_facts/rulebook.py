@@ -167,6 +167,7 @@ class YearsRule(Strict):
     baseline_after_chars: int
     value_of: str
     value_of_chars: int
+    starting_value: str
     relative: list[str]
     opening_chars: int
 

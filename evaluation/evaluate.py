@@ -2,14 +2,15 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from functools import partial
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from reform_facts.evaluation import scoring
+from reform_facts.evaluation import document_view, scoring
 from reform_facts.claim import Claim
 from reform_facts.extractors import registry
-from reform_facts.gold import document_path, load_gold, split_of
+from reform_facts.gold import document_path, genre_of, load_gold, split_of
 from reform_facts.readers import read_document
 
 FIELD_COLUMNS = scoring.FIELDS
@@ -23,6 +24,10 @@ class ExtractorResult:
     evaluation: scoring.Evaluation
     intervals: dict[str, tuple[float, float]]
     errors: list[scoring.ErrorRecord]
+    # gold/SOURCES.tsv's genre of each claim's document; "table" for a claim in a numeric table
+    # cell, else "prose"
+    by_genre: dict[str, scoring.Score] = field(default_factory=dict)
+    by_layout: dict[str, scoring.Score] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -50,13 +55,15 @@ class Report:
             score = result.evaluation.score
             counts.append(f"{result.name}: {score.predicted} predicted, {score.gold} gold, {score.pairs} pairs")
         return "\n".join([f"{self.split} split: {len(self.documents)} documents", _render(rows), "; ".join(counts), "(95% intervals: bootstrap over documents)",
-                          self.breakdown("by_document"), self.breakdown("by_quantity_type")])
+                          self.breakdown("by_document"), self.breakdown("by_quantity_type"),
+                          self.breakdown("by_genre"), self.breakdown("by_layout")])
 
     def breakdown(self, attribute: str) -> str:
-        """Mention P/R/F1 and claim F1 per document or per quantity type, per extractor."""
+        """Mention P/R/F1 and claim F1 per document, quantity type, genre or layout, per extractor."""
         lines = [f"\n{attribute.replace('_', ' ')}:"]
         for result in self.results:
-            for key, score in sorted(getattr(result.evaluation, attribute).items(), key=lambda kv: str(kv[0])):
+            scores = getattr(result, attribute, None) or getattr(result.evaluation, attribute)
+            for key, score in sorted(scores.items(), key=lambda kv: str(kv[0])):
                 lines.append(f"  {result.name:<8} {str(key):<22} P {_num(score.precision)}  R {_num(score.recall)}"
                              f"  F1 {_num(score.f1)}  claim F1 {_num(score.claim_f1)}  (gold {score.gold})")
         return "\n".join(lines)
@@ -82,6 +89,8 @@ class Report:
                 "intervals": {k: list(map(_clean_one, v)) for k, v in result.intervals.items()},
                 "by_document": {k: _clean(v.metrics()) for k, v in evaluation.by_document.items()},
                 "by_quantity_type": {str(k): _clean(v.metrics()) for k, v in evaluation.by_quantity_type.items()},
+                "by_genre": {k: _clean(v.metrics()) for k, v in result.by_genre.items()},
+                "by_layout": {k: _clean(v.metrics()) for k, v in result.by_layout.items()},
                 "counts": {"predicted": evaluation.score.predicted, "gold": evaluation.score.gold,
                            "pairs": evaluation.score.pairs},
             }
@@ -99,6 +108,7 @@ def run(*, extractors: list[str] | None, gold_dir: Path, corpus_dir: Path, resam
     docs = {doc_id: registry.describe(read_document(document_path(doc_id, gold_dir=gold_dir, corpus_dir=corpus_dir)))
             for doc_id in sorted(gold)}
     texts = {doc_id: doc.text for doc_id, doc in docs.items()}
+    cells = {doc_id: document_view.figure_cells(doc) for doc_id, doc in docs.items()}
     gold_claims = [claim for doc_id in sorted(gold) for claim in gold[doc_id]]
     results = []
     for name in extractors or registry.names():
@@ -112,9 +122,16 @@ def run(*, extractors: list[str] | None, gold_dir: Path, corpus_dir: Path, resam
         evaluation = scoring.evaluate(predicted, gold_claims)
         intervals = (scoring.bootstrap(predicted, gold_claims, n=resamples, texts=texts)
                      if resamples else {})
-        results.append(ExtractorResult(name, extractor.version, cross_validate is not None, evaluation, intervals,
-                                       scoring.errors(evaluation, texts)))
+        results.append(ExtractorResult(
+            name, extractor.version, cross_validate is not None, evaluation, intervals, scoring.errors(evaluation, texts),
+            scoring.breakdown(evaluation, lambda claim: genre_of(claim.doc_id, gold_dir)),
+            scoring.breakdown(evaluation, partial(layout, cells))))
     return Report(results, sorted(docs), split or "all")
+
+
+def layout(cells: dict[str, list[tuple[int, int]]], claim: Claim) -> str:
+    """A claim's layout: "table" in a numeric cell of its document's tables, else "prose"."""
+    return document_view.layout_of(claim, cells.get(claim.doc_id, []))
 
 
 def _num(value: float) -> str:

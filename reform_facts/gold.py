@@ -38,6 +38,21 @@ def _test_numbers(directory: Path) -> frozenset[str]:
     return frozenset(json.loads(path.read_text(encoding="utf-8"))["test"]) if path.is_file() else frozenset()
 
 
+def genre_of(doc_id: str, directory: Path | str) -> str:
+    """The genre gold/SOURCES.tsv gives a written document ("bundled" for those of corpus/, which
+    it does not list)."""
+    return _genres(Path(directory).resolve()).get(doc_id, "bundled")
+
+
+@cache
+def _genres(directory: Path) -> dict[str, str]:
+    path = directory / "SOURCES.tsv"
+    if not path.is_file():
+        return {}
+    rows = [line.split("\t") for line in path.read_text(encoding="utf-8").splitlines()[1:] if line.strip()]
+    return {row[0]: row[3] for row in rows if len(row) > 3}
+
+
 def split_of(doc_id: str, directory: Path | str) -> str:
     """"test" for the documents of the sealed test split (gold/split.json names them by their number),
     "dev" for every other, the bundled documents of corpus/ included."""

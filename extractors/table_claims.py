@@ -73,6 +73,7 @@ class Row:
     rest: str         # a total's label without its total word (医疗卫生机构合计 → 医疗卫生机构), else ""
     whose: bool       # rows of regions, areas, years or bare totals: the column says what is measured
     institution: bool  # a row of an institution (医院, 卫生院): so too, where the column names a measure
+    year: int | None  # where the column has none: the label's year, else the table's (上年结余: the one before)
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,11 +119,12 @@ class TableReader:
         title_year = _year(title) or _caption_year(table)
         base_year = title_year or year
         title_region = self._region_in(title) or region
-        skip = {c for c in range(self._width(table)) if self._column_is(table, c, self.words.index_headers)
+        width = self._width(table)
+        skip = {c for c in range(width) if self._column_is(table, c, self.words.index_headers)
                 or (not table.column_labels(c) and _running_numbers(table, c))}
-        units_at = next((c for c in range(self._width(table)) if self._column_is(table, c, self.words.unit_headers)), None)
-        years = {c: self._column_year(table, c, base_year) for c in range(self._width(table))}
-        columns = _compared(table, _planned([self._column(text, table, c, years) for c in range(self._width(table))]))
+        units_at = next((c for c in range(width) if self._column_is(table, c, self.words.unit_headers)), None)
+        years = {c: self._column_year(table, c, base_year) for c in range(width)}
+        columns = _compared(table, _planned([self._column(text, table, c, years) for c in range(width)]))
         subject = _title_subject(text, table, self.words.title_fillers)
         found = []
         carried: Unit | None = None  # a parent row's unit, which its sub-rows (医院 under 总诊疗人次(亿人次)) keep
@@ -137,12 +139,11 @@ class TableReader:
             # a row whose own noun the unit line gives a unit to (收入 under 单位：人(次)、万元) is
             # no sub-row of the row above
             carried = stated or (None if self._listed_unit(table, label) else carried)
-            about = self._row(label, own, row_region is not None)
+            about = self._row(label, own, row_region is not None, base_year)
             for c, cell in enumerate(row):
                 if c in skip or c == label_at or c == units_at or cell.figure is None or _is_year_cell(cell, table, c):
                     continue
-                claim = self._cell(text, table, cell, columns[c], about, base_year, row_region or title_region,
-                                   carried, subject)
+                claim = self._cell(text, table, cell, columns[c], about, row_region or title_region, carried, subject)
                 if claim is not None:
                     found.append(claim)
         return found
@@ -179,14 +180,15 @@ class TableReader:
             year=years.get(c),
             target=any(w in h for h in heads for w in self.words.target_words))
 
-    def _row(self, label: str, own: str, region_row: bool) -> Row:
+    def _row(self, label: str, own: str, region_row: bool, base_year: int | None) -> Row:
         total, rest = self._total(label)
         return Row(label, own, total, rest if self.total_label.search(label) else "",
                    region_row or total or _is_year_label(label) or self._area_row(label),
-                   BRACKET.sub("", label).endswith(self.institution_suffixes))
+                   BRACKET.sub("", label).endswith(self.institution_suffixes),
+                   _year(label) or self._row_year(label, base_year))
 
-    def _cell(self, text: str, table: Table, cell: Cell, column: Column, row: Row, base_year: int | None,
-              region: Region | None, row_unit: Unit | None, subject: str | None) -> CellClaim | None:
+    def _cell(self, text: str, table: Table, cell: Cell, column: Column, row: Row, region: Region | None,
+              row_unit: Unit | None, subject: str | None) -> CellClaim | None:
         label = row.label
         # the row says whose figure it is (a region, an institution, a year, a bare total) and
         # the column what is measured
@@ -208,7 +210,7 @@ class TableReader:
         comparator = COMPARATORS.get(before) or COMPARATORS.get(after) or Comparator.EQ
         return CellClaim(start, end, value, unit.unit, unit.quantity_type, comparator,
                          self._indicator(column, row, by_column, subject), region,
-                         column.year or _year(label) or self._row_year(label, base_year),
+                         column.year or row.year,
                          Kind.TARGET if column.target else Kind.ACTUAL, f"table.{table.form}")
 
     def _row_year(self, label: str, base_year: int | None) -> int | None:

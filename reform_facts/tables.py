@@ -374,7 +374,8 @@ def _headers_and_rows(table: Table, rows: list[list[Cell]]) -> None:
 # --- columns aligned with spaces -----------------------------------------------------------
 
 def _aligned_cells(text: str, start: int, line: str) -> list[Cell] | None:
-    if "|" in line or len(line.strip()) < 3:
+    # a line with no run of spaces or tab is one cell: most lines of prose, found out cheaply
+    if "|" in line or len(line.strip()) < 3 or not _ALIGNED.search(line):
         return None
     cells = [c for c in _split(text, start, line, _ALIGNED) if c.text]
     # a label spaced wide (`北    京`, `地    区`, `#医  院`): its short pieces, close together, are one cell
@@ -429,6 +430,7 @@ def _aligned(text: str, lines: list[tuple[int, str]], k: int) -> tuple[Table, in
     # table's header starts below it
     cut = max((i for i in range(data[0]) if _title_like(block[i][1])), default=-1)
     block, data = block[cut + 1:], [i - cut - 1 for i in data]
+    is_data = set(data)
     table = Table("aligned", block[0][0], block[-1][0] + len(block[-1][1]))
     wrapped: Cell | None = None  # a label's first line, on a line of its own
     last: tuple[int, str] | None = None  # the line of the row just read
@@ -438,7 +440,7 @@ def _aligned(text: str, lines: list[tuple[int, str]], k: int) -> tuple[Table, in
     for i, (start, line, cells) in enumerate(block):
         if i < data[0]:
             continue
-        elif i in data:
+        elif i in is_data:
             row = cells if len(cells) == width else _fill(cells, start, line, centres)
             if wrapped is not None and row and not _is_figure(row[0]) and row[0].text:
                 row = [joined(wrapped, row[0]), *row[1:]]
@@ -660,8 +662,9 @@ def _fill(cells: list[Cell], start: int, line: str, centres: list[float]) -> lis
 
 def _cell_line(line: str) -> str | None:
     stripped = line.strip().strip("|｜").strip()
-    # pinyin debris (`衛(wèi)生`) does not make a label long
-    if not stripped or len(PINYIN.sub("", stripped)) > CELL_LINE_MAX or stripped[-1] in "。；;，,：:":
+    # pinyin debris (`衛(wèi)生`) does not make a label long; the end of a clause, a cheaper test,
+    # is looked at first
+    if not stripped or stripped[-1] in "。；;，,：:" or len(PINYIN.sub("", stripped)) > CELL_LINE_MAX:
         return None
     return stripped
 
@@ -708,6 +711,7 @@ def _rows(body: list[Cell], columns: int) -> list[list[Cell]]:
     Where every row so far is a label and values only, a text cell where a label should be,
     followed by a whole row, is debris between rows (an advertisement) and is passed over."""
     rows: list[list[Cell]] = []
+    plain = True  # every row so far is a label and values only
     at = 0
     while at + columns <= len(body):
         chunk = body[at:at + columns]
@@ -718,13 +722,14 @@ def _rows(body: list[Cell], columns: int) -> list[list[Cell]]:
             at += columns
             continue
         after = body[at + 1:at + 1 + columns]
-        if (rows and len(after) == columns and not _is_value(after[0]) and all(_is_value(c) for c in after[1:])
-                and all(_is_value(c) for row in rows for c in row[1:])):
+        if (plain and rows and len(after) == columns and not _is_value(after[0])
+                and all(_is_value(c) for c in after[1:])):
             at += 1
             continue
         if not any(_is_figure(c) for c in chunk[1:]):
             break
         rows.append(chunk)
+        plain = False  # a text cell among this row's values
         at += columns
     return rows
 
@@ -749,6 +754,7 @@ def _cell_per_line(text: str, lines: list[tuple[int, str]], k: int) -> tuple[Tab
         short.append(short[-1] + (len(cell.text) <= SHORT_HEAD and not UNIT_LINE.match(cell.text)))
     for skip in range(min(header, MAX_TITLE_LINES + 1)):
         for labels in range(min(header - skip, 2 * MAX_COLUMNS), 0, -1):
+            captions = sum(1 for cell in run[skip:skip + labels] if CAPTION.search(cell.text))
             # as many header cells as columns; one fewer (the label column has none); or a
             # second header row under the first (`上年同期 | 本期` over `(2021年) | (2022年)`)
             for columns in (labels, labels + 1, *range(labels - 2, labels // 2, -1)):
@@ -759,7 +765,6 @@ def _cell_per_line(text: str, lines: list[tuple[int, str]], k: int) -> tuple[Tab
                 # the most cells read as rows; then no caption (`公开时段：…`) taken for a header
                 # cell, nor a header word (`指标`, `单位`) for a title line; then a header as wide
                 # as the rows; then the split that leaves no cell over at the end
-                captions = sum(1 for cell in run[skip:skip + labels] if CAPTION.search(cell.text))
                 score = (len(rows) * columns, -captions, -short[skip], labels == columns,
                          len(rows) * columns - len(body), -skip)
                 if rows and (best is None or score > best[0]):

@@ -196,6 +196,16 @@ class Context:
         self.relative_ends = [end for _, end in relative]
         # every cue's matches in the whole text, as (starts, ends): the figures bisect them
         self._kept: dict[tuple, object] = {}  # see _before_sentence
+        # what each heading says its section holds: results (2021年工作开展情况, 发展基础) before
+        # plans (2022年工作计划, 主要目标) when it says both; headings that say neither are left out
+        book = rules.book.kind
+        self.section_kinds: dict[Segment, tuple[Kind, str]] = {}
+        for heading in structure.headings:
+            words = text[heading.start:heading.end]
+            if rules.says(words, book.report_sections):
+                self.section_kinds[heading] = (Kind.ACTUAL, "kind.default.report_section")
+            elif rules.says(words, book.plan_sections):
+                self.section_kinds[heading] = (Kind.TARGET, "kind.default.plan_section")
         self.cue_matches = [tuple(zip(*[m.span() for m in pattern.finditer(text)])) or ((), ())
                             for _cue, pattern in rules.cues]
 
@@ -419,13 +429,9 @@ class Context:
         if year is not None and stated is not None and year > stated:
             return Kind.TARGET, "kind.default.future_year"
         for heading in self.structure.sections(start):
-            # the innermost section heading that says what it holds: results (2021年工作开展情况,
-            # 发展基础) before plans (2022年工作计划, 主要目标) when it says both
-            words = self.text[heading.start:heading.end]
-            if self.rules.says(words, self.rules.book.kind.report_sections):
-                return Kind.ACTUAL, "kind.default.report_section"
-            if self.rules.says(words, self.rules.book.kind.plan_sections):
-                return Kind.TARGET, "kind.default.plan_section"
+            # the innermost section heading that says what it holds
+            if heading in self.section_kinds:
+                return self.section_kinds[heading]
         if year is not None and stated is not None and year < stated:
             return Kind.ACTUAL, "kind.default.past_year"  # a plan's baseline: 至2020年末…达到
         if self.stated.is_plan:

@@ -66,7 +66,8 @@ def plain_facts():
         text = fx.corpus_paragraph(opening)
         claims = fx.extract(Document.from_text(text, doc_id="plain"))
         # The comparison means something only if the paragraph gives several located claims.
-        assert len(claims) >= 4 and all(c.region_code and c.year for c in claims), key
+        # (a starting value whose year is not stated, 由46.25%提高到…, has none: GUIDELINES "Year")
+        assert len(claims) >= 4 and sum(1 for c in claims if c.region_code and c.year) >= 3, key
         found[key] = fx.facts(claims)
     return found
 

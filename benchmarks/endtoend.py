@@ -67,20 +67,21 @@ def shown(command: Sequence[str], env_names: dict[str, str]) -> str:
     return f"{prefix} {text}".strip()
 
 
-def timed(command: Sequence[str], env: dict[str, str], log: Path) -> dict[str, Any]:
+def timed(command: Sequence[str], env: dict[str, str], log: Path, timeout: float = RUN_TIMEOUT_S) -> dict[str, Any]:
     """Run a command; its wall time, exit status, peak RSS (largest process, and the process tree
-    summed), the time inside the flow, and the run's own line saying what came from the cache."""
+    summed), the time inside the flow, and the run's own line saying what came from the cache.
+    A run still going after `timeout` seconds is ended, with every process it started."""
     with log.open("w") as out:
         started = time.perf_counter()
         # its own process group: a run that overstays is ended with the server it started
         process = subprocess.Popen(list(command), cwd=ROOT, env=env, stdout=out,
                                    stderr=subprocess.STDOUT, start_new_session=True)
         try:
-            status, usage, tree_rss = _wait(process, RUN_TIMEOUT_S)
+            status, usage, tree_rss = _wait(process, timeout)
         except TimeoutError:
             os.killpg(process.pid, signal.SIGKILL)
             process.wait()
-            return {"status": "failed", "reason": f"no end within {RUN_TIMEOUT_S} s"}
+            return {"status": "failed", "reason": f"no end within {timeout:g} s"}
         seconds = time.perf_counter() - started
     output = log.read_text(errors="replace")
     result = {"seconds": round(seconds, 2), "exit": status,
@@ -221,18 +222,98 @@ def main_flow(corpus: Path, workdir: Path, logs: Path) -> dict[str, Any]:
     return result
 
 
-def documents_run(folder: Path, workdir: Path, log: Path, extractors: Sequence[str]) -> dict[str, Any]:
+def run_command(folder: Path, workdir: Path, extractors: Sequence[str]) -> list[str]:
+    """`reform-facts run` over `folder` with its own warehouse and cache in `workdir`."""
+    return [cli(), "run", str(folder), "--db", str(workdir / "reform_facts.warehouse.duckdb"),
+            "--cache-dir", str(workdir / "cache"), *(part for name in extractors for part in ("--extractor", name))]
+
+
+def documents_run(folder: Path, workdir: Path, log: Path, extractors: Sequence[str],
+                  timeout: float = RUN_TIMEOUT_S) -> dict[str, Any]:
     """One cold `reform-facts run` over every document of `folder` with `extractors` (none: all)."""
     options = run_options()
     reason = missing(options, ["--db", "--cache-dir"])
     if reason:
         return {"status": "not available", "reason": reason}
-    command = [cli(), "run", str(folder), "--db", str(workdir / "reform_facts.warehouse.duckdb"),
-               "--cache-dir", str(workdir / "cache"),
-               *(part for name in extractors for part in ("--extractor", name))]
+    command = run_command(folder, workdir, extractors)
     env = isolated_env(workdir)
     log.parent.mkdir(parents=True, exist_ok=True)
-    return timed(command, env, log) | {"command": shown(command, {"PREFECT_HOME": env["PREFECT_HOME"]})}
+    return timed(command, env, log, timeout) | {"command": shown(command, {"PREFECT_HOME": env["PREFECT_HOME"]})}
+
+
+FROM_CACHE = re.compile(r"(\d+) from cache")
+
+
+def killed_run(folder: Path, workdir: Path, logs: Path, extractors: Sequence[str], pairs: int,
+               timeout: float = RUN_TIMEOUT_S) -> dict[str, Any]:
+    """`reform-facts run` over `folder` killed half-way, then run again.
+
+    The first run is killed (SIGKILL to its process group: the run and its Prefect server) once
+    its cache holds half of the `pairs` extractions (documents times extractors). The rerun
+    should take at least those from the cache, and the warehouse should then hold one run of
+    every document: nothing of the killed one.
+    """
+    options = run_options()
+    reason = missing(options, ["--db", "--cache-dir"])
+    if reason:
+        return {"status": "not available", "reason": reason}
+    command = run_command(folder, workdir, extractors)
+    env = isolated_env(workdir)
+    cache, db = workdir / "cache", workdir / "reform_facts.warehouse.duckdb"
+    logs.mkdir(parents=True, exist_ok=True)
+    with (logs / "killed-first.log").open("w") as out:
+        started = time.perf_counter()
+        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
+                                   start_new_session=True)
+        try:
+            while (process.poll() is None and _entries(cache) < pairs // 2
+                   and time.perf_counter() - started < timeout):
+                time.sleep(0.2)
+        finally:
+            if process.poll() is None:
+                os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+    killed_after = round(time.perf_counter() - started, 1)
+    at_kill = _entries(cache)
+    result: dict[str, Any] = {"pairs": pairs, "killed_after_s": killed_after, "cached_at_kill": at_kill,
+                              "killed": process.returncode == -signal.SIGKILL,
+                              "runs_after_kill": _stored(db)[0],
+                              "command": shown(command, {"PREFECT_HOME": env["PREFECT_HOME"]})}
+    rerun = timed(command, env, logs / "killed-rerun.log", timeout)
+    result["rerun"] = rerun
+    hits = sum(int(n) for n in FROM_CACHE.findall(rerun.get("cache") or ""))
+    runs, documents = _stored(db)
+    result |= {"rerun_from_cache": hits, "runs": runs, "documents": documents}
+    problems = [text for bad, text in (
+        (not result["killed"], "the first run ended before it was killed"),
+        (result["runs_after_kill"], "the killed run left a run in the warehouse"),
+        (rerun["status"] != "ok", f"the rerun failed: {rerun.get('reason')}"),
+        (hits < at_kill, f"the rerun took {hits} extractions from the cache, fewer than the {at_kill} cached"),
+        (runs != 1, f"the warehouse holds {runs} runs, not one")) if bad]
+    result["status"] = "failed" if problems else "ok"
+    if problems:
+        result["reason"] = "; ".join(problems)
+    return result
+
+
+def _entries(cache: Path) -> int:
+    """Extractions in a run's cache folder (one JSON file each)."""
+    return sum(1 for _ in cache.glob("*/*.json")) if cache.is_dir() else 0
+
+
+def _stored(db: Path) -> tuple[int, int]:
+    """Runs and documents a warehouse file holds (0, 0 when there is none yet)."""
+    if not db.exists():
+        return 0, 0
+    import duckdb
+
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        return con.execute("SELECT (SELECT count(*) FROM runs), (SELECT count(*) FROM documents)").fetchone()
+    except duckdb.CatalogException:  # created, but no migration applied before the kill
+        return 0, 0
+    finally:
+        con.close()
 
 
 def dask_option(options: set[str]) -> str | None:

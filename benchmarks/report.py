@@ -210,10 +210,22 @@ def scale_section(result: Row) -> str:
             for run in result["runs"]]
     text = _table(["documents", "characters", "seconds", "documents/s", "peak RSS MiB (largest process)",
                    "peak RSS MiB (process tree, summed)", "status (the run's own line)"], rows)
-    return (f"{text}\n\nEach a cold `reform-facts run` (extractors: {result.get('extractors')}) over copies "
-            f"of the bench corpus, every copy's bytes distinct; peak memory of the {_num(result.get('documents'))}-"
-            f"document run over the 100-document run's (process tree): {_num(result.get('memory_ratio'), 2)} "
-            f"(`{result.get('bench_command')}`).")
+    text = (f"{text}\n\nEach a cold `reform-facts run` (extractors: {result.get('extractors')}) over copies "
+            f"of the bench corpus, every copy's bytes distinct, with {_num(result.get('timeout_s'))} s at most; "
+            f"peak memory of the {_num(result.get('documents'))}-document run over the 100-document run's "
+            f"(process tree): {_num(result.get('memory_ratio'), 2)} (`{result.get('bench_command')}`).")
+    killed = result.get("killed")
+    if killed:
+        rerun = killed.get("rerun") or {}
+        text += (f"\n\nKilled half-way: a run over {_num(killed.get('documents_copied'))} documents, killed "
+                 f"(SIGKILL to its process group) after {_num(killed.get('killed_after_s'), 1)} s with "
+                 f"{_num(killed.get('cached_at_kill'))} of {_num(killed.get('pairs'))} extractions cached, left "
+                 f"{_num(killed.get('runs_after_kill'))} runs in the warehouse; run again, it took "
+                 f"{_num(killed.get('rerun_from_cache'))} extractions from the cache and ended in "
+                 f"{_num(rerun.get('seconds'), 1)} s, the warehouse then holding {_num(killed.get('runs'))} run of "
+                 f"{_num(killed.get('documents'))} documents: "
+                 + ("ok." if killed.get("status") == "ok" else f"{_absent(killed)}."))
+    return text
 
 
 def warehouse_section(result: Row) -> str:
@@ -268,6 +280,12 @@ def checks(results: Row) -> list[list[str]]:
             f"{'timed out or failed' if worst == math.inf else _num(worst, 2)} ({where})")
     if "scale" in results:
         scale = results["scale"]
+        killed = scale.get("killed")
+        if killed:
+            add("scale: run killed half-way, rerun: extractions from the cache >= those cached, one run loaded",
+                "yes", killed.get("status"), lambda v: v == "ok",
+                f"{_num(killed.get('rerun_from_cache'))} >= {_num(killed.get('cached_at_kill'))}, "
+                f"{_num(killed.get('runs'))} run" if killed.get("status") == "ok" else _absent(killed))
         add(f"scale: peak memory of {_num(scale.get('documents'))} documents over 100", "<= 1.5",
             scale.get("memory_ratio"), lambda v: v <= 1.5, _num(scale.get("memory_ratio"), 2))
     return out

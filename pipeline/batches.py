@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from pathlib import PurePath
 from typing import Any
 
 from reform_facts.claim import Document
@@ -25,6 +26,22 @@ class Corpus:
 
     def __repr__(self) -> str:
         return f"Corpus({len(self.documents)} documents, {len(self.failures)} failures)"
+
+
+class Part:
+    """Files of a run that are read, extracted and staged together (`parts`).
+
+    A plain class with slots, like `Corpus`: as a subflow's parameter Prefect records `<Part>`,
+    not hundreds of paths, nor a name that is not UTF-8, which its JSON cannot hold.
+    """
+
+    __slots__ = ("files",)
+
+    def __init__(self, files: list[str]) -> None:
+        self.files = files
+
+    def __repr__(self) -> str:
+        return f"Part({len(self.files)} files)"
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,6 +145,43 @@ def plan(documents: list[Document], extractors: list[str], slots: int,
         start = end
     batches = [Batch(name, ordered[start:end]) for start, end in cuts for name in extractors]
     return sorted(batches, key=lambda b: sum(len(doc.text) for doc in b.documents), reverse=True)
+
+
+# A run reads, extracts and stages its files in parts of at most this many documents or bytes,
+# one part after the other, so that its memory holds a part or two whatever the number of files
+# (Prefect keeps a subflow's result until the next subflow ends); a part is large enough that
+# its two subflow runs cost little beside its work (a second or so).
+PART_DOCUMENTS = 250
+PART_BYTES = 32 * 1024 * 1024
+
+
+def parts(files: list[str], sizes: list[int], *, documents: int = PART_DOCUMENTS,
+          size: int = PART_BYTES) -> list[list[str]]:
+    """The files in parts of at most `documents` files or `size` bytes (a larger file alone).
+
+    Files with the same stem, which would be the same document id, go in the part of the first
+    of them (which moves the later ones up), so that reading a part refuses the second as the
+    duplicate it is (`reading.refuse_duplicate_ids`) wherever it is in the list.
+
+    >>> parts(["a/x.txt", "a/y.txt", "b/x.docx", "a/z.txt"], [10, 10, 10, 10], documents=2)
+    [['a/x.txt', 'b/x.docx'], ['a/y.txt', 'a/z.txt']]
+    >>> parts(["a.txt", "b.txt", "c.txt"], [5, 30, 5], size=20)
+    [['a.txt'], ['b.txt'], ['c.txt']]
+    """
+    groups: dict[str, list[tuple[str, int]]] = {}
+    for path, nbytes in zip(files, sizes):
+        groups.setdefault(PurePath(path).stem, []).append((path, nbytes))
+    cut: list[list[str]] = []
+    count = total = 0
+    for group in groups.values():
+        grown = total + sum(nbytes for _, nbytes in group)
+        if not cut or (count and (count + len(group) > documents or grown > size)):
+            cut.append([])
+            count = total = 0
+            grown = sum(nbytes for _, nbytes in group)
+        cut[-1] += [path for path, _ in group]
+        count, total = count + len(group), grown
+    return cut
 
 
 def merge_failures(failures: Iterable[Failure]) -> list[Failure]:

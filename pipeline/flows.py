@@ -6,7 +6,10 @@ directory, so a deployment run by a worker finds `corpus/` and `warehouse/` wher
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -19,11 +22,13 @@ from prefect.states import Completed, Failed, State
 
 from reform_facts.extractors import registry
 from reform_facts.pipeline import artifacts, caching, progress, runners
-from reform_facts.pipeline.batches import Batch, Corpus, Extracted, Extraction, Outcome, merge_failures, plan
+from reform_facts.pipeline.batches import (Batch, Corpus, Extracted, Extraction, Outcome, Part, merge_failures,
+                                           parts, plan)
 from reform_facts.pipeline.reading import read_files, refuse_duplicate_ids
 from reform_facts.pipeline.tasks import extract_batch, load_warehouse, record, score
 from reform_facts import paths
 from reform_facts.readers import Failure, expand_paths
+from reform_facts.warehouse.load import Staging
 
 def resolve(path: str | Path) -> Path:
     """An absolute path; a relative one is taken from the project folder.
@@ -52,15 +57,22 @@ def extractor_names(extractors: list[str] | None) -> list[str]:
     return names
 
 
-@flow(name="ingest-corpus")
-def ingest(paths: list[str]) -> Corpus:
-    """Read every supported file under `paths` (`reading.read_files`); a file that fails is
-    recorded, not fatal, and so is a second file of the same document id (`extract` the same)."""
-    logger = get_run_logger()
+def listing(paths: list[str]) -> tuple[list[str], list[Failure]]:
+    """The supported files under `paths`, and the paths that could not be listed."""
     listed = list(expand_paths([resolve(p) for p in paths]))
-    failures = [item for item in listed if isinstance(item, Failure)]
-    files = [str(path) for path in listed if not isinstance(path, Failure)]
-    progress.begin(progress.READ, len(files))
+    return ([str(path) for path in listed if not isinstance(path, Failure)],
+            [item for item in listed if isinstance(item, Failure)])
+
+
+@flow(name="ingest-corpus")
+def ingest(paths: list[str] | Part) -> Corpus:
+    """Read every supported file under `paths` (`reading.read_files`); a file that fails is
+    recorded, not fatal, and so is a second file of the same document id (`extract` the same).
+
+    `paths` are files and folders, or a `Part` of the files the main flow listed. Reports each
+    file done to `progress`; the main flow, which calls this once per part, announces the total."""
+    logger = get_run_logger()
+    files, failures = (list(paths.files), []) if isinstance(paths, Part) else listing(paths)
     documents = []
     for path, read in zip(files, refuse_duplicate_ids(read_files(files))):
         (failures if isinstance(read, Failure) else documents).append(read)
@@ -76,13 +88,14 @@ def extract(corpus: Corpus, extractors: list[str], cache_dir: str | None = None)
     """Extract every document with every extractor on the flow's task runner, in batches.
 
     One task a batch of documents (`batches.plan`, sized for the runner's parallel slots), yet
-    one cache entry and one failure per (document, extractor) pair, in the corpus's order.
-    Give it a Dask runner with `extract.with_options(task_runner=runners.dask_runner(...))`.
+    one cache entry and one failure per (document, extractor) pair, in the corpus's order. Each
+    entry is written as its document is done: a run killed half-way leaves its finished
+    extractions for the next. Give it a Dask runner with
+    `extract.with_options(task_runner=runners.dask_runner(...))`.
     """
     logger = get_run_logger()
     runner = FlowRunContext.get().task_runner
     batches = plan(corpus.documents, extractors, runners.slots(runner))
-    progress.begin(progress.EXTRACT, len(corpus.documents) * len(extractors))
     with runners.api_for_workers():
         outcomes = _run_batches(batches, cache_dir)
     results, rows, failures = [], [], []
@@ -136,10 +149,10 @@ def _run_batches(batches: list[Batch], cache_dir: str | None) -> dict[tuple[str,
 
 
 @flow(name="load-warehouse")
-def load(db: str, corpus: Corpus, extraction: Extraction, run_id: str, started_at: datetime,
-         parameters: dict[str, Any]) -> Any:
-    """Write the run into the warehouse with one task (one transaction): a `RunSummary`."""
-    return load_warehouse(db, corpus, extraction, run_id=run_id, started_at=started_at, parameters=parameters)
+def load(db: str, staging: Staging, started_at: datetime, parameters: dict[str, Any]) -> Any:
+    """Write the run staged in `staging` into the warehouse with one task (one transaction): a
+    `RunSummary`."""
+    return load_warehouse(db, staging, started_at=started_at, parameters=parameters)
 
 
 @flow(name="evaluate-extractors")
@@ -200,6 +213,10 @@ def reform_facts_pipeline(paths: list[str] | None = None, extractors: list[str] 
     """The main flow: ingest `paths` (default corpus/), extract, load the warehouse, optionally
     evaluate (`evaluate_gold`, writing the HTML report to `report` when it is given).
 
+    The files are read, extracted and staged part after part (`batches.parts`): memory holds
+    one part, however many files there are. Then one transaction loads the staged run: the
+    warehouse gets the whole run or, should it be stopped before, nothing of it.
+
     Ends Completed, or Failed when any file or extraction failed: the others are loaded all the
     same, and the message names each failed file and the reason. The state's data is a `RunOutcome`.
     """
@@ -207,21 +224,97 @@ def reform_facts_pipeline(paths: list[str] | None = None, extractors: list[str] 
     run_id = str(flow_run.get_id())
     names = extractor_names(extractors)
     database = resolve(db) if db else default_db()
-    runner = runners.dask_runner(dask_address, dask_workers)
     parameters = {"paths": [str(resolve(p)) for p in paths or ["corpus"]], "extractors": names,
                   "db": str(database), "task_runner": _describe(dask_address, dask_workers),
                   "cache_dir": str(resolve(cache_dir) if cache_dir else caching.CACHE_DIR)}
-    corpus = ingest(parameters["paths"])
-    extract_flow = extract.with_options(task_runner=runner) if runner else extract
-    extraction = extract_flow(corpus, names, parameters["cache_dir"])
-    summary = load(str(database), corpus, extraction, run_id, started_at, parameters)
+    files, unlisted = listing(parameters["paths"])
+    for failure in unlisted:
+        get_run_logger().error("could not read %s", failure)
+    progress.begin(progress.READ, len(files))
+    progress.begin(progress.EXTRACT, len(files) * len(names))  # a file not read: its pairs done at once
+    with staging_folder() as folder:
+        staging = Staging(Path(folder) / "staged.duckdb", run_id=run_id)
+        try:
+            with runners.for_run(dask_address, dask_workers) as runner:
+                done = _extract_parts(files, names, parameters["cache_dir"], runner, staging)
+        finally:
+            staging.close()
+        summary = load(str(database), staging, started_at, parameters)
     scored = None
     if evaluate_gold and any(resolve(gold).glob("*.jsonl")):
         scored = evaluate(names, gold=gold, db=str(database), run_id=run_id, report=report)
-    failures = merge_failures([*corpus.failures, *extraction.failures])
-    outcome = RunOutcome(run_id, database, summary, extraction.rows, failures, scored,
-                         documents=len(corpus.documents), warnings=tuple(extraction.warnings))
+    failures = merge_failures([*unlisted, *done.failures])
+    outcome = RunOutcome(run_id, database, summary, done.rows, failures, scored,
+                         documents=done.documents, warnings=tuple(done.warnings))
     return (Failed if failures else Completed)(message=outcome.message(), data=outcome)
+
+
+@dataclass
+class _Done:
+    """What the parts of a run came to, without their documents and claims (those are staged)."""
+
+    documents: int = 0
+    rows: list[Extracted] = field(default_factory=list)
+    failures: list[Failure] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+
+def _extract_parts(files: list[str], names: list[str], cache_dir: str, runner: Any, staging: Staging) -> _Done:
+    """Read, extract and stage `files` one part at a time (an ingest and an extract subflow each)."""
+    done = _Done()
+    extract_flow = extract.with_options(task_runner=runner) if runner else extract
+    for part in parts(files, [_size(path) for path in files]):
+        corpus = ingest(Part(part))
+        for failure in corpus.failures:  # nothing to extract: its pairs are done
+            for name in names:
+                progress.done(progress.EXTRACT, (failure.path, name))
+        extraction = extract_flow(corpus, names, cache_dir)
+        failed = merge_failures([*corpus.failures, *extraction.failures])
+        staging.add(corpus.documents, extraction.results, failed)
+        done.documents += len(corpus.documents)
+        done.rows += extraction.rows
+        done.failures += failed
+        done.warnings += extraction.warnings
+    return done
+
+
+STAGING_PREFIX = "reform-facts-run-"  # then the run's process id: `remove_abandoned` reads it
+
+
+def staging_folder() -> tempfile.TemporaryDirectory:
+    """A new temporary folder for a run's staging file, removed when the run ends; those of
+    runs that were killed before they could remove theirs are removed first."""
+    remove_abandoned(Path(tempfile.gettempdir()))
+    return tempfile.TemporaryDirectory(prefix=f"{STAGING_PREFIX}{os.getpid()}-")
+
+
+def remove_abandoned(folder: Path) -> list[Path]:
+    """Remove the staging folders in `folder` whose run's process is gone (killed: a run that
+    ends removes its own); the folders of live processes, or of other users', are left."""
+    removed = []
+    for path in folder.glob(f"{STAGING_PREFIX}*-*"):
+        pid = path.name[len(STAGING_PREFIX):].split("-", 1)[0]
+        if pid.isdigit() and not _alive(int(pid)):
+            shutil.rmtree(path, ignore_errors=True)
+            removed.append(path)
+    return removed
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's
+        return True
+    return True
+
+
+def _size(path: str) -> int:
+    try:
+        return os.stat(path).st_size
+    except OSError:  # reading it will say why
+        return 0
 
 
 def _describe(address: str | None, workers: int | None) -> str:

@@ -49,6 +49,30 @@ def dask_runner(address: str | None = None, workers: int | None = None) -> DaskT
                                           "silence_logs": logging.ERROR})
 
 
+@contextmanager
+def for_run(address: str | None = None, workers: int | None = None) -> Iterator[DaskTaskRunner | None]:
+    """The task runner of every extract subflow of one run (`dask_runner`), whose local cluster,
+    when it makes one, is started here once and lives as long as the block.
+
+    A run extracts its documents part after part, one subflow each; a runner that made its own
+    cluster would start one per part, and each worker would build its extractors (a spaCy
+    pipeline: seconds) again. So the cluster is started here and the subflows join it.
+
+    >>> with for_run() as runner:
+    ...     runner is None
+    True
+    """
+    runner = dask_runner(address, workers)
+    if runner is None or not is_local_dask(runner):
+        yield runner
+        return
+    from distributed import LocalCluster
+    from prefect_dask import DaskTaskRunner
+
+    with LocalCluster(**runner.cluster_kwargs) as cluster:
+        yield DaskTaskRunner(address=cluster.scheduler_address)
+
+
 def is_local_dask(task_runner: Any) -> bool:
     """Whether the runner makes its own local Dask cluster (rather than joining one)."""
     dask = sys.modules.get("prefect_dask")  # a Dask runner was made by importing it

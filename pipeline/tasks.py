@@ -19,7 +19,7 @@ from prefect.states import State
 
 from reform_facts.extractors import registry
 from reform_facts.pipeline import caching, progress
-from reform_facts.pipeline.batches import Batch, Corpus, Extraction, Outcome, merge_failures
+from reform_facts.pipeline.batches import Batch, Outcome
 from reform_facts.claim import Document
 from reform_facts.errors import WarehouseBusyError
 
@@ -65,13 +65,15 @@ def _extract_one(cache: caching.ResultCache, extractor: str, document: Document,
         version = registry.version(extractor)
         found = cache.read(key, document, extractor=extractor, version=version)
         if found.claims is not None:
-            logger.info("reusing the cached extraction of %s with %s", document.doc_id, extractor)
+            # per document at DEBUG: each INFO line is a record in Prefect's database, and a
+            # run of 10 000 documents would send tens of thousands; the batch's line says as much
+            logger.debug("reusing the cached extraction of %s with %s", document.doc_id, extractor)
             return Outcome(document.doc_id, extractor, ExtractionResult(document.doc_id, extractor, version,
                                                                          found.claims), cached=True)
         if found.damage:
             logger.warning("%s; extracting %s again", found.damage, document.doc_id)
         built = caching.extractor(extractor)
-        logger.info("extracting %s with %s %s (not cached)", document.doc_id, extractor, built.version)
+        logger.debug("extracting %s with %s %s (not cached)", document.doc_id, extractor, built.version)
         result = ExtractionResult(document.doc_id, extractor, built.version, _one_at_a_time(built, document))
         cache.write(key, result.claims, extractor=extractor, version=version)
         warning = f"{found.damage}; extracted again" if found.damage else None
@@ -94,19 +96,15 @@ def warehouse_busy(task: Any, task_run: TaskRun, state: State) -> bool:
 
 @task(name="write-warehouse", cache_policy=NO_CACHE, retries=LOAD_RETRIES,
       retry_delay_seconds=LOAD_RETRY_DELAY_SECONDS, retry_condition_fn=warehouse_busy)
-def load_warehouse(db: str, corpus: Corpus, extraction: Extraction, *, run_id: str, started_at: datetime,
-                   parameters: dict[str, Any]) -> Any:
-    """Write the run to the warehouse in one transaction: a `reform_facts.warehouse.load.RunSummary`.
+def load_warehouse(db: str, staging: Any, *, started_at: datetime, parameters: dict[str, Any]) -> Any:
+    """Write the run staged in `staging` (a `reform_facts.warehouse.load.Staging`) to the warehouse
+    in one transaction: a `reform_facts.warehouse.load.RunSummary`.
 
-    Retried only when the file stays locked by another process (WarehouseBusyError). Takes the
-    containers, not their lists: Prefect walks a task's list and dataclass arguments looking
-    for futures, which for every field of thousands of claims takes seconds.
+    Retried only when the file stays locked by another process (WarehouseBusyError).
     """
-    from reform_facts.warehouse.load import load_run
+    from reform_facts.warehouse.load import load_staged
 
-    return load_run(Path(db), run_id=run_id, documents=corpus.documents, results=extraction.results,
-                    failures=merge_failures([*corpus.failures, *extraction.failures]),
-                    started_at=started_at, parameters=parameters)
+    return load_staged(Path(db), staging, started_at=started_at, parameters=parameters)
 
 
 @task(name="score", cache_policy=NO_CACHE)

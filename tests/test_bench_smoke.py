@@ -202,6 +202,13 @@ def test_report_sets_the_scale_run_beside_the_hundred_documents():
         "bench_command": "x"}}
     assert report.checks(results)[-1] == ["scale: peak memory of 10 000 documents over 100", "<= 1.5", "1.50", "yes"]
     assert "### Scale" in report.markdown(results)
+    results["scale"]["killed"] = {"status": "ok", "pairs": 2000, "cached_at_kill": 1000, "rerun_from_cache": 1010,
+                                  "runs": 1, "documents": 1000, "runs_after_kill": 0, "documents_copied": 1000,
+                                  "killed_after_s": 30.0, "rerun": {"seconds": 40.0}}
+    assert report.checks(results)[-2][2:] == ["1 010 >= 1 000, 1 run", "yes"]
+    assert "took 1 010 extractions from the cache" in report.markdown(results)
+    results["scale"]["killed"] |= {"status": "failed", "reason": "the warehouse holds 2 runs, not one"}
+    assert report.checks(results)[-2][2:] == ["failed: the warehouse holds 2 runs, not one", "no"]
 
 
 @pytest.mark.slow
@@ -213,6 +220,9 @@ def test_scale_runs_the_main_flow_over_n_copies_beside_the_base(tmp_path, monkey
     monkeypatch.setattr(bench, "SCALE_BASE", 2)
     monkeypatch.setattr(bench, "LOGS", tmp_path / "logs")
     result = bench.run_scale(folder, 3, ["rules"])
-    assert result["status"] == "ok", result.get("reason")
+    assert all(run["status"] == "ok" for run in result["runs"]), result.get("reason")
     assert [run["documents"] for run in result["runs"]] == [2, 3]
     assert all(run["peak_tree_rss_mib"] > 0 for run in result["runs"]) and result["memory_ratio"] > 0
+    # three tiny documents are extracted before the first run can be killed; the step runs all the same
+    killed = result["killed"]
+    assert killed["pairs"] == 3 and killed["rerun"]["status"] == "ok" and killed["runs"] == 1

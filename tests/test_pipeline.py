@@ -27,6 +27,7 @@ from reform_facts.paths import PROJECT_DIR as ROOT
 from reform_facts.claim import Document
 from reform_facts.errors import WarehouseBusyError, WarehouseError
 from reform_facts.readers import Failure
+from reform_facts.warehouse.load import Staging
 from reform_facts.warehouse.store import connect
 
 CORPUS_FILES = sorted((ROOT / "corpus").glob("*.txt"))
@@ -212,9 +213,9 @@ def test_the_load_is_retried_while_the_warehouse_is_busy_and_not_otherwise(prefe
     @flow
     def load_only():
         return load_warehouse.with_options(retry_delay_seconds=0)(
-            "w.duckdb", Corpus([], []), Extraction([], [], []), run_id="r", started_at=None, parameters={})
+            "w.duckdb", Staging("staged.duckdb", run_id="r"), started_at=None, parameters={})
 
-    monkeypatch.setattr(reform_facts.warehouse.load, "load_run", busy_once)
+    monkeypatch.setattr(reform_facts.warehouse.load, "load_staged", busy_once)
     assert load_only() == "loaded" and len(calls) == 2
 
     def broken(*args, **kwargs):
@@ -222,7 +223,7 @@ def test_the_load_is_retried_while_the_warehouse_is_busy_and_not_otherwise(prefe
         raise WarehouseError("w.duckdb: migration 004_views.sql was edited after it was applied")
 
     calls.clear()
-    monkeypatch.setattr(reform_facts.warehouse.load, "load_run", broken)
+    monkeypatch.setattr(reform_facts.warehouse.load, "load_staged", broken)
     with pytest.raises(WarehouseError):
         load_only()
     assert len(calls) == 1
@@ -280,10 +281,11 @@ def test_the_main_flow_reports_its_progress_per_stage(prefect_server, counting, 
     with progress.reporting_to(Recording()):
         run(corpus, tmp_path)
     assert ("begin", "read", len(CORPUS_FILES) + 1) in events
-    assert ("begin", "extract", len(CORPUS_FILES)) in events  # documents read times extractors
+    assert ("begin", "extract", len(CORPUS_FILES) + 1) in events  # files times extractors, announced at once
     assert {e[2] for e in events if e[:2] == ("done", "read")} == {str(p) for p in corpus.iterdir()}
     extracted = {e[2] for e in events if e[:2] == ("done", "extract")}
-    assert extracted == {(p.stem, "counting") for p in CORPUS_FILES}
+    # a file that could not be read has nothing to extract: its pairs are done at once
+    assert extracted == {(p.stem, "counting") for p in CORPUS_FILES} | {(str(corpus / "empty.txt"), "counting")}
 
 
 @pytest.mark.slow

@@ -50,7 +50,7 @@ _MAGIC_AT = 8
 _SQLITE = b"SQLite format 3\x00"
 # No extension is ever downloaded or loaded behind the user's back: the ones the warehouse
 # uses (json, parquet, icu) are built into the Python package.
-_NO_EXTENSIONS = {"autoinstall_known_extensions": False, "autoload_known_extensions": False}
+NO_EXTENSIONS = {"autoinstall_known_extensions": False, "autoload_known_extensions": False}
 # How DuckDB words the faults the CLI reports with their own exit codes.
 _FULL = re.compile(r"no space left on device|disk quota exceeded|file too large", re.IGNORECASE)
 _DENIED = re.compile(r"permission denied|read-only file system|operation not permitted", re.IGNORECASE)
@@ -182,7 +182,7 @@ def _open_waiting(db_path: Path, *, read_only: bool, wait_seconds: float,
     pause = _FIRST_PAUSE
     while True:
         try:
-            return duckdb.connect(str(db_path), read_only=read_only, config=dict(_NO_EXTENSIONS))
+            return duckdb.connect(str(db_path), read_only=read_only, config=dict(NO_EXTENSIONS))
         except duckdb.Error as error:
             if not _LOCKED.search(str(error)):
                 raise failure(db_path, error, doing="cannot open") from None

@@ -82,7 +82,7 @@ def figure_cells(text: str | Document) -> list[tuple[int, int]]:
     ['1,200']
     """
     doc = text if isinstance(text, Document) else Document.from_text(text, doc_id="")
-    return sorted((cell.start, cell.end) for table in tables_of(doc) for _r, _c, cell in table.figures())
+    return sorted((cell.start, cell.end) for table in tables_of(doc.text, doc.tables) for _r, _c, cell in table.figures())
 
 
 def layout_of(claim: Claim, cells: Sequence[tuple[int, int]]) -> str:

@@ -16,7 +16,7 @@ import regex
 
 from reform_facts.rulebook import Rulebook
 from reform_facts.claim import Document
-from reform_facts.tables import Table, find_tables, lines_of, tables_of
+from reform_facts.tables import Table, lines_of, tables_of
 
 # Line breaks that do not end a sentence (conversion debris): inside a number (96\n.5%), after a
 # comma (a row of clauses goes on in the next line), between two Han characters after a long line.
@@ -84,7 +84,7 @@ class Structure:
     def __init__(self, text: str, patterns: StructurePatterns, *, document: Document | None = None) -> None:
         self.text = text
         # the tables: those the document's reader handed over, then those found in the rest of the text
-        self.tables: list[Table] = tables_of(document) if document is not None else find_tables(text)
+        self.tables: list[Table] = tables_of(text, document.tables if document is not None else ())
         # a table's rows are neither headings nor paragraphs: their labels and years are its own
         table_starts = [table.start for table in self.tables]
         self.paragraphs: list[Segment] = []

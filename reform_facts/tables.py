@@ -24,10 +24,6 @@ import unicodedata
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from reform_facts.claim import Document
 
 # A cell that holds a figure: an optional comparator, sign, digits (thousands separators,
 # full-width digits, a line break where a row was wrapped inside the number), decimals, percent,
@@ -169,23 +165,21 @@ def _find(text: str, lines: list[tuple[int, str]], starts: list[int]) -> list[Ta
     return tables
 
 
-def tables_of(document: Document) -> list[Table]:
-    """The tables of a document: those its reader found in the file's own structure (an HTML
-    `<table>`, a Word table), then those found in the rest of its text, in text order. Cell
-    texts are read from `document.text`, which may be a view of the stored text with the same
-    offsets (the simplified view the rules match).
+def tables_of(text: str, given: Sequence[Table] = ()) -> list[Table]:
+    """The tables of a document's text: those its reader found in the file's own structure (an
+    HTML `<table>`, a Word table: `Document.tables`), then those found in the rest of the text,
+    in text order. Cell texts are read from `text`, which may be a view of the stored text with
+    the same offsets (the simplified view the rules match).
 
-    >>> from reform_facts.claim import Document
     >>> text = "甲市\\t1,200\\t1,100\\n\\n| 地区 | 2021年 |\\n| --- | --- |\\n| 乙市 | 900 |"
     >>> grid = Table("html", 0, 16, header_rows=[[Cell(0, 0, ""), Cell(0, 0, "2021年"), Cell(0, 0, "2020年")]],
     ...              rows=[[Cell(0, 2, "甲市"), Cell(3, 8, "1,200"), Cell(9, 14, "1,100")]])
-    >>> [(t.form, t.rows[0][1].text) for t in tables_of(Document.from_text(text, doc_id="d", tables=(grid,)))]
+    >>> [(t.form, t.rows[0][1].text) for t in tables_of(text, [grid])]
     [('html', '1,200'), ('pipe', '900')]
     """
-    text = document.text
     lines = list(lines_of(text))
     starts = [start for start, _line in lines]
-    given = [_retexted(table, text) for table in document.tables]
+    given = [_retexted(table, text) for table in given]
     for table in given:
         _frame(table, lines, starts, text)
     taken = sorted((table.start, table.end) for table in given)

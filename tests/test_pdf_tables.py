@@ -102,7 +102,7 @@ def test_a_ruled_pdf_table_is_written_a_row_a_line_and_handed_over(tmp_path):
         ["指标"], ["完成情况", "2022年"], ["完成情况", "2023年"], ["2025年目标"]]
     # cells are spans of the text, the table on page 2 after page 1's line
     assert [[doc.text[c.start:c.end] for c in row] for row in table.rows] == [list(row) for row in INDICATORS]
-    assert [(t.form, t.title) for t in tables_of(doc)] == [("pdf", "表1 2023年江西省卫生健康主要指标")]
+    assert [(t.form, t.title) for t in tables_of(doc.text, doc.tables)] == [("pdf", "表1 2023年江西省卫生健康主要指标")]
 
 
 def test_the_rules_read_a_pdf_tables_figures_through_its_structure(tmp_path):

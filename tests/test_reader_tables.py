@@ -45,7 +45,7 @@ def test_an_html_table_is_handed_over_with_its_merged_cells_over_their_columns(t
     assert [table.column_labels(c) for c in (1, 4)] == [["诊疗人次(万人次)", "2022年"], ["出院人数(万人)", "2023年"]]
     assert [doc.text[c.start:c.end] for c in table.rows[0]] == ["南昌市", "5,872.5", "6,210.3", "140.2", "153.9"]
     # its tab rows are not found a second time; the line above it is its title
-    assert [(t.form, t.start, t.title) for t in tables_of(doc)] == [("html", table.start, "2023年江西省各设区市诊疗人次")]
+    assert [(t.form, t.start, t.title) for t in tables_of(doc.text, doc.tables)] == [("html", table.start, "2023年江西省各设区市诊疗人次")]
 
 
 def test_the_rules_read_an_html_tables_figures_through_its_structure(tmp_path):

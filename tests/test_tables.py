@@ -121,7 +121,7 @@ def test_tables_of_gives_the_readers_tables_and_those_of_the_rest_of_the_text():
     shift = len("表1 诊疗人次\n")
     grid = [[(a + shift, b + shift) for a, b in row] for row in grid]
     given = from_grid(page, grid, "html")
-    tables = tables_of(Document.from_text(page, doc_id="d", tables=(given,)))
+    tables = tables_of(page, [given])
     # the reader's table once (its tab rows are not found again), framed by the line above it
     assert [(t.form, t.title) for t in tables] == [("html", "表1 诊疗人次"), ("pipe", None)]
 
@@ -133,4 +133,4 @@ def test_tables_of_reads_cells_in_the_text_it_is_given():
     table = Table("html", 0, len(stored), header_rows=[[Cell(0, 2, "醫院"), Cell(3, 6, "床位數")]],
                   rows=[[Cell(7, 9, "甲市"), Cell(10, 12, "12")]])
     view = Document.from_text("医院\t床位数\n甲市\t12", doc_id="d", tables=(table,))
-    assert tables_of(view)[0].column_labels(1) == ["床位数"]
+    assert tables_of(view.text, view.tables)[0].column_labels(1) == ["床位数"]

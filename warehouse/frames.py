@@ -10,18 +10,27 @@ import math
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 from operator import attrgetter
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from reform_facts.claim import Document
+from reform_facts.claim import Claim, Document
 from reform_facts.errors import WarehouseError
 from reform_facts.readers.files import shown
 from reform_facts.warehouse.indicators import IndicatorMap
 
-if TYPE_CHECKING:
-    from reform_facts.warehouse.load import ExtractionResult
+
+@dataclass(frozen=True)
+class ExtractionResult:
+    """What one extractor found in one document (an empty list is a result too)."""
+
+    doc_id: str
+    extractor: str
+    version: str
+    claims: list[Claim]
+
 
 # A document's fields but its text, which `texts_frame` gives for the documents to write.
 DOCUMENT_FIELDS = ("doc_id", "path", "sha256", "title", "year", "region", "region_code")

@@ -32,9 +32,10 @@ from typing import TYPE_CHECKING, Any
 
 import duckdb
 
-from reform_facts.claim import Claim, Document
+from reform_facts.claim import Document
 from reform_facts.errors import WarehouseError
 from reform_facts.warehouse import frames, reference
+from reform_facts.warehouse.frames import ExtractionResult  # noqa: F401 (the load API takes these)
 from reform_facts.warehouse.indicators import load_canonical
 from reform_facts.warehouse.store import NO_EXTENSIONS, as_utc, connect, failure, rollback, utc_now
 
@@ -65,16 +66,6 @@ LOAD_MEMORY_PER_CLAIM = 128
 # The staging file's cache: the batches appended need not stay in memory, the load reads them
 # from the file. A part is at most 32 MiB of files (batches.PART_BYTES), which this holds.
 STAGING_MEMORY = "64MB"
-
-
-@dataclass(frozen=True)
-class ExtractionResult:
-    """What one extractor found in one document (an empty list is a result too)."""
-
-    doc_id: str
-    extractor: str
-    version: str
-    claims: list[Claim]
 
 
 @dataclass(frozen=True)

@@ -1,15 +1,19 @@
-"""Training the spaCy pipeline on the gold set: examples, spaCy's training loop, model folders.
+"""Training the spaCy pipeline on the gold set's dev split: examples, spaCy's training loop, model folders.
 
-The examples are the candidate sentences (`candidate_sentences`) of the gold documents, as the
-running pipeline sees them (segmented in the whole document, rule spans marked), with the
-spans of `gold_spans` labelled. Training is spaCy's own loop from
-configs/spacy_indicator.cfg with its fixed seed.
+Two trainings with spaCy's own loop, each from its config with its fixed seed, make one pipeline:
+- the span categoriser (configs/spacy_indicator.cfg) learns from the candidate sentences
+  (`candidate_sentences`) of the dev documents, as the running pipeline sees them (segmented
+  in the whole document, rule spans marked), with the spans of `gold_spans` labelled;
+- the context categoriser (configs/spacy_context.cfg) learns from the (claim, candidate) pairs
+  of the rules' claims (`context_examples`): a pair is right when the candidate is the region
+  code or year of the gold claim the rule claim overlaps most.
+The context categoriser is then added to the span categoriser's pipeline, saved as one.
 
-Trained pipelines live in `.models/spacy/<digest>/` (ignored by git). The digest covers the
-config, the gold files, the corpus texts they label, the rules, the pkuseg model, spaCy's
+Trained pipelines live in `.models/spacy/<digest>/` (ignored by git). The digest covers both
+configs, the dev gold files, the texts they label, the rules, the pkuseg model, spaCy's
 version, the training code's `FORMAT` and the documents held out (extractors/model_digest.py), so any change to those
 gives a new folder: a stale model is never loaded. A fold of cross-validation is the same
-training with one document held out.
+training with the documents of one fold held out (`model_digest.folds`).
 """
 from __future__ import annotations
 
@@ -30,10 +34,13 @@ from spacy.training import Example
 from spacy.util import load_config, registry as spacy_registry
 
 from reform_facts.extractors.layout import Layout
-from reform_facts.extractors.model_digest import (CONFIG, CORPUS_DIR, FORMAT, GOLD_DIR, MODELS_DIR,  # noqa: F401 (theirs)
-                                     model_dir, training_digest, training_files)
+from reform_facts.extractors.model_digest import folds as dev_folds
+from reform_facts.extractors.model_digest import (CONFIG, CONTEXT_CONFIG, CORPUS_DIR, FORMAT,  # noqa: F401 (theirs)
+                                                  GOLD_DIR, MODELS_DIR, model_dir, text_path, training_digest,
+                                                  training_files)
 from reform_facts.extractors.spacy_components import (INDICATOR, QUANTITY, SPANS_KEY, candidate_sentences,
                                           sentence_docs)
+from reform_facts.extractors.spacy_context import FIELDS, TEXTCAT, DocumentContext, feature_doc, pairs
 from reform_facts.extractors.spacy_pipeline import (RULE_SPANS, WORD_GROUPS, layout_of, nearest_occurrence, segmenter,
                                       shared_rules)
 from reform_facts.claim import Claim, Document
@@ -41,6 +48,7 @@ from reform_facts.gold import load_gold
 from reform_facts.readers import read_document
 
 READER = "reform_facts.gold_sentences.v1"
+CONTEXT_READER = "reform_facts.gold_context.v1"
 _DONE = "trained.json"  # written last: a folder without it is an interrupted training
 
 log = logging.getLogger(__name__)
@@ -79,7 +87,7 @@ def build_examples(nlp: Language, gold_dir: Path, held_out: Collection[str] = ()
     examples: list[Example] = []
     trained = {path.stem for path in training_files(gold_dir)}
     for doc_id in sorted(set(gold) & trained - set(held_out)):
-        text = read_document(CORPUS_DIR / f"{doc_id}.txt").text
+        text = read_document(text_path(doc_id, gold_dir)).text
         layout = layout_of(text)
         labelled = gold_spans(text, gold[doc_id], layout)
         doc = nlp.make_doc(text)
@@ -120,6 +128,52 @@ def gold_sentences(gold_dir: str | None = None, held_out: list[str] = [],  # noq
     return read
 
 
+def context_examples(nlp: Language, gold_dir: Path, held_out: Collection[str] = (), limit: int = 0) -> list[Example]:
+    """Training examples of the context categoriser: one per (rule claim, candidate) of the gold
+    documents not held out, for each field, labelled 1 when the candidate is the field's value
+    in the gold claim the rule claim overlaps most (rule claims overlapping no required gold
+    claim are left out: no value of theirs is right)."""
+    gold = load_gold(gold_dir)
+    trained = {path.stem for path in training_files(gold_dir)}
+    examples: list[Example] = []
+    rules = shared_rules()
+    for doc_id in sorted(set(gold) & trained - set(held_out)):
+        text = read_document(text_path(doc_id, gold_dir)).text
+        claims = rules(Document.from_text(text, doc_id=doc_id))
+        context = DocumentContext(text, claims, layout_of(text))
+        truths = [c for c in gold[doc_id] if not c.optional]
+        for index, claim in enumerate(claims):
+            truth = _overlapping(claim, truths)
+            if truth is None:
+                continue
+            for label, field in FIELDS.items():
+                right = getattr(truth, field)
+                for value, words in pairs(context, index, label):
+                    doc = feature_doc(nlp.vocab, words)
+                    examples.append(Example.from_dict(doc, {"cats": {label: float(value == right)}}))
+    return examples[:limit] if limit else examples
+
+
+def _overlapping(claim: Claim, truths: list[Claim]) -> Claim | None:
+    """The gold claim that overlaps `claim` most (the scorer pairs the same way), if any."""
+    best = max(((min(claim.end, t.end) - max(claim.start, t.start), -abs(claim.start - t.start), k)
+                for k, t in enumerate(truths)), default=None)
+    return truths[best[2]] if best is not None and best[0] > 0 else None
+
+
+@spacy_registry.readers(CONTEXT_READER)
+def gold_context(gold_dir: str | None = None, held_out: list[str] = [],  # noqa: B006 (spaCy config)
+                 limit: int = 0) -> Callable[[Language], list[Example]]:
+    """The context config's corpus reader: the examples of `context_examples`, built once per pipeline."""
+    built: dict[int, list[Example]] = {}
+
+    def read(nlp: Language) -> list[Example]:
+        if id(nlp) not in built:
+            built[id(nlp)] = context_examples(nlp, Path(gold_dir) if gold_dir else GOLD_DIR, held_out, limit)
+        return built[id(nlp)]
+    return read
+
+
 # --- training and model folders -----------------------------------------------------------
 
 def config_value(dotted: str, config: Path = CONFIG) -> object:
@@ -135,8 +189,8 @@ def is_trained(held_out: Collection[str] = ()) -> bool:
 
 
 def training_sets(*, folds: bool) -> list[tuple[str, ...]]:
-    """What to hold out: nothing (the final pipeline), then each gold document (the folds)."""
-    return [(), *(((path.stem,) for path in training_files(GOLD_DIR)) if folds else ())]
+    """What to hold out: nothing (the final pipeline), then each fold's documents (the folds)."""
+    return [(), *(dev_folds(GOLD_DIR) if folds else ())]
 
 
 def ensure_model(held_out: Collection[str] = ()) -> Path:
@@ -177,8 +231,21 @@ def train_in_new_process(held_out: Collection[str], output: Path) -> Path:
 
 
 def train(*, held_out: Collection[str] = (), output: Path, config: Path = CONFIG,
-          overrides: dict[str, object] | None = None) -> Path:
-    """Train with spaCy's loop from the config; returns the folder of the last epoch's reform_facts.pipeline."""
+          context_config: Path = CONTEXT_CONFIG, overrides: dict[str, object] | None = None,
+          context_overrides: dict[str, object] | None = None) -> Path:
+    """Train the span categoriser and the context categoriser with spaCy's loop, each from its
+    config, and save them as one pipeline; returns its folder (`output/model-last`)."""
+    indicator = _train_one(config, held_out, output / "indicator", overrides)
+    context = _train_one(context_config, held_out, output / "context", context_overrides)
+    nlp = load(indicator)
+    nlp.add_pipe(TEXTCAT, source=load(context))
+    nlp.to_disk(output / "model-last")
+    shutil.rmtree(output / "indicator")
+    shutil.rmtree(output / "context")
+    return output / "model-last"
+
+
+def _train_one(config: Path, held_out: Collection[str], output: Path, overrides: dict[str, object] | None) -> Path:
     from spacy.training.initialize import init_nlp
     from spacy.training.loop import train as train_loop
 
@@ -213,7 +280,7 @@ def segmentation_alignment(groups_sets: Iterable[tuple[str, ...]] = ((), ("units
     on pkuseg's token boundaries (a span cut inside a token cannot be proposed exactly)."""
     trained = {path.stem for path in training_files(GOLD_DIR)}
     gold = {doc_id: claims for doc_id, claims in load_gold(GOLD_DIR).items() if doc_id in trained}
-    texts = {doc_id: read_document(CORPUS_DIR / f"{doc_id}.txt").text for doc_id in gold}
+    texts = {doc_id: read_document(text_path(doc_id)).text for doc_id in gold}
     rules = shared_rules()
     rows = []
     for groups in groups_sets:

@@ -1,11 +1,17 @@
 """The `spacy` and `hybrid` extractors: registered, contract-valid on the corpus, pure, robust,
-and scored by `evaluate` on held-out documents only."""
+scored by `evaluate` on held-out documents only (a dev document by its fold's pipeline), and the
+hybrid built from the field sources of configs/spacy_sources.cfg."""
 from __future__ import annotations
 
 import pytest
 
-from reform_facts.extractors import registry
+from reform_facts.errors import SpacyConfigError
+from reform_facts.extractors import registry, training
 from reform_facts.extractors.code_version import code_version
+from reform_facts.extractors.spacy_components import CLAIMS
+from reform_facts.extractors.spacy_context import CONTEXT, REGION, YEAR
+from reform_facts.extractors.spacy_extractor import SpacyExtractor, field_sources, runtime
+from reform_facts.gold import gold_files
 from reform_facts.evaluation import evaluate as evaluation
 from reform_facts import vocabulary
 from reform_facts.paths import PROJECT_DIR as ROOT
@@ -24,8 +30,6 @@ def test_spacy_and_hybrid_are_registered():
 
 
 def test_the_version_names_the_trained_model(extractor):
-    from reform_facts.extractors import training
-
     assert extractor.version == f"{extractor.name}-{training.model_dir().name}-{code_version()}"
 
 
@@ -62,10 +66,10 @@ def test_odd_text_never_raises(extractor, text):
     ("全市检查检验结果互认（共享）平台接入机构294家，支持检验检查互认项目734个。", "294家", "机构"),
 ])
 def test_hybrid_keeps_rule_values_and_names_the_indicator(doc_from, sentence, figure, indicator):
-    rules, hybrid = registry.get("rules")(doc_from(sentence)), registry.get("hybrid")(doc_from(sentence))
-    assert [(c.start, c.end, c.value, c.unit, c.region_code, c.year) for c in hybrid] == \
+    rules, mixed = registry.get("rules")(doc_from(sentence)), registry.get("hybrid")(doc_from(sentence))
+    assert [(c.start, c.end, c.value, c.unit, c.region_code, c.year) for c in mixed] == \
         [(c.start, c.end, c.value, c.unit, c.region_code, c.year) for c in rules]
-    found = next(c for c in hybrid if c.text == figure)
+    found = next(c for c in mixed if c.text == figure)
     assert found.indicator is not None and indicator in found.indicator or found.indicator in indicator
 
 
@@ -83,6 +87,61 @@ class _Folded:
 
     def cross_validate(self, held_out):
         return _Folded(held_out)
+
+
+class _Recording(SpacyExtractor):
+    """A SpacyExtractor that records what it would be trained without, and trains nothing."""
+
+    built: list = []
+
+    def __init__(self, *, held_out=()):
+        self.held_out = tuple(sorted(held_out))
+        self._folds = {}
+        _Recording.built.append(self.held_out)
+
+
+def test_cross_validation_holds_out_the_documents_fold_once():
+    from reform_facts.extractors.model_digest import folds
+
+    _Recording.built = []
+    final = _Recording()
+    fold = folds()[1]
+    first, again = final.cross_validate([fold[0]]), final.cross_validate([fold[-1]])
+    assert first.held_out == tuple(sorted(fold)) and again is first  # one pipeline per fold
+    test_doc = next(path.stem for path in gold_files(ROOT / "gold", split="test"))
+    assert final.cross_validate([test_doc]) is final  # never trained on: the final pipeline
+    assert _Recording.built == [(), tuple(sorted(fold))]
+
+
+def test_each_extractor_takes_each_field_from_its_configured_source(extractor):
+    chosen = field_sources(extractor.name)
+    assembler, chooser = extractor.nlp.get_pipe(CLAIMS), extractor.nlp.get_pipe(CONTEXT)
+    assert (assembler.quantities, assembler.indicators, assembler.indicator_margin) == \
+        (chosen["quantities"], chosen["indicators"], chosen["indicator_margin"])
+    assert set(chooser.learned) == {label for label, field in ((REGION, "region"), (YEAR, "year"))
+                                    if chosen[field] == "learned"}
+
+
+def test_the_spacy_extractor_learns_every_field():
+    chosen = field_sources("spacy")
+    assert (chosen["quantities"], chosen["region"], chosen["year"]) == ("learned", "learned", "learned")
+    assert chosen["indicators"] != "rules"
+
+
+def test_a_sources_section_must_set_every_field(tmp_path, monkeypatch):
+    from reform_facts.extractors import spacy_extractor
+
+    bad = tmp_path / "sources.cfg"
+    bad.write_text('[hybrid]\nquantities = "rules"\n', encoding="utf-8")
+    monkeypatch.setattr(spacy_extractor, "SOURCES", bad)
+    spacy_extractor.field_sources.cache_clear()
+    try:
+        with pytest.raises(SpacyConfigError, match="must set exactly"):
+            spacy_extractor.field_sources("hybrid")
+        with pytest.raises(SpacyConfigError, match=r"no section \[nothing\]"):
+            spacy_extractor.field_sources("nothing")
+    finally:
+        spacy_extractor.field_sources.cache_clear()
 
 
 def test_evaluate_scores_trained_extractors_on_held_out_documents(monkeypatch):
@@ -103,10 +162,11 @@ SENTENCE = "力争到2027年，全市基层诊疗量占比达65%以上。"
     (0.55, 0.5, "基层诊疗量占比"),  # not by enough: the rules' phrase stays
     (0.9, 0.85, "基层诊疗量占比"),
 ])
-def test_hybrid_replaces_the_rules_indicator_only_when_surer(doc_from, shorter_score, rules_score, expected):
-    from reform_facts.extractors.spacy_components import CLAIMS, INDICATOR, Offsets
+def test_the_indicator_is_the_rules_unless_the_categoriser_is_surer(doc_from, shorter_score, rules_score, expected):
+    from reform_facts.extractors.spacy_components import INDICATOR, Offsets
 
-    nlp = registry.get("hybrid").nlp
+    nlp = runtime(training.ensure_model(), extractor="hybrid", quantities="rules", indicators="rules_unless_surer",
+                  indicator_margin=0.3)
     document = doc_from(SENTENCE)
     doc = nlp.make_doc(document.text)
     doc._.rf_document = document
@@ -116,7 +176,6 @@ def test_hybrid_replaces_the_rules_indicator_only_when_surer(doc_from, shorter_s
     doc._.rf_scores = {(*offsets.tokens(start, start + 7), INDICATOR): rules_score,
                        (*offsets.tokens(start + 2, start + 7), INDICATOR): shorter_score}
     claim = next(c for c in nlp.get_pipe(CLAIMS)(doc)._.rf_claims if c.text == "65%")
-    assert 0.05 < nlp.get_pipe(CLAIMS).indicator_margin < 0.4
     assert claim.indicator == expected
 
 

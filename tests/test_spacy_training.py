@@ -1,18 +1,23 @@
-"""Training the spaCy pipeline: labelled examples from gold, a tiny reproducible training, and
-model folders that change with what they are made from."""
+"""Training the spaCy pipeline: the dev split and its folds, labelled examples from gold (spans and
+context pairs), a tiny reproducible training, and model folders that change with what they are
+made from."""
 from __future__ import annotations
 
 import pytest
 
-from reform_facts.extractors import training
+from spacy.lang.zh import Chinese
+
+from reform_facts.extractors import model_digest, training
 from reform_facts.extractors.spacy_components import INDICATOR, QUANTITY, SPANS_KEY, suggest
+from reform_facts.extractors.spacy_context import REGION, TEXTCAT, YEAR
 from reform_facts.extractors.spacy_extractor import runtime
 from reform_facts.paths import PROJECT_DIR as ROOT
 from reform_facts.claim import Document
-from reform_facts.gold import gold_files
+from reform_facts.gold import gold_files, load_file, split_of
 
 SMALL_DOC = "001_0a27fa8f4e1d6f6b"  # the shortest gold document
 TINY = {"corpora.train.limit": 8, "training.max_epochs": 2}
+TINY_CONTEXT = {"corpora.train.limit": 200, "training.max_epochs": 2}
 
 
 def _others(doc_id: str) -> list[str]:
@@ -22,23 +27,27 @@ def _others(doc_id: str) -> list[str]:
 @pytest.fixture(scope="module")
 def tiny_model(tmp_path_factory):
     """A pipeline trained on eight sentences of one document for two epochs."""
-    return training.train(held_out=_others(SMALL_DOC), output=tmp_path_factory.mktemp("tiny"), overrides=TINY)
+    return training.train(held_out=_others(SMALL_DOC), output=tmp_path_factory.mktemp("tiny"), overrides=TINY,
+                          context_overrides=TINY_CONTEXT)
 
 
 @pytest.mark.slow  # about 15 s with loading the segmenter; the training itself takes seconds
 def test_training_on_a_tiny_sample_gives_a_working_pipeline(tiny_model):
     nlp = runtime(tiny_model, extractor="spacy", quantities="rules", indicators="learned")
+    assert {"spancat", TEXTCAT} <= set(nlp.disabled) and set(nlp.get_pipe(TEXTCAT).labels) == {REGION, YEAR}
     doc = Document.from_text("力争到2027年，全市基层诊疗量占比达65%以上。", doc_id="d")
     parsed = nlp.make_doc(doc.text)
     parsed._.rf_document = doc
     claims = nlp(parsed)._.rf_claims
-    assert [(c.text, c.value, c.extractor) for c in claims] == [("65%", 65.0, "spacy")]
+    assert [(c.text, c.value, c.year, c.extractor) for c in claims] == [("65%", 65.0, 2027, "spacy")]
 
 
 @pytest.mark.slow
 def test_training_is_reproducible(tiny_model, tmp_path):
-    again = training.train(held_out=_others(SMALL_DOC), output=tmp_path / "again", overrides=TINY)
-    assert (again / "spancat" / "model").read_bytes() == (tiny_model / "spancat" / "model").read_bytes()
+    again = training.train(held_out=_others(SMALL_DOC), output=tmp_path / "again", overrides=TINY,
+                           context_overrides=TINY_CONTEXT)
+    for component in ("spancat", TEXTCAT):
+        assert (again / component / "model").read_bytes() == (tiny_model / component / "model").read_bytes()
 
 
 @pytest.fixture(scope="module")
@@ -64,6 +73,57 @@ def test_the_suggester_proposes_most_labelled_spans(examples):
 def test_held_out_documents_are_not_trained_on(examples):
     kept = (ROOT / "corpus" / f"{SMALL_DOC}.txt").read_text(encoding="utf-8")
     assert examples and all(eg.predicted.text in kept for eg in examples)
+
+
+def test_the_pipeline_learns_from_the_dev_split_only():
+    trained = {path.stem for path in training.training_files()}
+    every = {path.stem for path in gold_files(ROOT / "gold")}
+    assert trained == {doc_id for doc_id in every if split_of(doc_id, ROOT / "gold") == "dev"}
+    assert SMALL_DOC in trained and len(trained) >= 37
+    assert not any(split_of(doc_id, ROOT / "gold") == "test" for doc_id in trained)
+
+
+def test_the_folds_partition_the_dev_documents():
+    folds = model_digest.folds()
+    dealt = [doc_id for fold in folds for doc_id in fold]
+    assert len(folds) == model_digest.FOLDS and len(dealt) == len(set(dealt))
+    assert set(dealt) == {path.stem for path in training.training_files()}
+    assert max(map(len, folds)) - min(map(len, folds)) <= 1
+    assert training.training_sets(folds=True) == [(), *folds]
+    assert training.training_sets(folds=False) == [()]
+
+
+def test_a_dev_document_is_scored_by_its_fold_and_a_test_document_by_the_final_pipeline():
+    fold = model_digest.fold_of(SMALL_DOC)
+    assert SMALL_DOC in fold and fold in model_digest.folds()
+    test_doc = next(path.stem for path in gold_files(ROOT / "gold", split="test"))
+    assert model_digest.fold_of(test_doc) == ()
+
+
+@pytest.fixture(scope="module")
+def context_examples():
+    return training.context_examples(Chinese(), ROOT / "gold", held_out=_others(SMALL_DOC))
+
+
+def test_context_examples_label_each_pair_with_its_own_field(context_examples):
+    gold = [c for c in load_file(ROOT / "gold" / f"{SMALL_DOC}.jsonl") if not c.optional]
+    assert context_examples
+    for label in (REGION, YEAR):
+        mine = [eg for eg in context_examples if label in eg.reference.cats]
+        assert {eg.reference.cats[label] for eg in mine} == {0.0, 1.0}
+        assert all(w.startswith(f"{label[0]}:") for eg in mine for w in eg.reference.text.split())
+    assert all(len(eg.reference.cats) == 1 for eg in context_examples)
+    # a right candidate per pair at most: fewer positives than gold claims, per field
+    assert sum(eg.reference.cats.get(YEAR, 0.0) for eg in context_examples) <= len(gold)
+
+
+def test_the_rules_choice_is_mostly_right_in_the_context_examples(context_examples):
+    """The rules' choice (feature `rule`) is right far more often than another candidate: the
+    labels follow the gold claims, not the candidates' order."""
+    def rate(word):
+        chosen = [eg for eg in context_examples if word in eg.reference.text.split()]
+        return sum(max(eg.reference.cats.values()) for eg in chosen) / len(chosen)
+    assert rate("Y:rule") > 0.8 > 0.3 > rate("Y:other")
 
 
 def test_the_model_folder_changes_with_what_it_is_made_from(tmp_path):

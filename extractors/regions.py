@@ -85,10 +85,6 @@ class Gazetteer:
         for surface in dict.fromkeys(surfaces):
             self.by_surface.setdefault(surface, []).append(region)
 
-    def finditer(self, text: str, start: int = 0, end: int | None = None) -> list[Mention]:
-        """Transitional name of `mentions`, for the spaCy training code until it is renamed."""
-        return self.mentions(text, start, end)
-
     def mentions(self, text: str, start: int = 0, end: int | None = None) -> list[Mention]:
         """Region names and deictic words in text[start:end], leftmost-longest, left to right. A
         short form or a two-character name counts only where it stands as a word: 中卫 in 其中卫生

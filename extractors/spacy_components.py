@@ -33,7 +33,7 @@ from thinc.types import Ragged
 
 from reform_facts.structure import Structure
 from reform_facts.extractors.quantities import Quantity
-from reform_facts.extractors.spacy_pipeline import candidates, layout_for, nearest_occurrence, shared_rules, text_of
+from reform_facts.extractors.spacy_pipeline import candidates, structure_for, nearest_occurrence, shared_rules, text_of
 from reform_facts.claim import Claim, Document
 from reform_facts.errors import SpacyConfigError
 
@@ -82,10 +82,10 @@ class Offsets:
             stop -= 1
         return self.starts[start], stop
 
-    def clause_ends(self) -> list[int]:
-        """Indices of the tokens that end a clause (，；。 and line breaks, rules/context.yaml)."""
-        found = shared_rules().context.structure_patterns.clause_end.finditer(self.text)
-        return sorted({self.token_at(m.start()) for m in found})
+    def clause_ends(self, structure: Structure) -> list[int]:
+        """Indices of the tokens that end a clause: those holding the last character of each of
+        the document structure's clauses (rules/context.yaml)."""
+        return sorted({self.token_at(end - 1) for end in structure.clause_ends})
 
 
 def clause_of(ends: list[int], start: int, end: int, n_tokens: int) -> TokenSpan:
@@ -115,7 +115,7 @@ def indicator_candidates(start: int, end: int, clause: TokenSpan, *, max_tokens:
 def suggest(doc: Doc, *, max_tokens: int, before_gap: int, after_gap: int) -> list[TokenSpan]:
     """Every span the categoriser scores in one doc, in order, without repeats."""
     offsets = Offsets(doc)
-    ends = offsets.clause_ends()
+    ends = offsets.clause_ends(structure_for(doc))
     found = _rule_candidates(doc)
     spans = set(found)
     taken = {i for start, end in found for i in range(start, end)}
@@ -165,7 +165,7 @@ def candidate_sentences(doc: Doc, layout: Structure | None = None) -> list[Span]
     they hold no claim, and they would be a third of the categoriser's work.
 
     The doc must have passed `reform_rule_spans` (it lists the candidates)."""
-    layout = layout or layout_for(doc)
+    layout = layout or structure_for(doc)
     segments = {layout.sentence(start, end) for start, end in candidates(doc)}
     spans: list[Span] = []
     for segment in sorted(segments, key=lambda s: (s.start, s.end)):
@@ -282,8 +282,8 @@ class ClaimAssembler:
         offsets = Offsets(doc)
         if self.quantities == "learned":
             claims = self._learned(document, offsets, claims, scores)
-        ends = offsets.clause_ends()
-        layout = layout_for(doc) if self.indicators == "rules_unless_surer" else None
+        ends = offsets.clause_ends(structure_for(doc))
+        layout = structure_for(doc) if self.indicators == "rules_unless_surer" else None
         doc._.rf_claims = [self._indicated(offsets, claim, scores, ends, layout) for claim in claims]
         return doc
 

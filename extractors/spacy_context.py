@@ -28,9 +28,9 @@ from spacy.vocab import Vocab
 
 from reform_facts.claim import Claim, Document
 from reform_facts.errors import SpacyConfigError
-from reform_facts.extractors.layout import Layout
+from reform_facts.structure import Structure
 from reform_facts.extractors import spacy_components  # noqa: F401 (registers doc._.rf_claims)
-from reform_facts.extractors.spacy_pipeline import layout_for, shared_rules
+from reform_facts.extractors.spacy_pipeline import structure_for, shared_rules
 
 CONTEXT = "reform_context"
 TEXTCAT = "context_textcat"
@@ -96,7 +96,7 @@ def _bucket(distance: int) -> int:
 class DocumentContext:
     """One document's rule claims, candidates and mentions, worked out once for all its claims."""
 
-    def __init__(self, text: str, claims: Sequence[Claim], layout: Layout) -> None:
+    def __init__(self, text: str, claims: Sequence[Claim], layout: Structure) -> None:
         self.text = text
         self.claims = claims
         self.layout = layout
@@ -215,7 +215,7 @@ class ContextChooser:
         if not claims or not self.learned:
             return doc
         document: Document = doc._.rf_document or Document.from_text(doc.text, doc_id="doc")
-        context = DocumentContext(document.text, claims, layout_for(doc))
+        context = DocumentContext(document.text, claims, structure_for(doc))
         # pairs with the same words have the same scores: a table's cells share most of theirs,
         # so each distinct set of words is made a doc and scored once
         asked: list[tuple[int, str, object, int]] = []

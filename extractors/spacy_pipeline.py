@@ -45,9 +45,9 @@ WORD_GROUPS = ("units", "indicators", "regions")
 
 # rf_found: every quantity candidate the rules found in the doc's text, accepted or rejected;
 # rf_document: the Document the doc was made from; rf_rule_claims: (document, the rules' claims);
-# rf_text: the doc's text where it is known without joining the tokens again; rf_layout: its
-# sentences and clauses (`layout_for`)
-for _name in ("rf_found", "rf_document", "rf_rule_claims", "rf_text", "rf_layout"):
+# rf_text: the doc's text where it is known without joining the tokens again; rf_structure: its
+# sentences and clauses (`structure_for`)
+for _name in ("rf_found", "rf_document", "rf_rule_claims", "rf_text", "rf_structure"):
     if not Doc.has_extension(_name):
         Doc.set_extension(_name, default=None)
 
@@ -238,7 +238,7 @@ class RuleSpans:
         document = doc._.rf_document or Document.from_text(doc.text, doc_id="doc")
         claims = shared_rules()(document)
         doc._.rf_rule_claims = (document, claims)  # the claim assembler reuses them
-        layout = layout_for(doc)
+        layout = structure_for(doc)
         places = [nearest_occurrence(document.text, c.indicator, c.start, c.end, layout.sentence(c.start, c.end))
                   for c in claims if c.indicator]
         doc.spans["rule_indicator"] = list(_token_spans(doc, ((*p, "indicator") for p in places if p)))
@@ -256,17 +256,17 @@ def text_of(doc: Doc) -> str:
     return document.text if document is not None else doc.text
 
 
-def layout_of(text: str) -> Structure:
+def structure_of(text: str) -> Structure:
     """The text's paragraphs, sentences and clauses as the rules cut them (rules/context.yaml)."""
     rules = shared_rules()
     return Structure(text, rules.context.structure_patterns)
 
 
-def layout_for(doc: Doc) -> Structure:
-    """The doc's layout, made once and kept on the doc."""
-    if doc._.rf_layout is None:
-        doc._.rf_layout = layout_of(text_of(doc))
-    return doc._.rf_layout
+def structure_for(doc: Doc) -> Structure:
+    """The doc's structure (reform_facts.structure), made once and kept on the doc."""
+    if doc._.rf_structure is None:
+        doc._.rf_structure = structure_of(text_of(doc))
+    return doc._.rf_structure
 
 
 def nearest_occurrence(text: str, phrase: str, start: int, end: int, within: Segment) -> tuple[int, int] | None:

@@ -33,7 +33,7 @@ from spacy.tokens import Doc
 from spacy.training import Example
 from spacy.util import load_config, registry as spacy_registry
 
-from reform_facts.extractors.layout import Layout
+from reform_facts.structure import Structure
 from reform_facts.extractors.model_digest import folds as dev_folds
 from reform_facts.extractors.model_digest import (CONFIG, CONTEXT_CONFIG, CORPUS_DIR, FORMAT,  # noqa: F401 (theirs)
                                                   GOLD_DIR, MODELS_DIR, model_dir, text_path, training_digest,
@@ -41,7 +41,7 @@ from reform_facts.extractors.model_digest import (CONFIG, CONTEXT_CONFIG, CORPUS
 from reform_facts.extractors.spacy_components import (INDICATOR, QUANTITY, SPANS_KEY, candidate_sentences,
                                           sentence_docs)
 from reform_facts.extractors.spacy_context import FIELDS, TEXTCAT, DocumentContext, feature_doc, pairs
-from reform_facts.extractors.spacy_pipeline import (RULE_SPANS, WORD_GROUPS, layout_of, nearest_occurrence, segmenter,
+from reform_facts.extractors.spacy_pipeline import (RULE_SPANS, WORD_GROUPS, structure_of, nearest_occurrence, segmenter,
                                       shared_rules)
 from reform_facts.claim import Claim, Document
 from reform_facts.gold import load_gold
@@ -57,7 +57,7 @@ Entity = tuple[int, int, str]
 
 # --- examples -----------------------------------------------------------------------------
 
-def gold_spans(text: str, claims: Iterable[Claim], layout: Layout) -> list[Entity]:
+def gold_spans(text: str, claims: Iterable[Claim], layout: Structure) -> list[Entity]:
     """The labelled character spans of one document: QUANTITY over each required claim, and
     INDICATOR over the occurrence of its indicator nearest to it in its sentence. Optional
     claims are left out, so their spans count as negatives ("borderline" is not "a claim").
@@ -65,7 +65,7 @@ def gold_spans(text: str, claims: Iterable[Claim], layout: Layout) -> list[Entit
     >>> from reform_facts.claim import Document
     >>> doc = Document.from_text("签约覆盖率50.28%。", doc_id="d")
     >>> claim = Claim.at(doc, 5, 11, value=50.28, unit="%", quantity_type="percentage", indicator="签约覆盖率")
-    >>> gold_spans(doc.text, [claim], layout_of(doc.text))
+    >>> gold_spans(doc.text, [claim], structure_of(doc.text))
     [(0, 5, 'INDICATOR'), (5, 11, 'QUANTITY')]
     """
     spans: set[Entity] = set()
@@ -88,11 +88,11 @@ def build_examples(nlp: Language, gold_dir: Path, held_out: Collection[str] = ()
     trained = {path.stem for path in training_files(gold_dir)}
     for doc_id in sorted(set(gold) & trained - set(held_out)):
         text = read_document(text_path(doc_id, gold_dir)).text
-        layout = layout_of(text)
+        layout = structure_of(text)
         labelled = gold_spans(text, gold[doc_id], layout)
         doc = nlp.make_doc(text)
         doc._.rf_document = Document.from_text(text, doc_id=doc_id)
-        doc._.rf_layout = layout
+        doc._.rf_structure = layout
         doc = rule_spans(doc)
         sentences = candidate_sentences(doc, layout)
         for sentence, sub in zip(sentences, sentence_docs(doc, sentences)):
@@ -140,7 +140,7 @@ def context_examples(nlp: Language, gold_dir: Path, held_out: Collection[str] = 
     for doc_id in sorted(set(gold) & trained - set(held_out)):
         text = read_document(text_path(doc_id, gold_dir)).text
         claims = rules(Document.from_text(text, doc_id=doc_id))
-        context = DocumentContext(text, claims, layout_of(text))
+        context = DocumentContext(text, claims, structure_of(text))
         truths = [c for c in gold[doc_id] if not c.optional]
         for index, claim in enumerate(claims):
             truth = _overlapping(claim, truths)
@@ -287,11 +287,11 @@ def segmentation_alignment(groups_sets: Iterable[tuple[str, ...]] = ((), ("units
         counts = {"quantity": [0, 0], "indicator": [0, 0], "rule_spans": [0, 0]}
         for doc_id, text in texts.items():
             bounds = _boundaries(text, segmenter(tuple(groups)).cut(text))
-            for s, e, label in gold_spans(text, gold[doc_id], layout_of(text)):
+            for s, e, label in gold_spans(text, gold[doc_id], structure_of(text)):
                 counts[label.lower()][0] += s in bounds and e in bounds
                 counts[label.lower()][1] += 1
             found = [(f.start, f.end) for f in rules.quantities.find(text)]
-            found += [m.span() for m in rules.gazetteer.finditer(text)]
+            found += [m.span() for m in rules.gazetteer.mentions(text)]
             found += [m.span() for m in rules.context.year_pattern.finditer(text)]
             counts["rule_spans"][0] += sum(s in bounds and e in bounds for s, e in found)
             counts["rule_spans"][1] += len(found)

@@ -119,7 +119,8 @@ def clean_claims():
     found = {}
     for key, opening in PARAGRAPHS.items():
         claims = fx.extract(Document.from_text(fx.corpus_paragraph(opening), doc_id="clean"))
-        assert len(claims) >= 4 and all(c.region_code and c.year for c in claims), key
+        # (a starting value whose year is not stated, 由46.25%提高到…, has none: GUIDELINES "Year")
+        assert len(claims) >= 4 and sum(1 for c in claims if c.region_code and c.year) >= 3, key
         found[key] = claims
     return found
 

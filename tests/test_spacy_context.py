@@ -7,7 +7,7 @@ from spacy.lang.zh import Chinese
 
 from reform_facts.errors import SpacyConfigError
 from reform_facts.extractors.spacy_context import REGION, YEAR, ContextChooser, DocumentContext, pairs
-from reform_facts.extractors.spacy_pipeline import layout_of
+from reform_facts.extractors.spacy_pipeline import structure_of
 
 # A bulletin of one city whose figures compare with a baseline year (a figure of which it also
 # gives) and name a second city.
@@ -22,7 +22,7 @@ def bulletin(rules):
 
     document = Document.from_text(BULLETIN, doc_id="bulletin")
     claims = rules(document)
-    return document, claims, DocumentContext(document.text, claims, layout_of(document.text))
+    return document, claims, DocumentContext(document.text, claims, structure_of(document.text))
 
 
 def _claim_at(claims, figure):
@@ -70,7 +70,7 @@ def test_a_single_candidate_is_no_choice(rules):
 
     document = Document.from_text("全市医疗卫生机构2000个。", doc_id="d")
     claims = rules(document)
-    context = DocumentContext(document.text, claims, layout_of(document.text))
+    context = DocumentContext(document.text, claims, structure_of(document.text))
     assert claims and all(c.year is None for c in claims)
     assert list(pairs(context, 0, YEAR)) == []  # the only value is "no year"
 

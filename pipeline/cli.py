@@ -467,7 +467,7 @@ def cmd_query(args: argparse.Namespace) -> int:
     if args.output is None:
         sys.stdout.write(text)
     else:
-        queries.write_output(args.output, text)
+        queries.write_output(args.output, text, db_path=args.db)
         print(f"wrote {len(rows.rows)} rows to {args.output}", file=sys.stderr)
     return 0
 

@@ -75,8 +75,11 @@ def _extract_one(cache: caching.ResultCache, extractor: str, document: Document,
         built = caching.extractor(extractor)
         logger.debug("extracting %s with %s %s (not cached)", document.doc_id, extractor, built.version)
         result = ExtractionResult(document.doc_id, extractor, built.version, _one_at_a_time(built, document))
-        cache.write(key, result.claims, extractor=extractor, version=version)
         warning = f"{found.damage}; extracted again" if found.damage else None
+        try:
+            cache.write(key, result.claims, extractor=extractor, version=version)
+        except OSError as error:  # a cache that cannot be written costs the next run time, not this run
+            warning = f"not cached: {error.strerror or error} ({cache.folder})"
         return Outcome(document.doc_id, extractor, result, warning=warning)
     except Exception as error:  # noqa: BLE001 - any error of one document is that document's failure
         return Outcome(document.doc_id, extractor, error=f"{type(error).__name__}: {error}")

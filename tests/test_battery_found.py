@@ -64,8 +64,6 @@ WRONG_VALUES = {
 }
 
 
-@pytest.mark.xfail(strict=True, reason="battery: a mark inside a number restarts it, the tail read as the value "
-                   "(extractors/numbers.py)")
 @pytest.mark.parametrize("text", list(WRONG_VALUES))
 def test_a_mark_inside_a_number_never_gives_another_value(doc_from, rules, text):
     allowed = WRONG_VALUES[text]
@@ -130,8 +128,6 @@ def test_a_truncated_pdf_is_refused_on_one_line(tmp_path):
 
 # --- the warehouse --------------------------------------------------------------------------------------
 
-@pytest.mark.xfail(strict=True, reason="battery: `query --output` naming the warehouse file overwrites it "
-                   "(warehouse/queries.py write_output, query_to_parquet)")
 @pytest.mark.parametrize("form", ["csv", "parquet"])
 def test_query_output_never_overwrites_the_warehouse(capsys, own_db, form):
     before = own_db.read_bytes()
@@ -141,8 +137,6 @@ def test_query_output_never_overwrites_the_warehouse(capsys, own_db, form):
     assert code != 0
 
 
-@pytest.mark.xfail(strict=True, reason="battery: a named pipe as --db blocks forever in open() "
-                   "(warehouse/store.py check_file)")
 def test_a_named_pipe_as_the_warehouse_is_refused_at_once(tmp_path):
     pipe = tmp_path / "w.duckdb"
     os.mkfifo(pipe)
@@ -205,8 +199,6 @@ def test_export_into_a_link_to_an_empty_folder(capsys, db, tmp_path):
     assert code == 0 and (tmp_path / "elsewhere" / "claims.parquet").exists()
 
 
-@pytest.mark.xfail(strict=True, reason="battery: a cache that cannot be written fails every extraction, so "
-                   "the run loads nothing (pipeline/tasks.py _extract_one: cache.write inside the try)")
 def test_a_cache_that_cannot_be_written_does_not_lose_the_run(tmp_path):
     docs = tmp_path / "docs"
     docs.mkdir()

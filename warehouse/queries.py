@@ -66,6 +66,7 @@ def query_to_parquet(db_path: Path, sql: str, output: Path, *, wait_seconds: flo
                      on_wait: Say | None = None) -> int:
     """Write a query's rows to a Parquet file (replaced whole, never half-written); returns the count."""
     output = Path(output)
+    _not_the_warehouse(output, db_path)
     partial = output.with_name(output.name + ".partial")
     _make_folder(output.parent)
     con = open_confined(db_path, wait_seconds=wait_seconds, on_wait=on_wait, writable_files=[partial])
@@ -166,10 +167,13 @@ def _make_folder(folder: Path) -> None:
         raise failure(folder, error, doing="cannot create the folder") from error
 
 
-def write_output(path: Path, text: str) -> None:
+def write_output(path: Path, text: str, *, db_path: Path | None = None) -> None:
     """Write a query's text output to a file through a partial file renamed into place; a
-    read-only folder or a full disk is one WarehouseError naming the file."""
+    read-only folder or a full disk is one WarehouseError naming the file. The warehouse itself
+    (`db_path`) is never the output."""
     path = Path(path)
+    if db_path is not None:
+        _not_the_warehouse(path, db_path)
     _make_folder(path.parent)
     partial = path.with_name(path.name + ".partial")
     try:
@@ -178,6 +182,15 @@ def write_output(path: Path, text: str) -> None:
     except OSError as error:
         partial.unlink(missing_ok=True)
         raise failure(path, error, doing="cannot write") from error
+
+
+def _not_the_warehouse(output: Path, db_path: Path) -> None:
+    """Refuse an output file that is the warehouse (by path or, through a link, by file)."""
+    same = Path(output).resolve() == Path(db_path).resolve()
+    if not same and Path(output).exists() and Path(db_path).exists():
+        same = os.path.samefile(output, db_path)
+    if same:
+        raise QueryRefusedError(f"{output}: is the warehouse itself; write the output to another file")
 
 
 def _check_statement(con: duckdb.DuckDBPyConnection, sql: str, *, where: Path) -> None:

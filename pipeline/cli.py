@@ -22,6 +22,7 @@ from reform_facts.pipeline import cli_annotate, progress
 from reform_facts.claim import CONTRACT_FIELDS, EXTRACTOR_FIELDS, Document
 from reform_facts.errors import ReformFactsError
 from reform_facts.readers import MAX_BYTES, Failure, expand_paths
+from reform_facts.readers.files import json_shown, shown
 
 PROGRESS_MIN_FILES = 5
 DESCRIPTION = """Numeric claims from Chinese health-reform documents: extract them, load them into a DuckDB
@@ -98,6 +99,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:  # output piped into `head`: not an error of ours
         sys.stderr.close()
         return 0
+    except KeyboardInterrupt:  # Ctrl-C: what was written stays; a rerun takes what was cached
+        print("reform-facts: interrupted", file=sys.stderr)
+        return 130
+    except OSError as error:  # the output cannot be written (a full disk, /dev/full)
+        print(f"reform-facts: {shown(error.filename or 'output')}: {error.strerror or error}", file=sys.stderr)
+        return 1
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -144,10 +151,10 @@ def _parsers() -> tuple[argparse.ArgumentParser, Any]:
                      help="then score the extractors on the gold set and record the scores in the warehouse")
     run.add_argument("--report", type=Path, metavar="FILE",
                      help="with --evaluate (implied): also write the HTML evaluation report to FILE")
-    shown = run.add_mutually_exclusive_group()
-    shown.add_argument("--verbose", action="store_true",
+    loudness = run.add_mutually_exclusive_group()
+    loudness.add_argument("--verbose", action="store_true",
                        help="also show Prefect's log lines (always in the run's log in Prefect)")
-    shown.add_argument("--quiet", action="store_true",
+    loudness.add_argument("--quiet", action="store_true",
                        help="no progress bars and no summary: failures and warnings only")
     run.add_argument("--json", action="store_true",
                      help="print the summary as one JSON object on standard output")
@@ -274,7 +281,7 @@ def cmd_extract(args: argparse.Namespace) -> int:
             failures.append(item)
             continue
         for claim in extractor(item):
-            out.write(json.dumps(claim.to_record(keys=keys), ensure_ascii=False) + "\n")
+            out.write(json_shown(json.dumps(claim.to_record(keys=keys), ensure_ascii=False)) + "\n")
     out.flush()
     for failure in failures:
         print(f"reform-facts: {failure}", file=sys.stderr)
@@ -365,7 +372,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         evaluation=outcome.report.to_json() if outcome.report is not None else None,
         report=report if outcome.report is not None else None)
     if args.json:
-        print(json.dumps(record, ensure_ascii=False, indent=2))
+        print(json_shown(json.dumps(record, ensure_ascii=False, indent=2)))
     elif not args.quiet:
         print("\n".join(summary.run_lines(record)))
         if outcome.report is not None:
@@ -386,7 +393,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     report = evaluation.run(extractors=args.extractors, gold_dir=args.gold, corpus_dir=args.corpus,
                             resamples=args.bootstrap, split=args.split)
     if args.json:
-        print(json.dumps(report.to_json(errors=args.errors), ensure_ascii=False, indent=2))
+        print(json_shown(json.dumps(report.to_json(errors=args.errors), ensure_ascii=False, indent=2)))
     else:
         print(report.table())
         if args.errors:

@@ -16,6 +16,7 @@ from reform_facts.errors import DocumentError
 from reform_facts.extractors import registry
 from reform_facts.readers import MAX_BYTES, Failure, read_document
 from reform_facts.readers.formats import plain
+from reform_facts.readers.files import check_text
 
 STDIN = "<stdin>"  # the path of a document read from standard input
 
@@ -51,6 +52,7 @@ def read_stream(stream: BinaryIO, *, doc_id: str, max_bytes: int = MAX_BYTES) ->
         return Failure(STDIN, "empty: no text")
     try:
         text, title, _tables = plain(raw, STDIN)  # plain text marks no tables
+        check_text(text, STDIN, max_bytes=max_bytes)
         return registry.describe(Document.from_text(text, doc_id=doc_id, path=STDIN, raw=raw, title=title))
     except DocumentError as error:
         return Failure(STDIN, str(error).removeprefix(f"{STDIN}: "))

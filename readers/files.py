@@ -34,6 +34,8 @@ Reader = Callable[..., "tuple[str, str | None]"]  # (raw, path, *, max_bytes) ->
 # Shown escaped in a message: control characters (a newline would split the one line) and the
 # invisible ones that reorder a terminal's line.
 _UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+# the same but C0 controls, which JSON escapes in strings itself (and indents with line breaks)
+_UNPRINTABLE_IN_JSON = re.compile("[\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
 _READERS: dict[str, Reader] = {
     ".txt": formats.plain, ".md": formats.markdown, ".html": formats.html, ".htm": formats.html,
     ".docx": formats.docx, ".pdf": formats.pdf,
@@ -67,6 +69,17 @@ def shown(text: str) -> str:
     return _UNPRINTABLE.sub(lambda m: repr(m.group())[1:-1], raw.decode("utf-8", "backslashreplace"))
 
 
+def json_shown(text: str) -> str:
+    """JSON text made safe for a terminal: the characters `shown` escapes that JSON leaves raw
+    (C1 controls, DEL, bidirectional marks, line and paragraph separators) as \\uXXXX escapes,
+    which JSON readers read back as the same characters.
+
+    >>> json_shown('"达\u202e65%"')
+    '"达\\\\u202e65%"'
+    """
+    return _UNPRINTABLE_IN_JSON.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
 def _is_utf8(text: str) -> bool:
     try:
         text.encode("utf-8")
@@ -97,6 +110,14 @@ def read_document(path: Path, *, max_bytes: int = MAX_BYTES) -> Document:
                             f"supported: {', '.join(SUFFIXES)}")
     raw = read_bytes(path, max_bytes=max_bytes)
     text, title, *tables = reader(raw, name, max_bytes=max_bytes)
+    check_text(text, name, max_bytes=max_bytes)
+    return Document.from_text(text, doc_id=path.stem, path=name, raw=raw, title=title,
+                              tables=tuple(tables[0]) if tables else ())
+
+
+def check_text(text: str, name: str, *, max_bytes: int = MAX_BYTES) -> None:
+    """Refuse a decoded text that is too long, empty, or has a line longer than any document's,
+    whatever it was read from (a file, standard input)."""
     if len(text) > max_bytes:  # characters: a decoded text is never shorter in UTF-8 bytes
         raise DocumentError(f"{name}: its text of {len(text)} characters is over the size limit of "
                             f"{max_bytes}")
@@ -106,8 +127,6 @@ def read_document(path: Path, *, max_bytes: int = MAX_BYTES) -> Document:
     if longest > MAX_LINE_CHARS:  # a guard: the extractors' searches are bounded by lines and sentences
         raise DocumentError(f"{name}: a line of {longest} characters, over the limit of {MAX_LINE_CHARS}: "
                             "not prose or a table (break it into lines)")
-    return Document.from_text(text, doc_id=path.stem, path=name, raw=raw, title=title,
-                              tables=tuple(tables[0]) if tables else ())
 
 
 def read_bytes(path: Path, *, max_bytes: int = MAX_BYTES) -> bytes:

@@ -73,8 +73,6 @@ def test_a_mark_inside_a_number_never_gives_another_value(doc_from, rules, text)
 
 # --- terminal output escaped (item 8) ---------------------------------------------------------------
 
-@pytest.mark.xfail(strict=True, reason="battery: extract prints C1 controls, bidi overrides and U+2028 raw "
-                   "(json.dumps with ensure_ascii=False escapes C0 only; pipeline/cli.py cmd_extract)")
 @pytest.mark.parametrize(("name", "text"), [
     ("controls.txt", "全市基层诊疗量\u009b2J占比\u202e达65%以上\u2028。"),  # in the document's text
     ("plan\u202e\u0085x.txt", GOOD),  # in the file name, printed as the doc_id
@@ -100,8 +98,6 @@ def test_korean_in_euc_kr_is_refused_not_read_as_chinese(tmp_path):
     assert isinstance(item, Failure)
 
 
-@pytest.mark.xfail(strict=True, reason="battery: `extract -` skips read_document's checks: a line of a million "
-                   "digits is read from standard input (pipeline/reading.py read_stream)")
 def test_standard_input_has_the_line_guard_files_have():
     from reform_facts.pipeline.reading import read_stream
     from reform_facts.readers import Failure
@@ -213,8 +209,6 @@ def test_a_cache_that_cannot_be_written_does_not_lose_the_run(tmp_path):
     assert done.returncode == 0
 
 
-@pytest.mark.xfail(strict=True, reason="battery: standard output on a full disk (/dev/full) ends `extract` in "
-                   "an OSError traceback; only BrokenPipeError is caught (pipeline/cli.py main)")
 def test_extract_to_a_full_disk_is_one_line(tmp_path):
     (tmp_path / "a.txt").write_text(GOOD * 200, encoding="utf-8")
     with open("/dev/full", "wb") as full:
@@ -224,8 +218,6 @@ def test_extract_to_a_full_disk_is_one_line(tmp_path):
     assert "Traceback" not in done.stderr and len(done.stderr.splitlines()) == 1, done.stderr[-300:]
 
 
-@pytest.mark.xfail(strict=True, reason="battery: Ctrl-C during `extract` prints a KeyboardInterrupt traceback "
-                   "(pipeline/cli.py main catches ReformFactsError and BrokenPipeError only)")
 def test_ctrl_c_during_extract_is_no_traceback(tmp_path):
     import signal
 

@@ -188,6 +188,12 @@ class Context:
         self.mentions = self._subject_mentions()
         self.mention_starts = [m.begin for m in self.mentions]
         self.mention_ends = [m.finish for m in self.mentions]
+        # for each mention, the index of the last one up to it that is a name, not a word like
+        # 全市 (-1: none): a search for names skips runs of such words at once
+        self.named_up_to: list[int] = []
+        for k, mention in enumerate(self.mentions):
+            named = mention.surface not in rules.gazetteer.deictic
+            self.named_up_to.append(k if named else (self.named_up_to[-1] if k else -1))
         self.years = [YearMention(m.start(), m.end(), None if rules.is_baseline(text, m) else year_of(m))
                       for m in rules.year_pattern.finditer(text)]
         self.year_starts = [y.start for y in self.years]
@@ -340,14 +346,13 @@ class Context:
         """The region at `level` of the last named region of the first scope that has one."""
         for scope in scopes:
             lo = bisect.bisect_left(self.mention_starts, scope.segment.start)
-            hi = bisect.bisect_right(self.mention_ends, scope.segment.end)
-            for mention in reversed(self.mentions[lo:hi]):
-                if mention.surface in self.gazetteer.deictic:
-                    continue
-                region = self.gazetteer.resolve(mention.surface, near=self.stated.region)
+            k = bisect.bisect_right(self.mention_ends, scope.segment.end) - 1
+            while (k := self.named_up_to[k] if k >= 0 else -1) >= lo:  # named ones only, nearest first
+                region = self.gazetteer.resolve(self.mentions[k].surface, near=self.stated.region)
                 found = region and self.gazetteer.at_level(region, level)
                 if found:
                     return found
+                k -= 1
         return None
 
     @cached_property

@@ -78,7 +78,9 @@ class IndicatorFinder:
         self.of = rules.attribute_marker
         self.not_a_measure = book.compile(rules.not_a_measure, where="indicators.yaml: not_a_measure")
         self.head_nouns = _alternation(rules.head_nouns, "")
-        self.change_from = _alternation(rules.change_from, "")
+        # searched backwards from the figure: the nearest 由/从 is found first
+        self.change_from = regex.compile(_alternation(rules.change_from, "").pattern, regex.REVERSE)
+        self.change_from_chars = rules.change_from_chars
         self.distribute = _alternation(rules.distribute, "")
         self.list_joiners = _alternation(rules.list_joiners, "")
         self.cut_before = cut_before  # years, regions, numbers: an indicator starts after them
@@ -130,10 +132,8 @@ class IndicatorFinder:
         return (lo, hi) if hi - lo >= 2 else None
 
     def _before_change(self, text: str, lo: int, hi: int) -> Span | None:
-        """医生平均年薪由2011年的5.65万元增加到…: the measure stands before 由/从."""
-        last = None
-        for match in self.change_from.finditer(text, lo, hi):
-            last = match
+        """医生平均年薪由2011年的5.65万元增加到…: the measure stands before the nearest 由/从."""
+        last = self.change_from.search(text, max(lo, hi - self.change_from_chars), hi)
         return self._before(text, lo, last.start()) if last else None
 
     def _distributed(self, text: str, lo: int, hi: int) -> Span | None:

@@ -431,11 +431,13 @@ def _planned(columns: list[Column]) -> list[Column]:
     years on (`2020年 | 2025年`), and those are the targets."""
     known = [column.year for column in columns if column.year is not None]
     if any(column.target for column in columns):
-        return [replace(column, year=max(known)) if column.target and column.year is None and known else column
+        last = max(known, default=None)
+        return [replace(column, year=last) if column.target and column.year is None and last else column
                 for column in columns]
     if len(set(known)) < 2:
         return columns
-    return [replace(column, target=True) if column.year is not None and column.year - min(known) >= 3 else column
+    first = min(known)  # once, not per column: a row of thousands of cells stays linear
+    return [replace(column, target=True) if column.year is not None and column.year - first >= 3 else column
             for column in columns]
 
 

@@ -228,6 +228,7 @@ class IndicatorsFile(Strict):
     strip_start: list[str]
     max_chars: int
     change_from: list[str]
+    change_from_chars: int
     distribute: list[str]
     list_joiners: list[str]
     after_boundary: str

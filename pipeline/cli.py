@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import os
 import sys
 import threading
@@ -89,6 +90,8 @@ class _Version(argparse.Action):
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    # pypdf logs its repairs of a damaged file as warnings; the reader reports the file once
+    logging.getLogger("pypdf").setLevel(logging.ERROR)
     parser = _parser()
     args = parser.parse_args(argv)
     try:
@@ -193,7 +196,7 @@ def _parsers() -> tuple[argparse.ArgumentParser, Any]:
     fetch.set_defaults(command=cmd_fetch_model)
 
     train = _command(sub, "train", help="train the spaCy extractor's pipeline on the gold set (first use does it too)")
-    train.add_argument("--folds", action="store_true", help="also the cross-validation folds, one per gold document")
+    train.add_argument("--folds", action="store_true", help="also the cross-validation models, one per fold of the dev split (5 folds)")
     train.set_defaults(command=cmd_train)
     _add_report_commands(sub)
     _add_warehouse_commands(sub)

@@ -106,8 +106,6 @@ def test_standard_input_has_the_line_guard_files_have():
     assert isinstance(item, Failure) and "a line of 1000000 characters" in item.reason
 
 
-@pytest.mark.xfail(strict=True, reason="battery: pypdf's own warning ('EOF marker not found') reaches standard "
-                   "error beside the refusal: two lines (readers/formats.py pdf)")
 def test_a_truncated_pdf_is_refused_on_one_line(tmp_path):
     from tests import fixtures_make as fx
 
@@ -144,8 +142,6 @@ def test_a_named_pipe_as_the_warehouse_is_refused_at_once(tmp_path):
     assert done.returncode == WarehouseCorruptError.exit_code and len(done.stderr.splitlines()) == 1
 
 
-@pytest.mark.xfail(strict=True, reason="battery: a truncated warehouse opened by a writer raises DuckDB's "
-                   "IOException from migrate(), unwrapped: a traceback (warehouse/store.py migrate)")
 def test_a_truncated_warehouse_is_corrupt_for_a_writer(own_db, corpus_docs, rules):
     own_db.write_bytes(own_db.read_bytes()[: own_db.stat().st_size * 6 // 10])
     with pytest.raises(WarehouseCorruptError):
@@ -185,8 +181,6 @@ def test_run_ending_in_a_warehouse_error_prints_one_line(tmp_path):
     assert len(done.stderr.splitlines()) == 1, done.stderr[:500]
 
 
-@pytest.mark.xfail(strict=True, reason="battery: export into a symbolic link to an empty folder fails with "
-                   "'Not a directory' (rename over the link; warehouse/queries.py _publish)")
 def test_export_into_a_link_to_an_empty_folder(capsys, db, tmp_path):
     (tmp_path / "elsewhere").mkdir()
     (tmp_path / "link").symlink_to(tmp_path / "elsewhere")

@@ -153,8 +153,9 @@ def file_names(names: Sequence[str]) -> dict[str, str]:
 def _publish(staging: Path, directory: Path) -> None:
     """Move a finished export into `directory`: the whole folder at once when `directory` is new
     or empty, else file by file (each rename atomic), leaving the folder's other files alone."""
-    if not directory.exists() or (directory.is_dir() and not any(directory.iterdir())):
-        staging.rename(directory)
+    if not directory.exists() or (directory.is_dir() and not directory.is_symlink()
+                                  and not any(directory.iterdir())):
+        staging.rename(directory)  # a link to a folder is kept: the files go where it points
         return
     for path in sorted(staging.iterdir()):
         os.replace(path, directory / path.name)

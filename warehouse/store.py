@@ -116,6 +116,9 @@ def connect(db_path: Path, *, read_only: bool, wait_seconds: float = 30.0,
         con.execute("SET enable_progress_bar = false")
         if not read_only:
             migrate(con, migrations(migrations_dir), where=db_path)
+    except duckdb.Error as error:  # a damaged file shows first when its tables are read
+        con.close()
+        raise failure(db_path, error, doing="cannot open") from None
     except BaseException:
         con.close()
         raise

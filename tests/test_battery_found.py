@@ -148,8 +148,6 @@ def test_a_truncated_warehouse_is_corrupt_for_a_writer(own_db, corpus_docs, rule
         _load(own_db, corpus_docs[1:2], rules, run_id="r2")
 
 
-@pytest.mark.xfail(strict=True, reason="battery: a failed migration leaves schema_migrations in another "
-                   "program's DuckDB file (created outside the migration's transaction; warehouse/store.py migrate)")
 def test_another_programs_duckdb_file_is_left_unchanged(tmp_path, corpus_docs, rules):
     other = tmp_path / "other.duckdb"
     con = duckdb.connect(str(other))

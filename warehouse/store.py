@@ -265,8 +265,14 @@ def migrate(con: duckdb.DuckDBPyConnection, files: list[Migration], *, where: Pa
     """Apply the migrations not yet recorded, in order, each with its record in one transaction.
 
     Returns the names applied. Refuses a database whose recorded migrations do not match the
-    files (an applied file edited, or one the code does not have).
+    files (an applied file edited, or one the code does not have), and, before writing anything
+    to it, a database of another program (tables, but no record of migrations).
     """
+    tables = {name for (name,) in con.execute(
+        "SELECT table_name FROM information_schema.tables WHERE table_schema = 'main'").fetchall()}
+    if tables and "schema_migrations" not in tables:
+        raise WarehouseError(f"{where}: a DuckDB database of another program (it has tables such as "
+                             f"{sorted(tables)[0]!r} but no reform-facts migrations); use another --db")
     con.execute("""CREATE TABLE IF NOT EXISTS schema_migrations (
         version INTEGER PRIMARY KEY, name VARCHAR NOT NULL, sha256 VARCHAR NOT NULL,
         applied_at TIMESTAMP NOT NULL)""")

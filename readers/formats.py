@@ -16,6 +16,7 @@ from collections import Counter
 
 import regex
 
+from collections.abc import Iterator
 from typing import NamedTuple
 
 from reform_facts.readers.decoding import check_text, declared_charset, decode
@@ -133,6 +134,16 @@ def _row_spans(grid: list[tuple[object, list[object]]], rows: dict[int, int | No
     return spans
 
 
+def _own_rows(table) -> Iterator[object]:
+    """A table's own rows, in order: directly under it or under its thead, tbody and tfoot (a
+    search of every row below, then of each row's table, grows with the square of the nesting)."""
+    for child in table.find_all(["tr", "thead", "tbody", "tfoot"], recursive=False):
+        if child.name == "tr":
+            yield child
+        else:
+            yield from child.find_all("tr", recursive=False)
+
+
 def _expand_spans(soup, table) -> list[tuple[object, list[object]]]:
     """Make every row of a table as wide as its grid: a cell spanning k columns is followed by k-1
     empty cells, and one spanning r rows leaves an empty cell at its column in the r-1 rows below.
@@ -150,9 +161,7 @@ def _expand_spans(soup, table) -> list[tuple[object, list[object]]]:
     grid: list[tuple[object, list[object]]] = []
     covering: dict[int, object] = {}  # column -> the cell that covers it from a rowspan above
     pending: dict[int, int] = {}  # column -> rows it is still covered for, from a rowspan above
-    for row in table.find_all("tr"):
-        if row.find_parent("table") is not table:
-            continue  # a row of a table nested in a cell: its own table expands it
+    for row in _own_rows(table):  # not the rows of a table nested in a cell: its own table expands them
         cells = [cell for cell in row.find_all(["td", "th"], recursive=False)]
         column, at = 0, 0
         out = []
@@ -177,10 +186,11 @@ def _expand_spans(soup, table) -> list[tuple[object, list[object]]]:
                     pending[column + k] = down - 1
                     covering[column + k] = cell
             column += span
-        for cell in cells:
-            cell.extract()
-        for cell in out:
-            row.append(cell if cell is not None else soup.new_tag("td"))
+        if any(cell is None for cell in out):  # only a row with spans is rebuilt: moving a cell
+            for cell in cells:                 # walks all it holds (a nested table, say)
+                cell.extract()
+            for cell in out:
+                row.append(cell if cell is not None else soup.new_tag("td"))
         grid.append((row, origins))
     return grid
 

@@ -37,10 +37,16 @@ class RuleExtractor:
         """Years, region names and numbers, after which an indicator starts."""
         return Cut(years=self.context.year_pattern, names=self.gazetteer.longest_at)
 
-    def __call__(self, doc: Document) -> list[Claim]:
-        # rules match the simplified view; claims keep the stored text (same offsets)
+    def read(self, doc: Document) -> Context:
+        """The document as the rules read it: its structure and context, on the simplified view
+        of its text (same offsets; claims keep the stored text)."""
         view = simplified_view(doc.text)
-        ctx = self.context.for_document(doc if view is doc.text else replace(doc, text=view))
+        return self.context.for_document(doc if view is doc.text else replace(doc, text=view))
+
+    def __call__(self, doc: Document, ctx: Context | None = None) -> list[Claim]:
+        """The document's claims; `ctx` is what `read` gives, read here unless given."""
+        ctx = ctx or self.read(doc)
+        view = ctx.text
         tables = ctx.structure.tables
         in_tables = _table_places(tables)
         claims = [self.table_claim(doc, cell) for table in tables

@@ -47,7 +47,7 @@ QUANTITY_SOURCES = ("learned", "rules")
 INDICATOR_SOURCES = ("learned", "rules", "rules_unless_surer")
 TokenSpan = tuple[int, int]
 
-for _name in ("rf_claims", "rf_scores"):
+for _name in ("rf_claims", "rf_scores", "rf_clause_ends"):
     if not Doc.has_extension(_name):
         Doc.set_extension(_name, default=None)
 
@@ -82,10 +82,18 @@ class Offsets:
             stop -= 1
         return self.starts[start], stop
 
-    def clause_ends(self, structure: Structure) -> list[int]:
+    def clause_ends(self, ends: list[int]) -> list[int]:
         """Indices of the tokens that end a clause: those holding the last character of each of
-        the document structure's clauses (rules/context.yaml)."""
-        return sorted({self.token_at(end - 1) for end in structure.clause_ends})
+        the clauses ending at `ends` (`clause_ends_of`)."""
+        return sorted({self.token_at(end - 1) for end in ends})
+
+
+def clause_ends_of(doc: Doc) -> list[int]:
+    """Where the clauses of a doc end, in characters: from the document structure, or for a
+    sentence doc (`sentence_docs`) its sentence's part of its document's."""
+    if doc._.rf_clause_ends is not None:
+        return doc._.rf_clause_ends
+    return structure_for(doc).clause_ends
 
 
 def clause_of(ends: list[int], start: int, end: int, n_tokens: int) -> TokenSpan:
@@ -115,7 +123,7 @@ def indicator_candidates(start: int, end: int, clause: TokenSpan, *, max_tokens:
 def suggest(doc: Doc, *, max_tokens: int, before_gap: int, after_gap: int) -> list[TokenSpan]:
     """Every span the categoriser scores in one doc, in order, without repeats."""
     offsets = Offsets(doc)
-    ends = offsets.clause_ends(structure_for(doc))
+    ends = offsets.clause_ends(clause_ends_of(doc))
     found = _rule_candidates(doc)
     spans = set(found)
     taken = {i for start, end in found for i in range(start, end)}
@@ -189,6 +197,7 @@ def sentence_docs(doc: Doc, sentences: list[Span]) -> list[Doc]:
     by_start = sorted(range(len(found)), key=lambda k: found[k].start)
     starts = [found[k].start for k in by_start]
     text = text_of(doc)
+    clause_ends = clause_ends_of(doc)
     out = []
     for sentence in sentences:
         part = rows[sentence.start:sentence.end]
@@ -202,6 +211,9 @@ def sentence_docs(doc: Doc, sentences: list[Span]) -> list[Doc]:
         inside = sorted(k for k in by_start[bisect.bisect_left(starts, a):bisect.bisect_right(starts, b)]
                         if found[k].end <= b)
         sub._.rf_found = [replace(found[k], start=found[k].start - a, end=found[k].end - a) for k in inside]
+        stop = a + len(sub._.rf_text)
+        sub._.rf_clause_ends = [end - a for end in clause_ends[bisect.bisect_right(clause_ends, a):
+                                                                 bisect.bisect_right(clause_ends, stop)]]
         out.append(sub)
     return out
 
@@ -282,7 +294,7 @@ class ClaimAssembler:
         offsets = Offsets(doc)
         if self.quantities == "learned":
             claims = self._learned(document, offsets, claims, scores)
-        ends = offsets.clause_ends(structure_for(doc))
+        ends = offsets.clause_ends(clause_ends_of(doc))
         layout = structure_for(doc) if self.indicators == "rules_unless_surer" else None
         doc._.rf_claims = [self._indicated(offsets, claim, scores, ends, layout) for claim in claims]
         return doc

@@ -33,6 +33,7 @@ from reform_facts.extractors import lean_pkuseg, registry
 from reform_facts.structure import Segment, Structure
 from reform_facts.extractors.quantities import Quantity, Rejection
 from reform_facts.extractors.rule_based import RuleExtractor
+from reform_facts.extractors.context import Context
 from reform_facts.claim import Document
 from reform_facts.errors import SpacyConfigError
 from reform_facts.extractors.models import pkuseg_model_dir
@@ -216,7 +217,11 @@ class RuleSpans:
     def __call__(self, doc: Doc) -> Doc:
         rules = shared_rules()
         text = text_of(doc)
-        found = list(rules.quantities.find(text))
+        document = doc._.rf_document or Document.from_text(text, doc_id="doc")
+        # the document as the rules read it, once: its structure serves every component after
+        context = rules.read(document)
+        doc._.rf_structure = context.structure
+        found = list(rules.quantities.find(text, context.structure))
         doc._.rf_found = found
         groups = {
             "year": [(m.start(), m.end(), "year") for m in rules.context.year_pattern.finditer(text)],
@@ -231,12 +236,11 @@ class RuleSpans:
                     for token in span:
                         token.norm_ = f"⟨{span.label_}⟩"
         if self.mark_indicators:
-            self._mark_indicators(doc)
+            self._mark_indicators(doc, document, context)
         return doc
 
-    def _mark_indicators(self, doc: Doc) -> None:
-        document = doc._.rf_document or Document.from_text(doc.text, doc_id="doc")
-        claims = shared_rules()(document)
+    def _mark_indicators(self, doc: Doc, document: Document, context: Context) -> None:
+        claims = shared_rules()(document, context)
         doc._.rf_rule_claims = (document, claims)  # the claim assembler reuses them
         layout = structure_for(doc)
         places = [nearest_occurrence(document.text, c.indicator, c.start, c.end, layout.sentence(c.start, c.end))

@@ -100,7 +100,7 @@ def test_only_sentences_with_a_figure_reach_the_learned_component(nlp):
 
 def test_indicator_candidates_hold_the_phrase_before_and_after_a_figure(nlp):
     doc = nlp.make_doc("全市基层诊疗量占比达65%以上，建成2937家医疗卫生机构")
-    ends = Offsets(doc).clause_ends(spacy_pipeline.structure_for(doc))
+    ends = Offsets(doc).clause_ends(spacy_pipeline.structure_for(doc).clause_ends)
     words = [t.text for t in doc]
     window = {"max_tokens": 8, "before_gap": 6, "after_gap": 2}
     pct, count = words.index("65%"), words.index("2937")

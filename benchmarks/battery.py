@@ -879,24 +879,15 @@ def _(tmp):
     return no_traceback(r) and same and (r.rc == 0 or one_line(r)), f"{r.brief()}; unchanged {same}"
 
 
-@case("sql", "--output FILE is the warehouse itself (csv)",
-      "refused on one line; the warehouse not overwritten")
-def _(tmp):
-    db = warehouse(tmp)
-    before = db.read_bytes()
-    r = run(["query", "SELECT 1", "--db", str(db), "--format", "csv", "--output", str(db)], tmp)
-    same = db.read_bytes() == before
-    return r.rc != 0 and one_line(r) and same, f"{r.brief()}; warehouse intact: {same}; claims {count_claims(db)}"
-
-
-@case("sql", "--output FILE is the warehouse itself (parquet)",
-      "refused on one line; the warehouse not overwritten")
-def _(tmp):
-    db = warehouse(tmp)
-    before = db.read_bytes()
-    r = run(["query", "SELECT 1", "--db", str(db), "--format", "parquet", "--output", str(db)], tmp)
-    same = db.read_bytes() == before
-    return r.rc != 0 and one_line(r) and same, f"{r.brief()}; warehouse intact: {same}; claims {count_claims(db)}"
+for _form in ("csv", "parquet"):
+    @case("sql", f"--output FILE is the warehouse itself ({_form})",
+          "refused on one line; the warehouse not overwritten")
+    def _(tmp, form=_form):
+        db = warehouse(tmp)
+        before = db.read_bytes()
+        r = run(["query", "SELECT 1", "--db", str(db), "--format", form, "--output", str(db)], tmp)
+        same = db.read_bytes() == before
+        return r.rc != 0 and one_line(r) and same, f"{r.brief()}; warehouse intact: {same}; claims {count_claims(db)}"
 
 
 @case("sql", "--output is a folder (csv)",

@@ -231,12 +231,10 @@ def run_command(folder: Path, workdir: Path, extractors: Sequence[str]) -> list[
 def documents_run(folder: Path, workdir: Path, log: Path, extractors: Sequence[str],
                   timeout: float = RUN_TIMEOUT_S) -> dict[str, Any]:
     """One cold `reform-facts run` over every document of `folder` with `extractors` (none: all)."""
-    options = run_options()
-    reason = missing(options, ["--db", "--cache-dir"])
+    reason = missing(run_options(), ["--db", "--cache-dir"])
     if reason:
         return {"status": "not available", "reason": reason}
-    command = run_command(folder, workdir, extractors)
-    env = isolated_env(workdir)
+    command, env = run_command(folder, workdir, extractors), isolated_env(workdir)
     log.parent.mkdir(parents=True, exist_ok=True)
     return timed(command, env, log, timeout) | {"command": shown(command, {"PREFECT_HOME": env["PREFECT_HOME"]})}
 
@@ -253,12 +251,10 @@ def killed_run(folder: Path, workdir: Path, logs: Path, extractors: Sequence[str
     should take at least those from the cache, and the warehouse should then hold one run of
     every document: nothing of the killed one.
     """
-    options = run_options()
-    reason = missing(options, ["--db", "--cache-dir"])
+    reason = missing(run_options(), ["--db", "--cache-dir"])
     if reason:
         return {"status": "not available", "reason": reason}
-    command = run_command(folder, workdir, extractors)
-    env = isolated_env(workdir)
+    command, env = run_command(folder, workdir, extractors), isolated_env(workdir)
     cache, db = workdir / "cache", workdir / "reform_facts.warehouse.duckdb"
     logs.mkdir(parents=True, exist_ok=True)
     with (logs / "killed-first.log").open("w") as out:

@@ -25,7 +25,7 @@ from reform_facts.claim import Comparator, Kind, QuantityType
 from reform_facts.divisions import Region
 from reform_facts.extractors.regions import Gazetteer
 from reform_facts.rulebook import Rulebook
-from reform_facts.tables import EMPTY_CELL, Cell, Table
+from reform_facts.tables import EMPTY_CELL, PINYIN, Cell, Table
 
 YEAR = re.compile(r"((?:19|20)\d\d)\s*年?")
 YEARS = re.compile(r"(?:19|20)\d\d\s*年?(?:\s*[-—–~～至到]\s*(?:19|20)\d\d\s*年?)?(?:度|末|底)?")
@@ -36,7 +36,6 @@ NOT_A_CLASSIFIER = re.compile(r"[0-9A-Za-z、，,]")
 YEAR_LABEL = re.compile(r"(?:19|20)\d\d\s*年?(?:末|底)?")
 BARE_YEAR = re.compile(r"(?:19|20)\d\d")
 OWN_AREA = re.compile(r"全?[国省市县区州旗盟]")
-PINYIN = re.compile(r"[（(][a-zāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜü ]+[)）]")
 COMPARATORS = {"≥": Comparator.GE, "≤": Comparator.LE, ">": Comparator.GT, "<": Comparator.LT, "＞": Comparator.GT,
                "＜": Comparator.LT, "约": Comparator.APPROX, "左右": Comparator.APPROX, "以上": Comparator.GE,
                "以下": Comparator.LE}

@@ -117,13 +117,19 @@ def write_docx(path: Path, paragraphs: list[str], *, title: str | None = None,
     return path
 
 
-def write_pdf(path: Path, paragraphs: list[str], *, title: str | None = None, font: Path) -> Path:
-    """A text PDF as office software writes it: an embedded font subset, lines wrapped at the margin."""
+def cjk_pdf(font: Path):
+    """An empty fpdf2 document writing in `font` (a CJK font, `cjk_font`) at 11 points."""
     from fpdf import FPDF
 
     pdf = FPDF()
     pdf.add_font("cjk", fname=str(font))
     pdf.set_font("cjk", size=11)
+    return pdf
+
+
+def write_pdf(path: Path, paragraphs: list[str], *, title: str | None = None, font: Path) -> Path:
+    """A text PDF as office software writes it: an embedded font subset, lines wrapped at the margin."""
+    pdf = cjk_pdf(font)
     if title:
         pdf.set_title(title)
     pdf.add_page()

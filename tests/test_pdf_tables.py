@@ -26,11 +26,7 @@ def _pdf():
     font = fx.cjk_font()
     if font is None:
         pytest.skip(fx.NO_FONT)
-    from fpdf import FPDF
-
-    pdf = FPDF()
-    pdf.add_font("cjk", fname=str(font))
-    pdf.set_font("cjk", size=11)
+    pdf = fx.cjk_pdf(font)
     pdf.add_page()
     return pdf
 

@@ -186,11 +186,7 @@ def test_pdf_pages_are_read_in_order_and_owner_locked_pdfs_open(tmp_path):
     font = fx.cjk_font()
     if font is None:
         pytest.skip(fx.NO_FONT)
-    from fpdf import FPDF
-
-    pdf = FPDF()
-    pdf.add_font("cjk", fname=str(font))
-    pdf.set_font("cjk", size=11)
+    pdf = fx.cjk_pdf(font)
     for line in ("第一页：基层诊疗占比56.32%", "第二页：县域内就诊率90%"):
         pdf.add_page()
         pdf.cell(0, 10, line)

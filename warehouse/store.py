@@ -163,15 +163,10 @@ def check_file(db_path: Path) -> None:
     """
     try:
         mode = os.stat(db_path).st_mode
-    except FileNotFoundError:
-        return
-    except OSError as error:
-        raise failure(db_path, error, doing="cannot read") from None
-    if stat.S_ISDIR(mode):
-        raise WarehouseCorruptError(f"{db_path}: is a folder, not a DuckDB warehouse file")
-    if not stat.S_ISREG(mode):  # a named pipe or a device would block or never end
-        raise WarehouseCorruptError(f"{db_path}: not a regular file (a pipe or device), not a DuckDB warehouse")
-    try:
+        if stat.S_ISDIR(mode):
+            raise WarehouseCorruptError(f"{db_path}: is a folder, not a DuckDB warehouse file")
+        if not stat.S_ISREG(mode):  # a named pipe or a device would block or never end
+            raise WarehouseCorruptError(f"{db_path}: not a regular file (a pipe or device), not a DuckDB warehouse")
         with open(db_path, "rb") as handle:
             head = handle.read(16)
     except FileNotFoundError:

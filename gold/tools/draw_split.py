@@ -1,8 +1,10 @@
 """Draw the sealed test split of the written documents: at random, by document, with a recorded seed.
 
 Stratified by the documents' number block (1xx bulletins, 2xx yearbooks, fund statements and
-hospital disclosures, 3xx plans and press texts, 4xx bureau and hospital summaries), so that each
-kind of document is in both splits. The bundled documents of corpus/ were in view while the rules
+hospital disclosures, 3xx plans and press texts, 4xx bureau and hospital summaries, 5xx table-heavy
+documents of every genre, written in a later round), so that each kind of document is in both splits.
+A later block is drawn by the same rule with the random state carried on, so the earlier blocks'
+draws stay as they were; the documents labelled twice are drawn once per writing round. The bundled documents of corpus/ were in view while the rules
 were written, so they are always in dev. Run once, before any extractor has seen the documents:
 
     python gold/tools/draw_split.py > gold/split.json
@@ -14,7 +16,9 @@ from pathlib import Path
 
 SEED = 20261206
 PER_BLOCK = 4
-SECOND = 10  # documents labelled twice, independently, for agreement (drawn with SEED + 1)
+# documents labelled twice, independently, for agreement: per writing round (its blocks), how many,
+# drawn with SEED + 1 for the first round and SEED + 1 + k for the k-th later one
+SECOND = {"1234": 10, "5": 2}
 
 
 def main() -> int:
@@ -24,9 +28,13 @@ def main() -> int:
     test = []
     for block in sorted({n[0] for n in numbers}):
         test += rng.sample([n for n in numbers if n[0] == block], PER_BLOCK)
+    twice = []
+    for k, (blocks, count) in enumerate(SECOND.items()):
+        round_numbers = [n for n in numbers if n[0] in blocks]
+        if round_numbers:
+            twice += random.Random(SEED + 1 + k).sample(round_numbers, count)
     json.dump({"seed": SEED, "method": f"{PER_BLOCK} documents drawn per number block with random.Random(seed).sample",
-               "test": sorted(test), "dev": sorted(set(numbers) - set(test)),
-               "labelled_twice": sorted(random.Random(SEED + 1).sample(numbers, SECOND))},
+               "test": sorted(test), "dev": sorted(set(numbers) - set(test)), "labelled_twice": sorted(twice)},
               sys.stdout, indent=1)
     print()
     return 0

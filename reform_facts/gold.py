@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import re
+import unicodedata
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import cache
@@ -275,7 +276,33 @@ def is_verbatim(phrase: str, doc_text: str) -> bool:
     if bare in joined:
         return True
     lines = "\n".join(_DEBRIS.sub("", line) for line in text.splitlines())
-    return _in_pieces(bare, lines if len(bare) < 5 else joined, 3)
+    return _in_pieces(bare, lines if len(bare) < 5 else joined, 3) or bare in _stacked_headers(text)
+
+
+def _stacked_headers(text: str) -> set[str]:
+    """Header cells of space-aligned tables written over two or three lines in one column
+    (`出院` over `人数` over `（人）`), each read as its pieces joined: a word whose display
+    columns overlap a word on the line above continues it.
+
+    >>> sorted(_stacked_headers("序号 出院   次均门诊\\n     人数   费用"))
+    ['出院', '出院人数', '序号', '次均门诊', '次均门诊费用']
+    """
+    found: set[str] = set()
+    above: list[tuple[int, int, str]] = []
+    for line in text.splitlines():
+        words = [(_width(line[:m.start()]), _width(line[:m.end()]), m.group()) for m in re.finditer(r"\S+", line)]
+        joined = []
+        for start, end, word in words:
+            heads = [head for a, b, head in above if a < end and start < b]
+            joined += [(start, end, head + word) for head in heads[:1]] or [(start, end, word)]
+        found.update(word for _, _, word in joined)
+        above = joined if len(joined) > 1 else []  # a table row has several cells
+    return found
+
+
+def _width(text: str) -> int:
+    """Display columns: wide (CJK) characters take two."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
 
 def _in_pieces(phrase: str, text: str, pieces: int) -> bool:

@@ -22,7 +22,7 @@ import bisect
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
-from functools import cached_property, partial
+from functools import cached_property
 from typing import NamedTuple
 
 import regex
@@ -77,7 +77,10 @@ class ContextRules:
         self.gazetteer = gazetteer
         self.structure_patterns = StructurePatterns.from_book(book)
         context, years, regions = book.context, book.context.years, book.regions
-        self.scopes, self.window = context.scopes, context.wide_window
+        self.window = context.wide_window
+        # each field's scopes that hold a figure (clause, sentence), then those before its sentence
+        self.holding = {field: [n for n in names if n in HOLDING] for field, names in context.scopes.items()}
+        self.wide = {field: [n for n in names if n not in HOLDING] for field, names in context.scopes.items()}
         self.year_pattern = book.compile(years.pattern, where="context.yaml: years")
         self.baseline_before = book.compile(years.baseline_before, where="context.yaml: baseline_before")
         self.baseline_after = book.compile(years.baseline_after, where="context.yaml: baseline_after")
@@ -238,15 +241,16 @@ class Context:
             year = self.horizon  # a plan's target with no year of its own: the plan's end year
         return Described(region, year, kind, cue, clause, sentence)
 
-    def _scopes(self, field: str, start: int, clause: Segment, sentence: Segment, *,
-                holding: bool | None = None) -> Iterator[Scope]:
-        """The field's scopes around a figure; only those that hold it (clause, sentence) or only
-        the others (before its sentence) when `holding` says so."""
-        names = [n for n in self.rules.scopes[field] if holding is None or (n in HOLDING) == holding]
-        return self.structure.scopes(start, names, clause=clause, sentence=sentence, window=self.rules.window)
+    def _holding(self, field: str, start: int, clause: Segment, sentence: Segment) -> list[Scope]:
+        """The field's scopes that hold the figure (its clause, its sentence): nearest counts from it."""
+        return [Scope(name, clause if name == "clause" else sentence, start) for name in self.rules.holding[field]]
 
-    def _before_sentence(self, field: str, start: int, clause: Segment, sentence: Segment,
-                         find: Callable[[], object]) -> object:
+    def _wide(self, field: str, start: int, clause: Segment, sentence: Segment) -> Iterator[Scope]:
+        """The field's scopes before the figure's sentence, nearest first, made as they are read."""
+        return self.structure.scopes(start, self.rules.wide[field], clause=clause, sentence=sentence,
+                                     window=self.rules.window)
+
+    def _before_sentence(self, field: str, start: int, sentence: Segment, find: Callable[[], object]) -> object:
         """What the scopes before a figure's sentence say (`find`): the same for every figure of
         the sentence, so it is found once and kept, keyed by what those scopes depend on. The one
         cache of this module, kept here apart from the walk."""
@@ -258,13 +262,13 @@ class Context:
     # --- 1. region --------------------------------------------------------------------------
 
     def region(self, start: int, clause: Segment, sentence: Segment) -> Region | None:
-        scopes = partial(self._scopes, "region", start, clause, sentence)
-        for i, scope in enumerate(scopes(holding=True)):
-            found = self._region_in(scope, lambda: list(scopes())[i + 1:])
+        holding = self._holding("region", start, clause, sentence)
+        for i, scope in enumerate(holding):
+            found = self._region_in(scope, lambda: [*holding[i + 1:], *self._wide("region", start, clause, sentence)])
             if found is not None:
                 return found
-        return self._before_sentence("region", start, clause, sentence,
-                                     lambda: self._region_before(list(scopes(holding=False))))
+        return self._before_sentence("region", start, sentence,
+                                     lambda: self._region_before(list(self._wide("region", start, clause, sentence))))
 
     def _region_before(self, wide: list[Scope]) -> Region | None:
         """The region of the first scope before the sentence that names one, else the document's."""
@@ -386,13 +390,13 @@ class Context:
         return True, self.stated.year - 1 if self.stated.year else None
 
     def year(self, start: int, end: int, clause: Segment, sentence: Segment) -> int | None:
-        for scope in self._scopes("year", start, clause, sentence, holding=True):
+        for scope in self._holding("year", start, clause, sentence):
             found = self._year_in(scope, start, end)
             if found is not None:
                 return found
         # the scopes before the sentence end before the figure: it hides no year of theirs
-        return self._before_sentence("year", start, clause, sentence, lambda: next(
-            (found for scope in self._scopes("year", start, clause, sentence, holding=False)
+        return self._before_sentence("year", start, sentence, lambda: next(
+            (found for scope in self._wide("year", start, clause, sentence)
              if (found := self._year_in(scope, start, end)) is not None), self.stated.year))
 
     def _year_in(self, scope: Scope, start: int, end: int) -> int | None:

@@ -68,7 +68,7 @@ class RuleExtractor:
             value=cell.value, value_max=None, unit=cell.unit, quantity_type=cell.quantity_type,
             comparator=cell.comparator, indicator=cell.indicator,
             region=cell.region.name if cell.region else None, region_code=cell.region.code if cell.region else None,
-            year=cell.year, kind=cell.kind, extractor=self.name, confidence=0.8,
+            year=cell.year, kind=cell.kind, extractor=self.name, confidence=self.book.tables.confidence,
             sentence=bounded(doc.text, line_start, line_end, cell.start, cell.end), rule_id=cell.rule_id,
         )
 

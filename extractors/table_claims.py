@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, replace
-from functools import lru_cache
 
 
 from reform_facts.claim import Comparator, Kind, QuantityType
@@ -60,6 +59,16 @@ class Column:
     measure: str | None     # what it measures, verbatim from the document
     year: int | None
     target: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Shared:
+    """What a table says for every one of its cells, read once per table."""
+
+    listed: tuple[str, ...]  # the units its unit line lists (`_listed`)
+    title_unit: Unit | None  # the unit its title's bracket states
+    subject: str | None      # what its title says it is about (`_title_subject`)
+    rule_id: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,8 +132,10 @@ class TableReader:
                 or (not table.column_labels(c) and _running_numbers(table, c))}
         units_at = next((c for c in range(width) if self._column_is(table, c, self.words.unit_headers)), None)
         years = {c: self._column_year(table, c, base_year) for c in range(width)}
+        listed = _listed(table.unit_line)
         columns = _compared(table, _planned([self._column(text, table, c, years) for c in range(width)]))
-        subject = _title_subject(text, table, self.words.title_fillers)
+        shared = Shared(listed, self._title_unit(table), _title_subject(text, table, self.words.title_fillers),
+                        f"table.{table.form}")
         found = []
         carried: Unit | None = None  # a parent row's unit, which its sub-rows (医院 under 总诊疗人次(亿人次)) keep
         for r, row in enumerate(table.rows):
@@ -134,15 +145,15 @@ class TableReader:
             row_region = self._row_region(label, title_region)
             first_figure = next((c for c, cell in enumerate(row) if c != label_at and c not in skip and c != units_at
                                  and cell.figure is not None), len(row))
-            stated = self._label_unit(self._raw_label(row, units_at, first_figure), label, row, units_at, table)
+            stated = self._label_unit(self._raw_label(row, units_at, first_figure), label, row, units_at, listed)
             # a row whose own noun the unit line gives a unit to (收入 under 单位：人(次)、万元) is
             # no sub-row of the row above
-            carried = stated or (None if self._listed_unit(table, label) else carried)
+            carried = stated or (None if self._listed_unit(listed, label) else carried)
             about = self._row(label, own, row_region is not None, base_year)
             for c, cell in enumerate(row):
                 if c in skip or c == label_at or c == units_at or cell.figure is None or _is_year_cell(cell, table, c):
                     continue
-                claim = self._cell(text, table, cell, columns[c], about, row_region or title_region, carried, subject)
+                claim = self._cell(cell, columns[c], about, row_region or title_region, carried, shared)
                 if claim is not None:
                     found.append(claim)
         return found
@@ -186,9 +197,8 @@ class TableReader:
                    BRACKET.sub("", label).endswith(self.institution_suffixes),
                    _year(label) or self._row_year(label, base_year))
 
-    def _cell(self, text: str, table: Table, cell: Cell, column: Column, row: Row, region: Region | None,
-              row_unit: Unit | None, subject: str | None) -> CellClaim | None:
-        label = row.label
+    def _cell(self, cell: Cell, column: Column, row: Row, region: Region | None, row_unit: Unit | None,
+              shared: Shared) -> CellClaim | None:
         # the row says whose figure it is (a region, an institution, a year, a bare total) and
         # the column what is measured
         by_column = row.whose or (column.measure is not None and row.institution)
@@ -196,7 +206,7 @@ class TableReader:
         figure = match.group("figure")
         start = cell.start + match.start("figure")
         end = start + len(figure)
-        unit = self._unit_of(figure, column, row_unit, label, table, by_column)
+        unit = self._unit_of(figure, column, row, row_unit, shared, by_column)
         number = figure.translate(FULL_WIDTH).replace(",", "").rstrip("%％‰ ").strip()
         if unit.quantity_type is QuantityType.RATIO:
             value = None
@@ -208,9 +218,9 @@ class TableReader:
         before, after = match.group("before").strip(), match.group("after").strip()
         comparator = COMPARATORS.get(before) or COMPARATORS.get(after) or Comparator.EQ
         return CellClaim(start, end, value, unit.unit, unit.quantity_type, comparator,
-                         self._indicator(column, row, by_column, subject), region,
+                         self._indicator(column, row, by_column, shared.subject), region,
                          column.year or row.year,
-                         Kind.TARGET if column.target else Kind.ACTUAL, f"table.{table.form}")
+                         Kind.TARGET if column.target else Kind.ACTUAL, shared.rule_id)
 
     def _row_year(self, label: str, base_year: int | None) -> int | None:
         """A row that says it is last year's (`上年结余`, in a column with no year): the year before."""
@@ -223,7 +233,7 @@ class TableReader:
 
     # --- units ---------------------------------------------------------------------------
 
-    def _unit_of(self, figure: str, column: Column, row_unit: Unit | None, label: str, table: Table,
+    def _unit_of(self, figure: str, column: Column, row: Row, row_unit: Unit | None, shared: Shared,
                  by_column: bool) -> Unit:
         if RATIO_SIGN.search(figure):
             return Unit("ratio", QuantityType.RATIO)
@@ -234,7 +244,7 @@ class TableReader:
         head_unit = column.unit
         # the nouns of what is measured first: the column's where rows say whose, else the row's
         heads = "".join(column.heads)
-        first, then = (heads, label) if by_column else (label, heads)
+        first, then = (heads, row.label) if by_column else (row.label, heads)
         context = first + then
         if column.change:
             percent = column.percent
@@ -245,8 +255,9 @@ class TableReader:
             if row_unit is not None and row_unit.quantity_type is QuantityType.PERCENTAGE:
                 return Unit("pp", QuantityType.PERCENTAGE_POINT)
         # nothing states a unit: a count, as the guideline has it for a noun without classifier
-        return (row_unit or head_unit or self._listed_unit(table, first) or self._listed_unit(table, then)
-                or self._line_unit(table, context) or self._title_unit(table)
+        listed = shared.listed
+        return (row_unit or head_unit or self._listed_unit(listed, first) or self._listed_unit(listed, then)
+                or self._line_unit(listed, context) or shared.title_unit
                 or self._noun_unit(first) or self._noun_unit(then) or Unit("个", QuantityType.COUNT))
 
     def _noun_unit(self, words: str) -> Unit | None:
@@ -261,7 +272,8 @@ class TableReader:
         match = BRACKET.search(table.title or "")
         return self._parse_unit(match.group(1), table.title or "", open_class=False) if match else None
 
-    def _label_unit(self, raw: str, label: str, row: list[Cell], units_at: int | None, table: Table) -> Unit | None:
+    def _label_unit(self, raw: str, label: str, row: list[Cell], units_at: int | None,
+                    listed: tuple[str, ...]) -> Unit | None:
         """The unit the row itself states: its label's bracket, or its cell in the unit column.
         A bracket that completes a unit of the unit line is that unit (`人数(次)` under
         `单位：人(次)` → 人次)."""
@@ -271,23 +283,21 @@ class TableReader:
         if not match:
             return None
         written = match.group(1).strip()
-        longer = next((u for u in _listed(table.unit_line) if u.endswith(written) and len(u) > len(written)), None)
+        longer = next((u for u in listed if u.endswith(written) and len(u) > len(written)), None)
         return self._parse_unit(longer or written, label, open_class=False)
 
     def _bracket(self, head: str, label: str) -> Unit | None:
         match = BRACKET.search(head)
         return self._parse_unit(match.group(1), label, open_class=False) if match else None
 
-    def _line_unit(self, table: Table, label: str) -> Unit | None:
-        """The unit line's unit; of several (`单位：个、张、人`), the one whose nouns `label`
-        names first (`万元` is money in 元, for 收入 or 支出)."""
-        listed = _listed(table.unit_line)
-        found = self._listed_unit(table, label)
+    def _line_unit(self, listed: tuple[str, ...], label: str) -> Unit | None:
+        """The unit line's unit (`listed`: its units); of several (`单位：个、张、人`), the one
+        whose nouns `label` names first (`万元` is money in 元, for 收入 or 支出)."""
+        found = self._listed_unit(listed, label)
         return found or (self._parse_unit(listed[0], label) if listed else None)
 
-    def _listed_unit(self, table: Table, label: str) -> Unit | None:
-        """Of a unit line's several units, the one whose nouns `label` names first."""
-        listed = _listed(table.unit_line)
+    def _listed_unit(self, listed: tuple[str, ...], label: str) -> Unit | None:
+        """Of a unit line's several units (`listed`), the one whose nouns `label` names first."""
         if len(listed) > 1:
             for unit, nouns in self.words.unit_nouns.items():
                 written = next((w for w in listed if self._unscaled(w) == unit), None)
@@ -465,7 +475,6 @@ def _caption_year(table: Table) -> int | None:
     return None
 
 
-@lru_cache(maxsize=1024)
 def _listed(unit_line: str | None) -> tuple[str, ...]:
     """The units a unit line lists, a bracketed alternative as both: `单位：人(次)、万元` →
     人, 人次, 万元.

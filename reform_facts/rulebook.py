@@ -240,6 +240,7 @@ class IndicatorsFile(Strict):
 
 
 class TablesFile(Strict):
+    confidence: float  # of a claim read from a table cell
     index_headers: list[str]
     unit_headers: list[str]
     target_words: list[str]

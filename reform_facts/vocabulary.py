@@ -18,6 +18,8 @@ def allowed_units() -> dict[str, frozenset[str]]:
     >>> "%" in allowed_units()["percentage"]
     True
     """
+    # Read raw, not through rulebook.py's schema: the rulebook imports the claim model, which
+    # imports this module to check units (claim → vocabulary → rulebook → claim is a cycle).
     data = yaml.safe_load((paths.RULES_DIR / "units.yaml").read_text(encoding="utf-8"))
     table: dict[str, set[str]] = {}
     for entry in data["units"]:

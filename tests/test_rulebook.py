@@ -6,6 +6,7 @@ import shutil
 import pytest
 import yaml
 
+from reform_facts.claim import Document
 from reform_facts.extractors.quantities import Quantity, QuantityFinder
 from reform_facts.extractors.rule_based import RuleExtractor
 from reform_facts.rulebook import RULES_DIR, load_rulebook
@@ -40,6 +41,7 @@ def test_bundled_rules_load():
     ("regions.yaml", lambda d: d["additions"][0].update(code="12345"), "six digits"),
     ("numbers.yaml", lambda d: d["bare_scale"].update(unit="unit.count.nothing"), "unit.count.nothing"),
     ("units.yaml", lambda d: d.pop("rate_cue_window"), "rate_cue_window"),
+    ("tables.yaml", lambda d: d.pop("confidence"), "confidence"),
 ])
 def test_broken_rule_file_is_named(rules_copy, name, change, message):
     _edit(rules_copy / name, change)
@@ -83,3 +85,14 @@ def test_quantities_take_windows_and_confidences_from_the_rules(rules_copy, name
     assert found(load_rulebook()) == before
     _edit(rules_copy / name, change)
     assert found(load_rulebook(rules_copy)) == after
+
+
+def test_table_claims_take_their_confidence_from_the_rules(rules_copy):
+    text = "2021年甲省卫生统计\n| 指标 | 2021年 | 2020年 |\n| --- | --- | --- |\n| 床位数(万张) | 28.6 | 27.1 |\n"
+
+    def confidences(book):
+        claims = RuleExtractor(book)(Document.from_text(text, doc_id="t"))
+        return [(claim.text, claim.confidence) for claim in claims if claim.rule_id.startswith("table.")]
+    assert confidences(load_rulebook()) == [("28.6", 0.8), ("27.1", 0.8)]
+    _edit(rules_copy / "tables.yaml", lambda d: d.update(confidence=0.55))
+    assert confidences(load_rulebook(rules_copy)) == [("28.6", 0.55), ("27.1", 0.55)]

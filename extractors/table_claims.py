@@ -30,6 +30,7 @@ YEAR = re.compile(r"((?:19|20)\d\d)\s*年?")
 YEARS = re.compile(r"(?:19|20)\d\d\s*年?(?:\s*[-—–~～至到]\s*(?:19|20)\d\d\s*年?)?(?:度|末|底)?")
 BRACKET = re.compile(r"[（(]([^（）()]{1,16})[)）]\s*$")
 SPACES = re.compile(r"\s+")
+LIST_PARTS = re.compile(r"[、，,]")
 RATIO_SIGN = re.compile(r"[:：∶]")
 NOT_A_CLASSIFIER = re.compile(r"[0-9A-Za-z、，,]")
 YEAR_LABEL = re.compile(r"(?:19|20)\d\d\s*年?(?:末|底)?")
@@ -59,6 +60,7 @@ class Column:
     measure: str | None     # what it measures, verbatim from the document
     year: int | None
     target: bool
+    region: Region | None = None  # where columns are regions (T6: districts as columns)
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,12 +130,15 @@ class TableReader:
         base_year = title_year or year
         title_region = self._region_in(title) or region
         width = self._width(table)
+        # running numbers: a 序号 column, under no header or first (whatever heads it: `序号 单位名称`)
         skip = {c for c in range(width) if self._column_is(table, c, self.words.index_headers)
-                or (not table.column_labels(c) and _running_numbers(table, c))}
+                or ((c == 0 or not table.column_labels(c)) and _running_numbers(table, c))}
         units_at = next((c for c in range(width) if self._column_is(table, c, self.words.unit_headers)), None)
+        dates = {c for c in range(width) if self._dates(table, c)}
         years = {c: self._column_year(table, c, base_year) for c in range(width)}
         listed = _listed(table.unit_line)
-        columns = _compared(table, _planned([self._column(text, table, c, years) for c in range(width)]))
+        columns = _measured(_compared(table, _planned([self._column(text, table, c, years, title_region)
+                                                       for c in range(width)])))
         shared = Shared(listed, self._title_unit(table), _title_subject(text, table, self.words.title_fillers),
                         f"table.{table.form}")
         found = []
@@ -151,9 +156,11 @@ class TableReader:
             carried = stated or (None if self._listed_unit(listed, label) else carried)
             about = self._row(label, own, row_region is not None, base_year)
             for c, cell in enumerate(row):
-                if c in skip or c == label_at or c == units_at or cell.figure is None or _is_year_cell(cell, table, c):
+                if (c in skip or c == label_at or c == units_at or cell.figure is None
+                        or c in dates and BARE_YEAR.fullmatch(cell.text)):
                     continue
-                claim = self._cell(cell, columns[c], about, row_region or title_region, carried, shared)
+                claim = self._cell(cell, columns[c], about, row_region or columns[c].region or title_region,
+                                   carried, shared)
                 if claim is not None:
                     found.append(claim)
         return found
@@ -163,6 +170,11 @@ class TableReader:
 
     def _column_is(self, table: Table, column: int, words: list[str]) -> bool:
         return any(self._plain(label) in words for label in table.column_labels(column))
+
+    def _dates(self, table: Table, column: int) -> bool:
+        """A column of dates (开业时间 2015): its bare years are no figures. Its header says so;
+        a header that merely holds 年 (上年同期) does not (2050 there is a sum of money)."""
+        return any(w in h for h in table.column_labels(column) for w in self.words.date_headers)
 
     def _label_column(self, row: list[Cell], skip: set[int], units_at: int | None) -> int | None:
         """The row's label: the last text cell before its first figure (not a running number or unit)."""
@@ -178,23 +190,25 @@ class TableReader:
 
     # --- one cell ------------------------------------------------------------------------
 
-    def _column(self, text: str, table: Table, c: int, years: dict[int, int | None]) -> Column:
+    def _column(self, text: str, table: Table, c: int, years: dict[int, int | None], near: Region | None) -> Column:
         heads = [self._plain(h) for h in table.column_labels(c)]
         joined = "".join(heads)  # 每千人口医疗卫生 over 机构床位数(张): a rate
+        region = self._row_region(heads[-1], near) if heads and c > 0 else None
         return Column(
             heads=heads,
             change=any(w in joined for w in self.words.change_words),
             percent=any(w in joined for w in self.words.percent_change_words),
             unit=next((u for h in reversed(heads) if (u := self._bracket(h, joined)) is not None), None),
-            measure=self._column_measure(text, table.column_cells(c)),
+            measure=None if region is not None else self._column_measure(text, table.column_cells(c)),
             year=years.get(c),
-            target=any(w in h for h in heads for w in self.words.target_words))
+            target=any(w in h for h in heads for w in self.words.target_words),
+            region=region)
 
     def _row(self, label: str, own: str, region_row: bool, base_year: int | None) -> Row:
         total, rest = self._total(label)
         return Row(label, own, total, rest if self.total_label.search(label) else "",
                    region_row or total or _is_year_label(label) or self._area_row(label),
-                   BRACKET.sub("", label).endswith(self.institution_suffixes),
+                   any(part.endswith(self.institution_suffixes) for part in LIST_PARTS.split(BRACKET.sub("", label))),
                    _year(label) or self._row_year(label, base_year))
 
     def _cell(self, cell: Cell, column: Column, row: Row, region: Region | None, row_unit: Unit | None,
@@ -377,17 +391,22 @@ class TableReader:
     def _column_measure(self, text: str, heads: list[Cell]) -> str | None:
         """The column's own name for what it measures, from the document's text: its lowest
         label that is not a year, a unit, a generic head, a period or a change word."""
+        leaf = ""  # a bare sub-column label (人数) waiting for its group's
         for head in reversed(heads):
             bare = BRACKET.sub("", self._plain(head.text)).strip()
+            if bare and not leaf and head is not heads[0] and (
+                    bare in self.words.bare_leaves or self.total_label.fullmatch(bare)):
+                leaf = "" if self.total_label.fullmatch(bare) else BRACKET.sub("", self._plain(_original(text, head)))
+                continue
             if (not bare or YEAR.fullmatch(bare) or bare in self.words.generic_heads
                     or re.fullmatch(r"[─━\-—=_]+", bare)
                     or any(w in bare for w in [*self.words.previous_year, *self.words.this_year,
                                                *self.words.target_words, *self.words.period_words])
                     or any(bare.startswith(w) for w in self.words.change_words)):
                 continue
-            original = BRACKET.sub("", self._plain(_original(text, head)))
-            return YEAR.sub("", original).strip(" ：:") or None
-        return None
+            original = YEAR.sub("", BRACKET.sub("", self._plain(_original(text, head)))).strip(" ：:")
+            return _overlapped(original, leaf) or None
+        return leaf or None
 
     def _row_region(self, label: str, fallback: Region | None) -> Region | None:
         """The region a row is about, where the row label names one (or its institution's area)."""
@@ -498,10 +517,26 @@ def _is_year_label(label: str) -> bool:
     return bool(YEAR_LABEL.fullmatch(label))
 
 
-def _is_year_cell(cell: Cell, table: Table, column: int) -> bool:
-    """A year written as a value (a column of dates, 开业时间 2015): not a figure."""
-    return bool(BARE_YEAR.fullmatch(cell.text)) and any("年" in h or "时间" in h
-                                                                  for h in table.column_labels(column))
+def _overlapped(group: str, leaf: str) -> str:
+    """A group's label before a sub-column's, the characters they share written once.
+
+    >>> _overlapped("常住人群签约", "签约率"), _overlapped("常住人群签约", "人数"), _overlapped("床位", "")
+    ('常住人群签约率', '常住人群签约人数', '床位')
+    """
+    shared = next((n for n in range(min(len(group), len(leaf)), 0, -1) if group.endswith(leaf[:n])), 0)
+    return group + leaf[shared:]
+
+
+def _measured(columns: list[Column]) -> list[Column]:
+    """A change column that names no measure (`比上年增长(%)`) measures what the column it
+    follows does (`诊疗人次(万人次) | 比上年增长(%)`)."""
+    out: list[Column] = []
+    for column in columns:
+        before = next((c for c in reversed(out) if not c.change), None)
+        if column.change and column.measure is None and before is not None and before.measure is not None:
+            column = replace(column, measure=before.measure)
+        out.append(column)
+    return out
 
 
 def _original(text: str, cell: Cell) -> str:

@@ -257,6 +257,8 @@ class TablesFile(Strict):
     area_rows: list[str]
     area_suffixes: list[str]
     unit_nouns: dict[str, list[str]]
+    bare_leaves: list[str] = []  # sub-column labels that say how, not what (人数 under 常住人群签约)
+    date_headers: list[str] = []  # headers of a column of dates (开业时间): its bare years are no figures
     examples: list[str] = []
 
 

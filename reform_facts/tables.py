@@ -5,8 +5,12 @@ Real pages bring tables as text in a few forms, all read here into one `Table`:
 - tab-separated rows;
 - columns aligned with runs of spaces (yearbooks, PDF text layers), labels spaced (`北 京 市`);
 - a web table flattened to one cell per line, with or without a trailing `|`; the column count is
-  inferred from the header cells and the rows.
-A table's title is the line just above it, and its unit line (`单位：万元`) the line above or below.
+  inferred from the header cells and the rows; with a bar alone on a line between its rows, or
+  between every two of its cells (a cell then may wrap over lines);
+- header rows over several lines: a label's pieces stacked in its column are joined, a group's
+  label heads the sub-columns it stands over, a header line in English is no label.
+A table's title is the line just above it, and its unit line (`单位：万元`) the line above or below,
+or a bracket in the title (`（单位：万元）`).
 Every offset is into the text given (the document's text, or its simplified view: same offsets).
 
 >>> text = "表1 床位\\n单位：张\\n| 地区 | 2021年 | 2020年 |\\n| --- | --- | --- |\\n| 甲市 | 1,200 | 1,100 |\\n"
@@ -42,11 +46,12 @@ _ALIGNED = re.compile(r"(?:[ \u3000]{2,}|\t)")
 PINYIN = re.compile(r"[（(][a-zāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜü ]+[)）]")  # 醫(yī)院: pinyin debris in a word
 _RULE_ROW = re.compile(r"^[\s|:：\-—=+]*$")
 _RULE_LINE = re.compile(r"^[\s\-—─━=_]*[\-—─━=_]{3,}[\s\-—─━=_]*$|^\S*\s+[─━]{3,}[\s─━]*$")
-TABLE_NUMBER = re.compile(r"^(?:表|附表)?\s*[0-9０-９]+(?:\s*[-—－.．]\s*[0-9０-９]+)+\s+\S")
+TABLE_NUMBER = re.compile(r"^(?:(?:表|附表)\s*[0-9０-９]+(?:\s*[-—－.．]\s*[0-9０-９]+)*|[0-9０-９]+(?:\s*[-—－.．]\s*[0-9０-９]+)+)\s+\S")
 CONTINUED = re.compile(r"^续表")
 # a line with a full date (`发布日期：2023年3月28日`, `2019-01-25 发布`) is a byline, not a title
-BYLINE = re.compile(r"(?:19|20)\d\d\s*[年\-/.]\s*\d{1,2}\s*[月\-/.]\s*\d{1,2}|发布|来源[：:]|浏览|阅读")
+BYLINE = re.compile(r"(?:19|20)\d\d\s*[年\-/.]\s*\d{1,2}\s*[月\-/.]\s*\d{1,2}(?![\d\s]*月)|发布|来源[：:]|浏览|阅读")
 UNIT_LINE = re.compile(r"^[（(]?\s*单位\s*[：:]")
+UNIT_IN_TITLE = re.compile(r"[（(]\s*单位\s*[：:][^（）()]*(?:[（(][^（）()]*[)）][^（）()]*)*[)）]")  # 表2 …（单位：万元）
 CELL_LINE_MAX = 24  # longer lines are prose, not a cell of a flattened table
 MAX_COLUMNS = 13  # of a flattened table, label column included
 GROUP_REACH = 4  # screen columns a group's label may stand off the columns it heads
@@ -54,6 +59,14 @@ MAX_TITLE_LINES = 8  # short lines before a flattened table's header cells
 CAPTION = re.compile(r"\S[：:]\s*\S")  # 公开时段：第10月…, 单位：万元: a caption, never a header cell
 SHORT_HEAD = 4  # a line this short before a flattened table is a header cell, not a title
 LABEL_PIECE_MAX = 12  # a label wrapped over two lines: its second piece is no longer
+CROWDED_GAP = 2  # screen columns between a label that ran out of room and the next cell
+_BRACKET_MARKER = re.compile(r"^[（(][一二三四五六七八九十0-9]+[)）]")  # （二）: a list marker, no label's end
+_LABEL_COLON = re.compile(r"^[^：:]{1,4}[：:][^：:]+$")  # 按基金分：统筹基金收入, 其中：药品收入
+GROUP_GAP = 12  # screen columns between a header group's label and a sub-column it heads
+LATIN_TITLE = re.compile(r"^[\sA-Za-z0-9.,:;&'()/-]+$")  # a title's English line (Medical Services (2020))
+LATIN_CELL = re.compile(r"^[A-Za-z][A-Za-z .,&'/-]*$")  # a header cell in English (Beds, Rate of Beds)
+_BETWEEN_UNITS = re.compile(r"(?<=[）)])[ \u3000](?=[（(])")  # `（人次） （人）`: two units a space apart
+MIN_BARS, BAR_WINDOW = 3, 12  # lines of a bar alone this often part a flattened table's cells or rows
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,7 +143,7 @@ def find_tables(text: str) -> list[Table]:
 
 def _find(text: str, lines: list[tuple[int, str]], starts: list[int]) -> list[Table]:
     tables: list[Table] = []
-    finders = (_pipe_or_tab, _aligned, _cell_per_line)
+    finders = (_pipe_or_tab, _aligned, _barred, _cell_per_line)
     # A finder that read a run of lines and found no table there is not asked again inside that
     # run: each line is read a bounded number of times, and time stays linear in the text.
     blocked = [0] * len(finders)
@@ -353,6 +366,11 @@ def _headers_and_rows(table: Table, rows: list[list[Cell]]) -> None:
     # the width most data rows have: a ragged row (a cell left out, one too many) sets no columns
     widths = [len(row) for row in rows[first:]]
     width = max(set(widths), key=lambda w: (widths.count(w), -widths.index(w)))
+    # a second header row in English (`| Region | Beds |`) is no label
+    headers = [row for row in rows[:first] if not (any(LATIN_CELL.match(c.text) for c in row)
+                                                   and all(LATIN_CELL.match(c.text) or not c.text for c in row[1:]))]
+    rows = headers + _unwrapped_labels(rows[first:])
+    first = len(headers)
     for number, row in enumerate(rows[:first]):
         cells: list[Cell | None] = [c if c.text else None for c in row]
         if 1 < len(cells) < width and table.form == "pipe":  # tabs keep every cell in its column
@@ -363,6 +381,26 @@ def _headers_and_rows(table: Table, rows: list[list[Cell]]) -> None:
                 cells[i] = cells[i] or cells[i - 1]
         table.header_rows.append(cells)
     table.rows = rows[first:]
+
+
+def _unwrapped_labels(rows: list[list[Cell]]) -> list[list[Cell]]:
+    """Data rows with a label wrapped onto the next row (`| 其中：住院费用（含日 | | |` over
+    `| 间手术） | 301250 |`): a row with nothing past its label, whose label goes on (a bracket
+    or a list left open) or whose next label ends what it began, is the start of the next label."""
+    out: list[list[Cell]] = []
+    start: Cell | None = None
+    for k, row in enumerate(rows):
+        label = row[0] if row else None
+        if start is not None and label is not None and label.text and not _is_figure(label):
+            row = [joined(start, label), *row[1:]]
+        start = None
+        after = rows[k + 1][0].text if k + 1 < len(rows) and rows[k + 1] else ""
+        if (label is not None and label.text and not any(c.text for c in row[1:])
+                and (_opens(label.text) or _closes(after))):
+            start = label
+            continue
+        out.append(row)
+    return out
 
 
 # --- columns aligned with spaces -----------------------------------------------------------
@@ -376,8 +414,8 @@ def _aligned_cells(text: str, start: int, line: str) -> list[Cell] | None:
     merged: list[Cell] = []
     for cell in cells:
         last = merged[-1] if merged else None
-        if (last is not None and len(last.text.lstrip("#＃")) <= 2 and len(cell.text) == 1 and not _is_figure(cell)
-                and not _is_figure(last) and cell.start - last.end <= 4 and not YEAR_CELL.match(last.text)):
+        if (last is not None and len(last.text.lstrip("#＃")) <= 2 and len(cell.text) == 1 and not _is_value(cell)
+                and not _is_value(last) and cell.start - last.end <= 4 and not YEAR_CELL.match(last.text)):
             merged[-1] = Cell(last.start, cell.end, text[last.start:cell.end])
         else:
             merged.append(cell)
@@ -430,7 +468,10 @@ def _aligned(text: str, lines: list[tuple[int, str]], k: int) -> tuple[Table, in
     last: tuple[int, str] | None = None  # the line of the row just read
     if data[0] > 0:
         full = [block[i] for i in data if len(block[i][2]) == width]
-        table.header_rows = _header_rows(block[:data[0]], centres, full)
+        headers = [(start, line, _unit_pieces(text, start, cells)) for start, line, cells in block[:data[0]]
+                   if not all(LATIN_CELL.match(cell.text) for cell in cells)]  # a header row in English is no label
+        if headers:
+            table.header_rows = _header_rows(headers, centres, full)
     for i, (start, line, cells) in enumerate(block):
         if i < data[0]:
             continue
@@ -443,12 +484,16 @@ def _aligned(text: str, lines: list[tuple[int, str]], k: int) -> tuple[Table, in
             last = (start, line)
         elif len(cells) == 1 and not _is_figure(cells[0]) and _label_piece(cells[0].text):
             label = table.rows[-1][0] if last is not None and table.rows[-1] else None
+            after = block[i + 1][2][0] if i + 1 < len(block) and block[i + 1][2] else None
             if (label is not None and label.text and not _is_figure(label)
-                    and _bounds(cells[0], start, line)[0] > _bounds(label, *last)[0]):
-                # indented under the row just read: the end of its label (`  床位数(张)`)
+                    and not _opens(cells[0].text) and not (after is not None and _closes(after.text))
+                    and (_bounds(cells[0], start, line)[0] > _bounds(label, *last)[0] or _crowded(table.rows[-1], *last))):
+                # indented under the row just read, or that row's label ran out of room: the end of
+                # its label (`  床位数(张)`, `基层医疗卫生机构住院人` / `次占比`)
                 table.rows[-1] = [joined(label, cells[0]), *table.rows[-1][1:]]
             else:
-                wrapped = cells[0]  # the start of the next row's label
+                # the start of the next row's label (`门诊部、诊所、卫生所、` / `  医务室  672`)
+                wrapped = cells[0]
             last = None
         else:
             wrapped, last = None, None
@@ -481,8 +526,46 @@ def _header_rows(headers: list[tuple[int, str, list[Cell]]], centres: list[float
             bounds = [_bounds(c[column], s, l) for s, l, c in rows if column < len(c)]
             spans.append((min(b[0] for b in bounds), max(b[1] for b in bounds)) if bounds else (0, 0))
     out = [_place_group(group, spans, _runs(leaf)) for group in groups]
-    _join_stacked(out)
-    return [*out, leaf]
+    _extend_groups(out, leaf, groups, spans)
+    rows_ = [*out, leaf]
+    _join_stacked(rows_)
+    return rows_
+
+
+def _unit_pieces(text: str, start: int, cells: list[Cell]) -> list[Cell]:
+    """Header cells with two bracketed units a single space apart (`（人次） （人）`) split."""
+    out: list[Cell] = []
+    for cell in cells:
+        at = cell.start
+        for match in _BETWEEN_UNITS.finditer(cell.text):
+            out.append(_cell(text, at, cell.start + match.start()))
+            at = cell.start + match.end()
+        out.append(_cell(text, at, cell.end) if at != cell.start else cell)
+    return out
+
+
+def _extend_groups(rows: list[list[Cell | None]], leaf: list[Cell | None],
+                   lines: list[tuple[int, str, list[Cell]]], spans: list[tuple[int, int]]) -> None:
+    """A group's label stands centred over part of its sub-columns (`卫生技术人员(人)` over
+    `合计 | 执业(助理)医师 | 注册护士`): a column with nothing over its own label takes the group
+    label nearest to it on screen, where that label heads more than one column or is wider than
+    the label of the column it stands over. The label column (the first) takes none."""
+    bare = [c for c in range(1, len(leaf)) if all(row[c] is None for row in rows)]
+    for row, (start, line, _cells) in zip(rows, lines):
+        groups = []
+        for cell in dict.fromkeys(c for c in row if c is not None):
+            columns = [i for i, c in enumerate(row) if c is cell]
+            below = leaf[columns[0]]
+            wide = len(columns) > 1 or below is None or (
+                _display(line, cell.end - start) - _display(line, cell.start - start)
+                > spans[columns[0]][1] - spans[columns[0]][0])
+            if wide and columns[0] > 0:
+                groups.append((cell, _bounds(cell, start, line)))
+        for column in bare:
+            lo, hi = spans[column]
+            near = min(((max(a - hi, lo - b), cell) for cell, (a, b) in groups), default=None, key=lambda g: g[0])
+            if near is not None and near[0] <= GROUP_GAP:
+                row[column] = near[1]
 
 
 def _join_stacked(rows: list[list[Cell | None]]) -> None:
@@ -493,11 +576,16 @@ def _join_stacked(rows: list[list[Cell | None]]) -> None:
             columns = [i for i, c in enumerate(lower) if c is cell]
             above = upper[columns[0]]
             if (above is None or [i for i, c in enumerate(upper) if c is above] != columns
-                    or _RULE_LINE.match(above.text) or _RULE_LINE.match(cell.text)):
-                continue
+                    or _RULE_LINE.match(above.text) or _RULE_LINE.match(cell.text)
+                    or YEAR_LABEL.match(cell.text) or YEAR_LABEL.match(above.text)):
+                continue  # a year under a label is a sub-column, not the label's end
             both = joined(above, cell)
+            for row in rows:  # the label's pieces higher up are the whole label too
+                for i in columns:
+                    if row[i] is above:
+                        row[i] = both
             for i in columns:
-                upper[i] = lower[i] = both
+                lower[i] = both
 
 
 def _runs(leaf: list[Cell | None]) -> list[list[int]]:
@@ -506,6 +594,7 @@ def _runs(leaf: list[Cell | None]) -> list[list[int]]:
     restart, each column is its own."""
     runs: list[list[int]] = []
     seen: set[str] = set()
+    restarted = False
     for column, cell in enumerate(leaf):
         if cell is None:
             runs.append([column])
@@ -513,14 +602,28 @@ def _runs(leaf: list[Cell | None]) -> list[list[int]]:
             continue
         before = leaf[runs[-1][-1]] if runs else None
         back = before is not None and _year_back(before.text, cell.text)
-        if not runs or cell.text in seen or back or len(runs[-1]) == 1 and leaf[runs[-1][0]] is None:
+        again = cell.text in seen and _starts_over(leaf, column, runs[-1])
+        restarted = restarted or again or back
+        if not runs or again or back or len(runs[-1]) == 1 and leaf[runs[-1][0]] is None:
             runs.append([])
             seen = set()
         runs[-1].append(column)
         seen.add(cell.text)
-    if sum(1 for run in runs if leaf[run[0]] is not None) < 2:
+    if not restarted or sum(1 for run in runs if leaf[run[0]] is not None) < 2:
         return [[column] for column in range(len(leaf))]
     return runs
+
+
+def _starts_over(leaf: list[Cell | None], column: int, run: list[int]) -> bool:
+    """Whether the leaf labels from `column` repeat those of `run` from the same label on, for
+    two labels at least (`合计 男 女 | 合计 男 女`); one label met again (`签约率` under two
+    groups) starts nothing."""
+    text = leaf[column].text if leaf[column] is not None else None
+    first = next((c for c in run if leaf[c] is not None and leaf[c].text == text), None)
+    if first is None or column + 1 >= len(leaf) or first + 1 >= len(leaf):
+        return False
+    after, before = leaf[column + 1], leaf[first + 1]
+    return after is not None and before is not None and after.text == before.text
 
 
 def _year_back(before: str, label: str) -> bool:
@@ -559,8 +662,28 @@ def _place_group(line_cells: tuple[int, str, list[Cell]], spans: list[tuple[int,
 
 def _label_piece(text: str) -> bool:
     """Whether a line of its own between rows can be part of a row label: short, no sentence
-    or advertising punctuation."""
-    return len(PINYIN.sub("", text)) <= LABEL_PIECE_MAX and not re.search(r"[，。！？!?【】「」《》：:]", text)
+    or advertising punctuation; a colon only after a short heading word (`按基金分：统筹基金收入`)."""
+    if len(PINYIN.sub("", text)) > LABEL_PIECE_MAX or re.search(r"[，。！？!?【】「」《》]", text):
+        return False
+    return not re.search(r"[：:]", text) or bool(_LABEL_COLON.match(text)) and not UNIT_LINE.match(text)
+
+
+def _opens(label: str) -> bool:
+    """A label piece that goes on in the next line: a bracket left open, a list left open (`、`)."""
+    return label.count("（") + label.count("(") > label.count("）") + label.count(")") or label.endswith(("、", "及", "和"))
+
+
+def _closes(label: str) -> bool:
+    """A label that ends one begun on the line before: a bracket closed that it did not open."""
+    return (label.count("）") + label.count(")") > label.count("（") + label.count("(")
+            or label.startswith(("（", "(")) and not _BRACKET_MARKER.match(label))
+
+
+def _crowded(row: list[Cell], start: int, line: str) -> bool:
+    """Whether a row's label runs up to the cell after it (the row was wrapped for want of room)."""
+    if len(row) < 2 or not row[1].text:
+        return False
+    return _bounds(row[1], start, line)[0] - _bounds(row[0], start, line)[1] <= CROWDED_GAP
 
 
 def _title_like(line: str) -> bool:
@@ -581,7 +704,8 @@ def _regroup(table: Table) -> None:
     for column, cell in enumerate(leaf):
         if cell is None:
             continue
-        if not runs or cell.text in seen:
+        back = bool(runs) and _year_back(leaf[runs[-1][-1]].text, cell.text)
+        if not runs or back or cell.text in seen and _starts_over(leaf, column, runs[-1]):
             runs.append([])
             seen = set()
         runs[-1].append(column)
@@ -681,6 +805,8 @@ def _cell_run(text: str, lines: list[tuple[int, str]], k: int) -> tuple[list[tup
             end += 1
             continue
         stripped = line.strip()
+        if stripped in ("|", "｜") and _frequent_bars(lines, end):
+            break  # bars part this table's cells or rows: `_barred` reads it
         if stripped in ("|", "｜") and run:
             at = start + line.index(stripped)
             run.append((Cell(at, at, ""), end))
@@ -731,6 +857,12 @@ def _rows(body: list[Cell], columns: int) -> list[list[Cell]]:
 def _cell_per_line(text: str, lines: list[tuple[int, str]], k: int) -> tuple[Table, int] | _Miss | None:
     """A run of short lines, header cells first, then each row's label and values."""
     placed, end = _cell_run(text, lines, k)
+    return _flat_table(placed, end, "cell_per_line")
+
+
+def _flat_table(placed: list[tuple[Cell, int]], end: int, form: str) -> tuple[Table, int] | _Miss:
+    """A table's cells in reading order, each with the index of its (last) line, cut into a
+    header and rows: the column count is inferred from the header cells and the rows."""
     run = [cell for cell, _line in placed]
     figures = sum(_is_figure(c) for c in run)
     if len(run) < 6 or figures < 3:
@@ -767,7 +899,7 @@ def _cell_per_line(text: str, lines: list[tuple[int, str]], k: int) -> tuple[Tab
         return _Miss(end)
     _score, columns, labels, skip, rows = best
     heads = run[skip:skip + labels]
-    table = Table("cell_per_line", heads[0].start, rows[-1][-1].end)
+    table = Table(form, heads[0].start, rows[-1][-1].end)
     if labels <= columns:
         table.header_rows.append(list(heads) if labels == columns else [None, *heads])
     else:
@@ -785,6 +917,128 @@ def _cell_per_line(text: str, lines: list[tuple[int, str]], k: int) -> tuple[Tab
     return table, end
 
 
+# --- one cell per line, bars between ------------------------------------------------------
+
+def _is_bar(line: str) -> bool:
+    return line.strip() in ("|", "｜")
+
+
+def _frequent_bars(lines: list[tuple[int, str]], k: int) -> bool:
+    """Whether lines of a bar alone come often from line k on: they part cells or rows
+    (`_barred`), and are no empty cells of a table of cells one a line."""
+    return sum(_is_bar(line) for _start, line in lines[k:k + BAR_WINDOW]) >= MIN_BARS
+
+
+def _barred(text: str, lines: list[tuple[int, str]], k: int) -> tuple[Table, int] | _Miss | None:
+    """A web table flattened to one cell per line with lines of a bar alone between its parts:
+    - each cell line ends with a bar and a bar alone ends each row (`总计 |`, `55677 |`, `|`);
+      a blank line inside a row is an empty cell;
+    - or a bar alone stands between every two cells, and a cell may be wrapped over lines
+      (`卫生技术` / `人员`): the column count is inferred as for cells one a line.
+    The table starts at a bar, or at a cell line with a bar after it."""
+    if not _is_bar(lines[k][1]) and not (
+            k + 1 < len(lines) and _is_bar(lines[k + 1][1]) and _cell_line(lines[k][1]) is not None):
+        return None
+    items: list[tuple[str, int]] = []  # ("bar" | "cell" | "blank", line index)
+    end = k
+    while end < len(lines):
+        line = lines[end][1]
+        if _is_bar(line):
+            kind = "bar"
+        elif _cell_line(line) is not None:
+            kind = "cell"
+        elif not line.strip() and end + 1 < len(lines) and lines[end + 1][1].strip() and (
+                _is_bar(lines[end + 1][1]) or _cell_line(lines[end + 1][1]) is not None):
+            kind = "blank"
+        else:
+            break
+        items.append((kind, end))
+        end += 1
+    cell_lines = [i for kind, i in items if kind == "cell"]
+    if sum(kind == "bar" for kind, _i in items) < MIN_BARS or len(cell_lines) < 6:
+        return _Miss(end)
+    closed = 2 * sum(lines[i][1].rstrip().endswith(("|", "｜")) for i in cell_lines) >= len(cell_lines)
+    found = _bar_rows(lines, items) if closed else _bar_cells(lines, items)
+    return found if found is not None else _Miss(end)
+
+
+def _bar_cell(lines: list[tuple[int, str]], i: int) -> Cell:
+    start, line = lines[i]
+    body = _cell_line(line) or ""
+    at = start + line.index(body) if body else start
+    return Cell(at, at + len(body), body)
+
+
+def _bar_rows(lines: list[tuple[int, str]], items: list[tuple[str, int]]) -> tuple[Table, int] | None:
+    """Rows parted by bars alone, a cell a line: the header rows are those before the first
+    with a figure past its label; one with fewer cells than the rows heads the last columns."""
+    first_bar = next(n for n, (kind, _i) in enumerate(items) if kind == "bar")
+    groups: list[list[Cell]] = []
+    current: list[Cell] = []
+    for kind, i in items[first_bar:]:  # what stands before the first bar is a caption, not a row
+        if kind == "bar":
+            if current:
+                groups.append(current)
+            current = []
+        elif kind == "cell":
+            current.append(_bar_cell(lines, i))
+        elif current:  # a blank line inside a row: a cell left empty
+            current.append(Cell(lines[i][0], lines[i][0], ""))
+    if current:
+        groups.append(current)
+    for group in groups:
+        while group and not group[-1].text:
+            group.pop()
+    groups = [group for group in groups if group]
+    first = next((g for g, group in enumerate(groups) if any(_is_figure(c) for c in group[1:])), None)
+    if first is None:
+        return None
+    data = groups[first:]
+    lengths = [len(group) for group in data]
+    width = max(set(lengths), key=lambda n: (lengths.count(n), n))
+    table = Table("cell_per_line", lines[items[first_bar][1]][0], data[-1][-1].end)
+    for group in groups[:first]:
+        table.header_rows.append([None] * (width - len(group)) + list(group[:width]))
+    table.rows = [group + [Cell(group[-1].end, group[-1].end, "")] * (width - len(group)) for group in data]
+    last_line = next(i for kind, i in reversed(items) if kind == "cell")
+    table.end = lines[last_line][0] + len(lines[last_line][1])
+    return table, last_line + 1
+
+
+def _bar_cells(lines: list[tuple[int, str]], items: list[tuple[str, int]]) -> tuple[Table, int] | None:
+    """A bar alone between every two cells: the cells in reading order, a cell wrapped over
+    lines read joined, two bars in a row an empty cell; a blank line ends the table."""
+    placed: list[tuple[Cell, int]] = []
+    pieces: list[int] = []
+    bars = 0
+    for kind, i in items:
+        if kind == "blank":
+            break
+        if kind == "cell":
+            pieces.append(i)
+            continue
+        if pieces:
+            cell = _bar_cell(lines, pieces[0])
+            for piece in pieces[1:]:
+                cell = joined(cell, _bar_cell(lines, piece))
+            placed.append((cell, pieces[-1]))
+        elif bars:
+            placed.append((Cell(lines[i][0], lines[i][0], ""), i))
+        pieces = []
+        bars += 1
+    if pieces:
+        cell = _bar_cell(lines, pieces[0])
+        for piece in pieces[1:]:
+            cell = joined(cell, _bar_cell(lines, piece))
+        placed.append((cell, pieces[-1]))
+    found = _flat_table(placed, placed[-1][1] + 1 if placed else 0, "cell_per_line")
+    if isinstance(found, _Miss):
+        return None
+    table, end = found
+    table.start = lines[items[0][1]][0]
+    return table, end
+
+
 # --- title and unit line -------------------------------------------------------------------
 
 def _frame(table: Table, lines: list[tuple[int, str]], starts: list[int], text: str, *, floor: int = 0) -> None:
@@ -792,7 +1046,7 @@ def _frame(table: Table, lines: list[tuple[int, str]], starts: list[int], text: 
     no byline and no row of cells) and the unit line (above or below)."""
     index = bisect.bisect_right(starts, table.start) - 1
     above = [(start, line) for start, line in lines[max(0, index - 5):index]
-             if start >= floor and line.strip() and not BYLINE.search(line)
+             if start >= floor and line.strip() and not BYLINE.search(line) and not LATIN_TITLE.match(line)
              and "\t" not in line and len(_PIPE.findall(line)) < 2][-3:]
     for row in table.header_rows:  # a unit line written as the table's first row
         for cell in row:
@@ -805,6 +1059,8 @@ def _frame(table: Table, lines: list[tuple[int, str]], starts: list[int], text: 
         elif table.title is None and len(line) <= 60:
             table.title, table.title_start = line, start + raw.index(line)
             break
+    if table.unit_line is None and table.title is not None and (unit := UNIT_IN_TITLE.search(table.title)):
+        table.unit_line = unit.group()  # a unit stated in the title is the table's unit line
     after = text[table.end:table.end + 200].split("\n")
     for line in [a.strip() for a in after[1:3] if a.strip()]:
         if UNIT_LINE.match(line) and table.unit_line is None:

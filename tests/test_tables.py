@@ -134,3 +134,98 @@ def test_tables_of_reads_cells_in_the_text_it_is_given():
                   rows=[[Cell(7, 9, "甲市"), Cell(10, 12, "12")]])
     view = Document.from_text("医院\t床位数\n甲市\t12", doc_id="d", tables=(table,))
     assert tables_of(view.text, view.tables)[0].column_labels(1) == ["床位数"]
+
+
+# --- issue 17: forms met on pages never seen ------------------------------------------------
+
+BARRED_ROWS = "表1 机构数\n单位：个\n|\n机构类别 |\n2022年 |\n2021年 |\n|\n总　　计 |\n2642 |\n2618 |\n|\n医院 |\n60 |\n\n"
+BARRED_CELLS = "地　区\n|\n机构数\n|\n卫生技术\n人员\n|\n吴中区\n|\n512\n|\n9120\n|\n相城区\n|\n305\n|\n|\n"
+
+
+def test_bars_alone_between_rows_part_the_rows_and_a_blank_line_is_an_empty_cell():
+    table = find_tables(BARRED_ROWS)[0]
+    assert (table.title, table.unit_line) == ("表1 机构数", "单位：个")
+    assert [[c and c.text for c in row] for row in table.header_rows] == [["机构类别", "2022年", "2021年"]]
+    assert [[c.text for c in row] for row in table.rows] == [["总　　计", "2642", "2618"], ["医院", "60", ""]]
+
+
+def test_bars_alone_between_every_two_cells_part_the_cells_and_a_cell_may_wrap():
+    table = find_tables(BARRED_CELLS)[0]
+    assert [[c and c.text for c in row] for row in table.header_rows] == [["地　区", "机构数", "卫生技术人员"]]
+    # two bars in a row: an empty cell
+    assert [[c.text for c in row] for row in table.rows] == [["吴中区", "512", "9120"], ["相城区", "305", ""]]
+    wrapped = table.header_rows[0][2]
+    assert "".join(BARRED_CELLS[a:b] for a, b in wrapped.spans) == "卫生技术人员"
+
+
+def test_a_single_bar_line_in_cells_one_a_line_is_still_an_empty_cell():
+    """Bars alone part cells only where they come often; one alone is a cell left empty."""
+    text = "| 项目 |\n2021年 |\n2020年 |\n| 床位数(张) |\n1200 |\n|\n| 医师数(人) |\n310 |\n295 |\n"
+    table = find_tables(text)[0]
+    assert [[c.text for c in row] for row in table.rows] == [["床位数(张)", "1200", ""], ["医师数(人)", "310", "295"]]
+
+
+@pytest.mark.parametrize("title", ["表2 城乡居民医保基金收支（单位：万元）", "表3  全省公立医院收入(单位：亿元)"])
+def test_a_unit_in_the_title_is_the_tables_unit_line(title):
+    text = f"{title}\n| 项目 | 本期 | 上年同期 |\n| --- | --- | --- |\n| 基金收入 | 211400 | 203524 |\n"
+    aligned = f"{title}\n项    目        本期        上年同期\n基金收入      211400      203524\n基金支出      153300      139732\n"
+    for table in (find_tables(text)[0], find_tables(aligned)[0]):
+        assert table.title == title
+        assert table.unit_line == title[title.rindex("单位") - 1:]
+
+
+def test_a_header_line_in_english_is_no_label_and_stacked_pieces_are_one():
+    text = ("表14-14 各区医疗服务情况\n"
+            "Medical Services by District\n"
+            "                  总诊疗人次       出院人数\n"
+            "区　别            (万人次)         (万人)\n"
+            "District          Patients         Inpatients\n"
+            "玄武区               880.5           26.84\n"
+            "秦淮区               812.3           20.12\n")
+    table = find_tables(text)[0]
+    assert table.title == "表14-14 各区医疗服务情况"
+    assert [table.column_labels(c) for c in (1, 2)] == [["总诊疗人次(万人次)"], ["出院人数(万人)"]]
+
+
+def test_a_group_label_centred_over_part_of_its_sub_columns_heads_them_all():
+    text = ("                          机构数   实有床位       卫生技术人员(人)\n"
+            "机构类别                   (个)     (张)      合计  执业(助理)医师  注册护士\n"
+            "医院                         60    13333     12666        4112        6604\n"
+            "基层医疗卫生机构           2529     3140      6168        2807        2252\n")
+    table = find_tables(text)[0]
+    assert [table.column_labels(c) for c in range(1, 6)] == [
+        ["机构数(个)"], ["实有床位(张)"], ["卫生技术人员(人)", "合计"],
+        ["卫生技术人员(人)", "执业(助理)医师"], ["卫生技术人员(人)", "注册护士"]]
+
+
+def test_a_sub_column_label_met_again_under_another_group_starts_no_group():
+    text = ("                 常住人群签约          重点人群签约\n"
+            "镇（街道）     人数(人)  签约率(%)   应签(人)  已签(人)  签约率(%)\n"
+            "西城街道         23942     30.5      22765     16740     73.5\n"
+            "东城街道         21618     29.9      20967     15327     73.1\n")
+    table = find_tables(text)[0]
+    assert [table.column_labels(c)[0] for c in range(1, 6)] == ["常住人群签约"] * 2 + ["重点人群签约"] * 3
+
+
+@pytest.mark.parametrize(("lines", "labels"), [
+    # the start of the next label alone on its line: a list left open, a bracket closed later
+    (["乡镇卫生院               104     2640", "门诊部、诊所、", "  医务室                 672       20"],
+     ["乡镇卫生院", "门诊部、诊所、医务室"]),
+    (["其他收入                 8745     7263", "  按基金分：统筹基金收入", "    （含生育保险）       352150   253610"],
+     ["其他收入", "按基金分：统筹基金收入（含生育保险）"]),
+    # the end of a label that ran out of room, at the label's own indent: the row above's
+    (["基层医疗卫生机构住院人  24.6    27.3", "次占比", "医保基金县域内支出率    83.5    82.1"],
+     ["基层医疗卫生机构住院人次占比", "医保基金县域内支出率"]),
+])
+def test_a_row_label_wrapped_in_an_aligned_table_joins_the_right_row(lines, labels):
+    table = find_tables("指标                  2022年    2021年\n" + "\n".join(lines) + "\n")[0]
+    assert [row[0].text for row in table.rows] == labels
+
+
+def test_a_pipe_row_with_only_a_labels_start_joins_the_next_but_a_section_row_does_not():
+    text = ("| 项目 | 本期 | 上年同期 |\n| --- | --- | --- |\n| 统筹基金支出 | 512 | 478 |\n"
+            "| 其中：住院费用（含日 | | |\n| 间手术） | 301 | 287 |\n"
+            "| 基层医疗卫生机构 | | |\n| （一）社区卫生服务中心 | 3 | 2 |\n")
+    table = find_tables(text)[0]
+    assert [row[0].text for row in table.rows] == [
+        "统筹基金支出", "其中：住院费用（含日间手术）", "基层医疗卫生机构", "（一）社区卫生服务中心"]

@@ -12,18 +12,32 @@ import os
 import sys
 import threading
 import time
+import traceback
+from collections import Counter
 from collections.abc import Hashable, Iterator, Sequence
 from importlib import metadata
 from pathlib import Path
 from typing import Any, TextIO
 
-from reform_facts import paths
+from tqdm import tqdm
 
-from reform_facts.pipeline import cli_annotate, progress
+from reform_facts import paths
 from reform_facts.claim import CONTRACT_FIELDS, EXTRACTOR_FIELDS, Document
 from reform_facts.errors import ReformFactsError
+from reform_facts.evaluation import evaluate as evaluation, scoring
+from reform_facts.extractors import registry
+from reform_facts.extractors.models import fetch_pkuseg
+from reform_facts.gold import load_claims, validate_gold
+from reform_facts.pipeline import cli_annotate, cli_show, progress, summary
+from reform_facts.pipeline.reading import read_one, read_stream, refuse_duplicate_ids
 from reform_facts.readers import MAX_BYTES, Failure, expand_paths
 from reform_facts.readers.files import json_shown, shown
+from reform_facts.warehouse import queries
+from reform_facts.warehouse.store import DEFAULT_DB
+
+# Imported inside the commands that need them, and only there: Prefect (`run`: pipeline.flows
+# and pipeline.server, about a second), spaCy (`train`: extractors.training) and pandas
+# (`report`: evaluation.report). `--help`, `extract` and `query` never load them.
 
 PROGRESS_MIN_FILES = 5
 DESCRIPTION = """Numeric claims from Chinese health-reform documents: extract them, load them into a DuckDB
@@ -37,12 +51,18 @@ WAREHOUSE_EXITS: dict[int, str] = {
     5: "no room to write (disk full): nothing was written, the next run succeeds once there is room",
     6: "permission denied: the warehouse or an output folder cannot be read or written",
 }
+_INTERRUPTED = "interrupted (Ctrl-C or SIGINT), one line on standard error; what was written stays written"
 # Per command: exit status -> what it means. Shown by `--help` and listed in docs/cli.md.
 EXIT_CODES: dict[str, dict[int, str]] = {
     "extract": {0: "every file was read", 1: "a file was refused (named on standard error); "
                 "the others were printed", 2: _USAGE},
     "run": {0: "every file was read, extracted and loaded", 1: "a file or an extraction failed (named on "
-            "standard error); the others were loaded", 2: _USAGE + ", a broken warehouse", **WAREHOUSE_EXITS},
+            "standard error); the others were loaded", 2: _USAGE + ", a broken warehouse, Prefect's temporary "
+            "server did not start", **WAREHOUSE_EXITS,
+            5: WAREHOUSE_EXITS[5] + "; or the temporary folder (TMPDIR) has no room for the run's files",
+            6: WAREHOUSE_EXITS[6] + "; or the temporary folder (TMPDIR) cannot be written",
+            130: "interrupted (Ctrl-C or SIGINT), one line on standard error: nothing of this run was loaded; "
+            "a rerun takes the finished extractions from the cache"},
     "evaluate": {0: "scored", 2: _USAGE + ", --errors on the sealed test split without --unseal"},
     "validate-gold": {0: "no problem found", 1: "problems found, one a line on standard error", 2: _USAGE},
     "agreement": {0: "compared", 2: _USAGE},
@@ -57,6 +77,8 @@ EXIT_CODES: dict[str, dict[int, str]] = {
     "show": {0: "the page was written", 2: _USAGE + ", a document or gold claims that "
              "cannot be had"},
 }
+for _codes in EXIT_CODES.values():  # Ctrl-C ends every command alike (main)
+    _codes.setdefault(130, _INTERRUPTED)
 
 
 def _epilog(command: str) -> str:
@@ -72,8 +94,6 @@ def _command(sub, name: str, **options: Any) -> argparse.ArgumentParser:
 
 def version_text() -> str:
     """The package's version and each registered extractor's (`registry.version`: no model is loaded)."""
-    from reform_facts.extractors import registry
-
     lines = [f"reform-facts {metadata.version('reform-facts')}"]
     lines += [f"  {name:<8} {registry.version(name)}" for name in registry.names()]
     return "\n".join(lines)
@@ -208,12 +228,9 @@ def _parsers() -> tuple[argparse.ArgumentParser, Any]:
 
 def _add_warehouse_commands(sub) -> None:
     """`query` (read-only SQL over the warehouse) and `export` (every table and view as Parquet)."""
-    from reform_facts.warehouse.queries import FORMATS
-    from reform_facts.warehouse.store import DEFAULT_DB
-
     query = _command(sub, "query", help="run read-only SQL on the warehouse (see warehouse/README.md)")
     query.add_argument("sql", metavar="SQL", help="one SELECT statement over the tables and views")
-    query.add_argument("--format", choices=FORMATS, default="table",
+    query.add_argument("--format", choices=queries.FORMATS, default="table",
                        help="table (default; long cells cut), csv, json (one object a line), parquet")
     query.add_argument("--output", type=Path, metavar="FILE", help="write here instead of standard output")
     query.add_argument("--db", type=Path, default=DEFAULT_DB, metavar="PATH",
@@ -247,20 +264,16 @@ def _add_report_commands(sub) -> None:
     report.add_argument("--bootstrap", type=int, default=1000, metavar="N", help="bootstrap resamples (0: none)")
     report.set_defaults(command=cmd_report)
     cli_annotate.add_commands(sub)
-    __import__("reform_facts.pipeline.cli_show", fromlist=["add_commands"]).add_commands(sub)  # `show`
+    cli_show.add_commands(sub)
 
 
 def _progress(items, *, total: int):
     if sys.stderr.isatty() and total >= PROGRESS_MIN_FILES:
-        from tqdm import tqdm
         return tqdm(items, total=total, unit="file", file=sys.stderr)
     return items
 
 
 def cmd_extract(args: argparse.Namespace) -> int:
-    from reform_facts.extractors import registry
-    from reform_facts.pipeline.reading import read_one, read_stream, refuse_duplicate_ids
-
     extractor = registry.get(args.extractor)
     from_stdin = any(str(path) == "-" for path in args.paths)
     if args.doc_id != "stdin" and not from_stdin:
@@ -318,8 +331,6 @@ class Bars:
         self._lock = threading.Lock()  # tasks report from the thread runner's threads
 
     def begin(self, stage: str, total: int) -> None:
-        from tqdm import tqdm
-
         label, unit = self.STAGES.get(stage, (stage, "it"))
         with self._lock:
             self.seen[stage] = set()
@@ -347,8 +358,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     """
     started = time.perf_counter()
     _console_log_level(verbose=args.verbose, quiet=args.quiet)
-    # Imported here: Prefect's import costs a second that `extract` and `query` do not need.
-    from reform_facts.pipeline import summary
+    from reform_facts.pipeline import server  # Prefect: see the note on the imports
     from reform_facts.pipeline.flows import reform_facts_pipeline
 
     if args.task_runner == "dask" and not (args.dask_address or args.dask_workers):
@@ -356,6 +366,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     elif args.task_runner == "threads" and (args.dask_address or args.dask_workers):
         raise ReformFactsError("--dask-address and --dask-workers need --task-runner dask")
     report = str(args.report.resolve()) if args.report else None
+    server.start_temporary_server()  # Ctrl-C and a full TMPDIR then end in one line (server.py)
     bars = Bars(sys.stderr, enabled=sys.stderr.isatty() and not args.quiet)
     try:
         with progress.reporting_to(bars):
@@ -368,10 +379,12 @@ def cmd_run(args: argparse.Namespace) -> int:
         bars.close()
     outcome = state.result(raise_on_failure=False)
     if isinstance(outcome, BaseException):
+        _drop_frames(outcome)
         raise outcome
+    warnings = distinct(outcome.warnings)
     record = summary.run_record(
         run_id=outcome.run_id, db=str(outcome.db), documents=outcome.documents, rows=outcome.rows,
-        failures=outcome.failures, warnings=list(outcome.warnings), seconds=time.perf_counter() - started,
+        failures=outcome.failures, warnings=warnings, seconds=time.perf_counter() - started,
         evaluation=outcome.report.to_json() if outcome.report is not None else None,
         report=report if outcome.report is not None else None)
     if args.json:
@@ -381,16 +394,41 @@ def cmd_run(args: argparse.Namespace) -> int:
         if outcome.report is not None:
             print(outcome.report.table())
     sys.stdout.flush()
-    for warning in outcome.warnings:
+    for warning in warnings:
         print(f"reform-facts: warning: {warning}", file=sys.stderr)
     for failure in outcome.failures:
         print(f"reform-facts: {failure}", file=sys.stderr)
     return 1 if outcome.failures else 0
 
 
-def cmd_evaluate(args: argparse.Namespace) -> int:
-    from reform_facts.evaluation import evaluate as evaluation
+def distinct(warnings: Sequence[str]) -> list[str]:
+    """Each warning once, in first-seen order, with how often it came when more than once: a
+    cache folder that cannot be written says so once, not once per extraction.
 
+    >>> distinct(["not cached: Permission denied (c)", "c/ab.json: damaged", "not cached: Permission denied (c)"])
+    ['not cached: Permission denied (c) (2 times)', 'c/ab.json: damaged']
+    """
+    counts = Counter(warnings)
+    return [warning if counts[warning] == 1 else f"{warning} ({counts[warning]} times)" for warning in counts]
+
+
+def _drop_frames(error: BaseException) -> None:
+    """Clear the local variables of the finished frames in the tracebacks of `error` and the
+    errors it chains to.
+
+    Prefect keeps a failed flow's exception in its in-memory result store until the interpreter
+    exits (reachable from the context of its event-loop thread), and with it every frame of its
+    traceback. A DuckDB connection in one of them (the warehouse's `connect`, closed but still
+    referenced) then outlives DuckDB's module at exit, and nanobind prints ~44 "leaked" lines
+    after our one. The CLI prints the message, never the traceback, so the frames' locals go."""
+    seen: set[int] = set()
+    while error is not None and id(error) not in seen:
+        seen.add(id(error))
+        traceback.clear_frames(error.__traceback__)
+        error = error.__cause__ or error.__context__
+
+
+def cmd_evaluate(args: argparse.Namespace) -> int:
     if args.errors and args.split == "test" and not args.unseal:
         raise ReformFactsError("the test split is sealed: its errors are listed only with --unseal")
     report = evaluation.run(extractors=args.extractors, gold_dir=args.gold, corpus_dir=args.corpus,
@@ -405,8 +443,6 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 
 
 def cmd_validate_gold(args: argparse.Namespace) -> int:
-    from reform_facts.gold import validate_gold
-
     problems = validate_gold(args.gold, args.corpus)
     for problem in problems:
         print(problem, file=sys.stderr)
@@ -415,9 +451,6 @@ def cmd_validate_gold(args: argparse.Namespace) -> int:
 
 
 def cmd_agreement(args: argparse.Namespace) -> int:
-    from reform_facts.evaluation import scoring
-    from reform_facts.gold import load_claims
-
     score = scoring.evaluate(load_claims(args.second), load_claims(args.first)).score
     print(f"mention P/R/F1  {score.precision:.3f} / {score.recall:.3f} / {score.f1:.3f}  "
           f"({score.pairs} pairs)")
@@ -428,8 +461,7 @@ def cmd_agreement(args: argparse.Namespace) -> int:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    from reform_facts.evaluation import evaluate as evaluation, report
-    from reform_facts.warehouse.store import DEFAULT_DB
+    from reform_facts.evaluation import report  # pandas: see the note on the imports
 
     scored = evaluation.run(extractors=args.extractors, gold_dir=args.gold, corpus_dir=args.corpus,
                             resamples=args.bootstrap)
@@ -439,16 +471,12 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 
 def cmd_fetch_model(args: argparse.Namespace) -> int:
-    from reform_facts.extractors.models import fetch_pkuseg
-
     print(fetch_pkuseg(force=args.force))
     return 0
 
 
 def cmd_train(args: argparse.Namespace) -> int:
-    import time
-
-    from reform_facts.extractors import training
+    from reform_facts.extractors import training  # spaCy: see the note on the imports
 
     for held_out in training.training_sets(folds=args.folds):
         trained = training.is_trained(held_out)
@@ -460,8 +488,6 @@ def cmd_train(args: argparse.Namespace) -> int:
 
 
 def cmd_query(args: argparse.Namespace) -> int:
-    from reform_facts.warehouse import queries
-
     if args.format == "parquet":
         if args.output is None:
             print("reform-facts: --format parquet needs --output FILE", file=sys.stderr)
@@ -483,9 +509,7 @@ def cmd_query(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from reform_facts.warehouse.queries import export
-
-    for name, count in export(args.db, args.directory, wait_seconds=args.wait, on_wait=_say).items():
+    for name, count in queries.export(args.db, args.directory, wait_seconds=args.wait, on_wait=_say).items():
         print(f"{args.directory / (name + '.parquet')}  {count} rows")
     return 0
 

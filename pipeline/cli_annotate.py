@@ -8,6 +8,9 @@ import sys
 from pathlib import Path
 
 from reform_facts import paths
+from reform_facts.evaluation import annotate
+from reform_facts.extractors import registry
+from reform_facts.gold import load_gold
 from reform_facts.readers import Failure, read_all
 
 
@@ -36,10 +39,6 @@ def add_commands(sub) -> None:
 
 
 def cmd_annotate_export(args: argparse.Namespace) -> int:
-    from reform_facts.extractors import registry
-    from reform_facts.evaluation import annotate
-    from reform_facts.gold import load_gold
-
     gold = load_gold(args.from_gold) if args.from_gold else None
     if gold is not None and args.paths == [paths.CORPUS_DIR]:  # the gold set's documents, all of them
         args.paths = [paths.CORPUS_DIR, Path(args.from_gold) / "documents"]
@@ -68,8 +67,6 @@ def cmd_annotate_export(args: argparse.Namespace) -> int:
 
 
 def cmd_annotate_import(args: argparse.Namespace) -> int:
-    from reform_facts.evaluation import annotate
-
     tasks = annotate.read_export(args.file)
     gold = annotate.gold_from_export(tasks, source=str(args.file))
     texts = {doc_id: text for doc_id, text in annotate.task_texts(tasks).items() if doc_id in gold}

@@ -7,6 +7,10 @@ from pathlib import Path
 
 from reform_facts import paths
 from reform_facts.errors import ReformFactsError
+from reform_facts.evaluation import document_view
+from reform_facts.extractors import registry
+from reform_facts.gold import document_path, load_file, split_of
+from reform_facts.readers import read_document
 
 DEFAULT_EXTRACTOR = "rules"
 
@@ -39,10 +43,6 @@ def add_commands(sub) -> None:
 
 def _document(name: str, gold_dir: Path, corpus_dir: Path):
     """DOC as a file when there is one, else as a gold doc_id."""
-    from reform_facts.extractors import registry
-    from reform_facts.gold import document_path
-    from reform_facts.readers import read_document
-
     path = Path(name)
     if not path.exists() and not path.suffix:
         try:
@@ -53,8 +53,6 @@ def _document(name: str, gold_dir: Path, corpus_dir: Path):
 
 
 def _gold_claims(doc, args: argparse.Namespace):
-    from reform_facts.gold import load_file, split_of
-
     if split_of(doc.doc_id, args.gold_dir) == "test" and not args.unseal:
         raise ReformFactsError(f"{doc.doc_id} is in the sealed test split: its gold claims are "
                                "shown only with --unseal")
@@ -68,9 +66,6 @@ def _gold_claims(doc, args: argparse.Namespace):
 
 
 def cmd_show(args: argparse.Namespace) -> int:
-    from reform_facts.evaluation import document_view
-    from reform_facts.extractors import registry
-
     if args.gold and args.compare:
         raise ReformFactsError("--compare gold compares an extractor's claims with gold: leave out --gold")
     doc = _document(args.doc, args.gold_dir, args.corpus)

@@ -13,8 +13,17 @@ plausible (`check_plausible`): in every stretch of 24 letters, at least 70% must
 letters (ASCII, pinyin, the 3,755 level-1 characters of GB 2312 or the 5,401 of Big5). Measured
 (tests/test_bad_input.py): the project's corpus and gold documents never go below 79% (pinyin
 in a traditional yearbook), Shift-JIS read as GB18030 stays near 15%, a UTF-8 tail read as
-GB18030 between 20% and 67%, UTF-8 read twice (Latin-1 mojibake) at 0%. Not caught: EUC-KR
-Korean, whose Hangul rows are GB 2312's level-1 rows.
+GB18030 between 20% and 67%, UTF-8 read twice (Latin-1 mojibake) at 0%.
+
+EUC-KR (and cp949) Korean passes that check: its 2,350 Hangul take the bytes of GB 2312 rows
+B0–C8, which are level-1 rows, so read as GB18030 it is all common characters. But those rows
+are only part of GB 2312 (sorted by pinyin, level 1 runs on to row D7 and level 2 to F7), and
+Chinese text draws on all of them; Korean read as GB18030 never leaves them. So text read as
+GB18030 must also be spread (`check_spread`): in every stretch of 48 non-ASCII letters at least
+2 lie outside rows B0–C8 (a text of 24 to 47 letters: at least 1). Measured
+(tests/test_readers_korean.py, the 73 corpus and gold documents encoded in GB18030): no stretch
+of 48 has fewer than 7 outside (41 of 48 inside at most; whole documents 25% to 65% inside), and
+every one reads back, as does each in Big5 turned traditional; Korean has none outside.
 """
 from __future__ import annotations
 
@@ -54,6 +63,11 @@ COMMON_LETTERS = _GB2312_LEVEL1 | _BIG5_LEVEL1 | _PINYIN
 PLAUSIBLE_WINDOW = 24  # letters: a line of text, or a short tail in a wrong encoding
 PLAUSIBLE_SHARE = 0.7
 _MIN_JUDGED = 12  # a text with fewer letters is too short to judge
+# GB 2312 rows B0–C8: where EUC-KR keeps its Hangul, so all that Korean read as GB18030 gives.
+_KOREAN_ROWS = frozenset(bytes([lead, trail]).decode("gb2312") for lead in range(0xB0, 0xC9)
+                         for trail in range(0xA1, 0xFF))
+SPREAD_WINDOW = 48  # non-ASCII letters
+SPREAD_OUTSIDE = 2  # at least this many of them outside _KOREAN_ROWS (1 in a text of 24 to 47)
 _CHARSET = regex.compile(rb"""<meta[^>]{0,200}?charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", regex.IGNORECASE)
 
 
@@ -112,6 +126,8 @@ def decode(raw: bytes, *, path: str, declared: str | None = None) -> str:
     """
     text, encoding = _decode(raw, path=path, declared=declared)
     check_plausible(text, path=path, encoding=encoding, raw=raw)
+    if encoding == "GB18030":
+        check_spread(text, path=path)
     return text
 
 
@@ -166,6 +182,37 @@ def check_plausible(text: str, *, path: str, encoding: str = "", raw: bytes = b"
         f"{path}: not plausible text{' as ' + encoding if encoding else ''}: from character offset "
         f"{window[0][1]}, only {common} of {len(window)} letters are common Chinese or Latin letters"
         f"{_hint(raw)} (a wrong encoding? save it as UTF-8)")
+
+
+def check_spread(text: str, *, path: str) -> None:
+    """Refuse text read as GB18030 whose letters never leave GB 2312 rows B0–C8, the rows of
+    EUC-KR's Hangul: Korean, not Chinese (fewer than SPREAD_OUTSIDE of SPREAD_WINDOW non-ASCII
+    letters outside them; a text of fewer than 24 is not judged).
+
+    >>> check_spread("全市基层诊疗量占比达65%以上，县域内就诊率达到90%，家庭医生签约服务覆盖率", path="x.txt")
+    >>> check_spread("보건복지부는 국민의료비가 전년 대비 증가했다고 발표했습니다".encode("euc-kr").decode("gb18030"),
+    ...              path="x.txt")
+    Traceback (most recent call last):
+    reform_facts.errors.DocumentError: x.txt: not Chinese: Korean (EUC-KR) read as GB18030...
+    """
+    window: deque[tuple[bool, int]] = deque()
+    outside = 0
+    for offset, char in enumerate(text):
+        if char.isascii() or not char.isalpha():
+            continue
+        window.append((char not in _KOREAN_ROWS, offset))
+        outside += window[-1][0]
+        if len(window) > SPREAD_WINDOW:
+            outside -= window.popleft()[0]
+        if len(window) == SPREAD_WINDOW and outside < SPREAD_OUTSIDE:
+            break
+    else:
+        if len(window) < PLAUSIBLE_WINDOW or outside >= 1:
+            return
+    raise DocumentError(
+        f"{path}: not Chinese: Korean (EUC-KR) read as GB18030? From character offset {window[0][1]}, "
+        f"{len(window) - outside} of {len(window)} letters are in the rows of GB 2312 that EUC-KR uses "
+        f"for Hangul (save it as UTF-8)")
 
 
 def _verdict(char: str) -> bool | None:

@@ -79,6 +79,23 @@ class QueryRefusedError(WarehouseError):
     exit_code = 7
 
 
+class TemporaryFolderError(ReformFactsError):
+    """The temporary folder (TMPDIR, else /tmp) cannot take a run's temporary files (its staging
+    file, Prefect's temporary server's): no room (exit 5) or not writable (exit 6); the message
+    names the folder. The CLI exits with `exit_code` (docs/cli.md, "Faults")."""
+
+    def __init__(self, message: str, *, exit_code: int = 5) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code
+
+
+class PrefectServerError(ReformFactsError):
+    """Prefect's temporary server (its ephemeral mode, without PREFECT_API_URL) did not start;
+    the message says what Prefect reported."""
+
+    exit_code = 2
+
+
 class BenchmarkUnavailableError(ReformFactsError):
     """A part the benchmarks measure is not there (not built yet, not installed); the message
     names the part and why, and the harness reports it as "not available"."""

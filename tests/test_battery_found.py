@@ -87,8 +87,6 @@ def test_extract_never_prints_terminal_controls_raw(capsys, tmp_path, name, text
 
 # --- reading -----------------------------------------------------------------------------------------
 
-@pytest.mark.xfail(strict=True, reason="battery: EUC-KR Korean decodes as GB18030 into common level-1 "
-                   "characters and gives claims with garbage indicators (readers/decoding.py check_plausible)")
 def test_korean_in_euc_kr_is_refused_not_read_as_chinese(tmp_path):
     from reform_facts.readers import Failure, read_all
 
@@ -162,8 +160,6 @@ def test_another_programs_duckdb_file_is_left_unchanged(tmp_path, corpus_docs, r
         con.close()
 
 
-@pytest.mark.xfail(strict=True, reason="battery: `run` ending in a warehouse error prints the one line, then "
-                   "~44 'nanobind: leaked ...' lines from DuckDB at exit (pipeline/cli.py cmd_run)")
 def test_run_ending_in_a_warehouse_error_prints_one_line(tmp_path):
     docs = tmp_path / "docs"
     docs.mkdir()

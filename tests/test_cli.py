@@ -142,7 +142,7 @@ def test_docs_cli_lists_every_commands_exit_statuses_as_its_help_does():
     documented = {}
     for section in text.split("\n### `")[1:]:
         name = section.split("`")[0]
-        documented[name] = {int(m[1]): m[2] for m in re.finditer(r"^\| (\d) \| (.+) \|$", section, re.M)}
+        documented[name] = {int(m[1]): m[2] for m in re.finditer(r"^\| (\d+) \| (.+) \|$", section, re.M)}
     assert documented == EXIT_CODES
     assert set(EXIT_CODES) == set(command_parsers())  # every command has its statuses
 

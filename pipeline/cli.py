@@ -77,7 +77,10 @@ EXIT_CODES: dict[str, dict[int, str]] = {
     "show": {0: "the page was written", 2: _USAGE + ", a document or gold claims that "
              "cannot be had"},
 }
-for _codes in EXIT_CODES.values():  # Ctrl-C ends every command alike (main)
+_INTERNAL = ("an unexpected error (a bug in reform-facts): one line on standard error; `reform-facts --debug "
+             "COMMAND ...` shows its Python traceback")
+for _codes in EXIT_CODES.values():  # Ctrl-C and a bug end every command alike (main)
+    _codes.setdefault(70, _INTERNAL)
     _codes.setdefault(130, _INTERRUPTED)
 
 
@@ -117,6 +120,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return args.command(args)
     except ReformFactsError as error:
+        if args.debug:
+            raise
         print(f"reform-facts: {error}", file=sys.stderr)
         return getattr(error, "exit_code", 2)  # the warehouse's faults have their own (docs/cli.md)
     except BrokenPipeError:  # output piped into `head`: not an error of ours
@@ -126,8 +131,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("reform-facts: interrupted", file=sys.stderr)
         return 130
     except OSError as error:  # the output cannot be written (a full disk, /dev/full)
+        if args.debug:
+            raise
         print(f"reform-facts: {shown(error.filename or 'output')}: {error.strerror or error}", file=sys.stderr)
         return 1
+    except Exception as error:  # a bug: one line for the user, the traceback on --debug
+        if args.debug:
+            raise
+        print(f"reform-facts: unexpected error {type(error).__name__}: {shown(str(error))[:300]} (a bug; "
+              "`reform-facts --debug ...` shows where)", file=sys.stderr)
+        return 70
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -142,6 +155,8 @@ def command_parsers() -> dict[str, argparse.ArgumentParser]:
 def _parsers() -> tuple[argparse.ArgumentParser, Any]:
     parser = argparse.ArgumentParser(prog="reform-facts", description=DESCRIPTION)
     parser.add_argument("--version", action=_Version)
+    parser.add_argument("--debug", action="store_true",
+                        help="let an error end in its Python traceback instead of one line")
     sub = parser.add_subparsers(required=True, metavar="COMMAND")
 
     extract = _command(sub, "extract", help="print the numeric claims of files as JSON lines")

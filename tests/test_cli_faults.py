@@ -138,3 +138,20 @@ def test_a_cache_that_cannot_be_written_is_one_warning_line_however_many_documen
     lines = done.stderr.splitlines()
     assert len(lines) == 1 and lines[0].startswith("reform-facts: warning: not cached: "), lines
     assert lines[0].endswith("(5 times)") and json.loads(done.stdout)["warnings"] == [lines[0][23:]]
+
+
+def test_a_bug_ends_in_one_line_and_its_traceback_only_on_debug(monkeypatch, capsys, tmp_path):
+    from reform_facts.extractors import registry
+    from reform_facts.pipeline.cli import main
+
+    def broken(name):
+        raise ZeroDivisionError("division by zero in a rule")
+
+    monkeypatch.setattr(registry, "get", broken)
+    (tmp_path / "a.txt").write_text("全市床位1.2万张。", encoding="utf-8")
+    assert main(["extract", str(tmp_path / "a.txt")]) == 70
+    err = capsys.readouterr().err
+    assert err.splitlines() == ["reform-facts: unexpected error ZeroDivisionError: division by zero in a rule "
+                                "(a bug; `reform-facts --debug ...` shows where)"]
+    with pytest.raises(ZeroDivisionError):
+        main(["--debug", "extract", str(tmp_path / "a.txt")])

@@ -215,7 +215,7 @@ def span_numbers(text: str, quantity_type: QuantityType, unit: str) -> list[floa
     """
     if quantity_type is QuantityType.RATIO:
         return None
-    compact = re.sub(r"\s+", "", text.translate(_FULL_WIDTH))
+    compact = re.sub(r"\s+", "", text.translate(_FULL_WIDTH)).replace("萬", "万").replace("億", "亿")  # 8.90/10萬
     compact = re.sub(r"(?<=\d),(?=\d{3})", "", compact)
     rules = _span_rules()
     scale = 1.0

@@ -25,9 +25,10 @@ from dataclasses import dataclass, replace
 from functools import cached_property
 from typing import NamedTuple
 
+import ahocorasick_rs
 import regex
 from reform_facts.extractors.numbers import parse_number
-from reform_facts.extractors.regions import Gazetteer, Mention
+from reform_facts.extractors.regions import Gazetteer, Mention, NameIndex
 from reform_facts.extractors.views import JoinedOffsets, han_breaks, remove_spans
 
 from reform_facts.claim import Document, Kind
@@ -62,6 +63,15 @@ class Described(NamedTuple):
     sentence: Segment
 
 
+class Before(NamedTuple):
+    """What the scopes before a figure's sentence depend on: the sentence's start, the paragraph
+    and the nearest heading at the figure (None: none)."""
+
+    sentence: int
+    paragraph: Segment | None
+    heading: Segment | None
+
+
 class YearMention(NamedTuple):
     start: int
     end: int
@@ -90,17 +100,23 @@ class ContextRules:
         self.relative_year = regex.compile("|".join(regex.escape(w) for w in years.relative))
         self.not_title = book.compile(context.not_title, where="context.yaml: not_title")
         self.horizon = book.compile(book.kind.plan_horizon, where="kind.yaml: plan_horizon")
-        self.cues = [(cue, self._cue_pattern(cue)) for cue in book.kind.cues]
+        self.cues = [(cue, self._cue_finder(cue)) for cue in book.kind.cues]
         self.not_subject_before = book.compile(regions.not_subject_before, where="regions.yaml")
         self.not_subject_after = book.compile(regions.not_subject_after, where="regions.yaml")
         self.enumeration_joiners = frozenset(regions.enumeration_joiners)
         self.alias_not_followed_by = frozenset(regions.alias_not_followed_by)
         self.not_subject_chars = regions.not_subject_chars
 
-    def _cue_pattern(self, cue: KindCue) -> regex.Pattern[str]:
+    def _cue_finder(self, cue: KindCue) -> Callable[[str], list[tuple[int, int]]]:
+        """Where a cue occurs in a text, left to right: its pattern's matches, or its surfaces',
+        the longest at each place (an automaton finds what the alternation of the surfaces,
+        longest first, would match, in a fraction of the time)."""
         if cue.pattern:
-            return self.book.compile(cue.pattern, where=f"kind.yaml: {cue.id}")
-        return regex.compile("|".join(regex.escape(w) for w in sorted(cue.surfaces, key=len, reverse=True)))
+            pattern = self.book.compile(cue.pattern, where=f"kind.yaml: {cue.id}")
+            return lambda text: [m.span() for m in pattern.finditer(text)]
+        automaton = ahocorasick_rs.AhoCorasick(sorted(cue.surfaces, key=len, reverse=True),
+                                               matchkind=ahocorasick_rs.MatchKind.LeftmostFirst)
+        return lambda text: [(start, end) for _index, start, end in automaton.find_matches_as_indexes(text)]
 
     def for_document(self, doc: Document) -> Context:
         given = self.gazetteer.by_code.get(doc.region_code) if doc.region_code else None
@@ -117,10 +133,11 @@ class ContextRules:
         """Title, year, region and genre that a document states in its opening (its region
         only if asked for: a document that comes with one does not need it)."""
         opening = text[: self.book.context.years.opening_chars]
-        lines = [line.strip().strip("#*").strip() for line in opening.splitlines()]
-        lines = [line for line in lines if line and not _ATTACHMENT.fullmatch(line)
-                 and not self.not_title.search(line)]  # a page's breadcrumb, file number, print links
-        title = lines[0] if lines else None
+        lines = (line.strip().strip("#*").strip() for line in opening.splitlines())
+        # the first line that is no page's breadcrumb, file number or print link (the lines after
+        # it are not searched: a slow pattern, and only the first is the title)
+        title = next((line for line in lines if line and not _ATTACHMENT.fullmatch(line)
+                      and not self.not_title.search(line)), None)
         # the title's year, else the opening's first that is no baseline (自2019年启动…以来)
         year_match = self.year_pattern.search(title or "") or next(
             (m for m in self.year_pattern.finditer(opening) if not self.is_baseline(opening, m)), None)
@@ -215,8 +232,14 @@ class Context:
                 self.section_kinds[heading] = (Kind.ACTUAL, "kind.default.report_section")
             elif rules.says(words, book.plan_sections):
                 self.section_kinds[heading] = (Kind.TARGET, "kind.default.plan_section")
-        self.cue_matches = [tuple(zip(*[m.span() for m in pattern.finditer(text)])) or ((), ())
-                            for _cue, pattern in rules.cues]
+        # under each heading, what the innermost section heading that says what it holds says
+        self.section_kind: dict[Segment, tuple[Kind, str]] = {}
+        for heading in structure.headings:
+            said = next((self.section_kinds[h] for h in structure.sections(heading.start)
+                         if h in self.section_kinds), None)
+            if said is not None:
+                self.section_kind[heading] = said
+        self.cue_matches = [tuple(zip(*find(text))) or ((), ()) for _cue, find in rules.cues]
 
     def _subject_mentions(self) -> list[Mention]:
         """The region mentions of the whole text that name a subject; a name broken over lines
@@ -231,12 +254,15 @@ class Context:
 
     def describe(self, start: int, end: int) -> Described:
         """Region, year and kind of the figure text[start:end], and its clause and sentence."""
-        clause, sentence = self.structure.clause(start, end), self.structure.sentence(start, end)
-        region = self.region(start, clause, sentence)
+        structure = self.structure
+        clause, sentence = structure.clause(start, end), structure.sentence(start, end)
+        # what the scopes before the figure's sentence depend on, looked up once for all fields
+        before = Before(sentence.start, structure.paragraph(start), structure.heading(start))
+        region = self.region(start, clause, sentence, before)
         owned, year = self.owned_year(start)
         if not owned:
-            year = self.year(start, end, clause, sentence)
-        kind, cue = self.kind(start, end, year, clause, sentence)
+            year = self.year(start, end, clause, sentence, before)
+        kind, cue = self.kind(start, end, year, clause, sentence, before)
         if kind is Kind.TARGET and year == self.stated.year and self.horizon is not None:
             year = self.horizon  # a plan's target with no year of its own: the plan's end year
         return Described(region, year, kind, cue, clause, sentence)
@@ -250,24 +276,29 @@ class Context:
         return self.structure.scopes(start, self.rules.wide[field], clause=clause, sentence=sentence,
                                      window=self.rules.window)
 
-    def _before_sentence(self, field: str, start: int, sentence: Segment, find: Callable[[], object]) -> object:
+    def _before_sentence(self, field: str, before: Before, find: Callable[[], object]) -> object:
         """What the scopes before a figure's sentence say (`find`): the same for every figure of
         the sentence, so it is found once and kept, keyed by what those scopes depend on. The one
         cache of this module, kept here apart from the walk."""
-        key = (field, sentence.start, self.structure.paragraph(start), self.structure.heading(start))
+        key = (field, before)
         if key not in self._kept:
             self._kept[key] = find()
         return self._kept[key]
 
     # --- 1. region --------------------------------------------------------------------------
 
-    def region(self, start: int, clause: Segment, sentence: Segment) -> Region | None:
-        holding = self._holding("region", start, clause, sentence)
-        for i, scope in enumerate(holding):
-            found = self._region_in(scope, lambda: [*holding[i + 1:], *self._wide("region", start, clause, sentence)])
-            if found is not None:
-                return found
-        return self._before_sentence("region", start, sentence,
+    def region(self, start: int, clause: Segment, sentence: Segment, before: Before) -> Region | None:
+        # most sentences name no region (their figures take it from before the sentence): the
+        # scopes that hold the figure are searched only when a mention lies wholly inside them
+        lo, hi = min(clause.start, sentence.start), max(clause.end, sentence.end)
+        if bisect.bisect_left(self.mention_starts, lo) < bisect.bisect_right(self.mention_ends, hi):
+            holding = self._holding("region", start, clause, sentence)
+            for i, scope in enumerate(holding):
+                found = self._region_in(scope, lambda: [*holding[i + 1:],
+                                                        *self._wide("region", start, clause, sentence)])
+                if found is not None:
+                    return found
+        return self._before_sentence("region", before,
                                      lambda: self._region_before(list(self._wide("region", start, clause, sentence))))
 
     def _region_before(self, wide: list[Scope]) -> Region | None:
@@ -360,6 +391,11 @@ class Context:
         return None
 
     @cached_property
+    def names(self) -> NameIndex:
+        """Where the gazetteer's names occur in the text (indicators start after them)."""
+        return self.gazetteer.names_in(self.text)
+
+    @cached_property
     def main_regions(self) -> dict[str, Region]:
         """Per level, the region of that level the document names most often (全市 in a plan
         whose title names no region)."""
@@ -389,13 +425,16 @@ class Context:
             return True, year_of(owned)
         return True, self.stated.year - 1 if self.stated.year else None
 
-    def year(self, start: int, end: int, clause: Segment, sentence: Segment) -> int | None:
-        for scope in self._holding("year", start, clause, sentence):
-            found = self._year_in(scope, start, end)
-            if found is not None:
-                return found
+    def year(self, start: int, end: int, clause: Segment, sentence: Segment, before: Before) -> int | None:
+        # as for regions: the scopes that hold the figure only when a year or 今年 starts in them
+        lo, hi = min(clause.start, sentence.start), max(clause.end, sentence.end)
+        if _starts_in(self.year_starts, lo, hi) or _starts_in(self.relative_starts, lo, hi):
+            for scope in self._holding("year", start, clause, sentence):
+                found = self._year_in(scope, start, end)
+                if found is not None:
+                    return found
         # the scopes before the sentence end before the figure: it hides no year of theirs
-        return self._before_sentence("year", start, sentence, lambda: next(
+        return self._before_sentence("year", before, lambda: next(
             (found for scope in self._wide("year", start, clause, sentence)
              if (found := self._year_in(scope, start, end)) is not None), self.stated.year))
 
@@ -426,9 +465,10 @@ class Context:
 
     # --- 3. kind ----------------------------------------------------------------------------
 
-    def kind(self, start: int, end: int, year: int | None, clause: Segment, sentence: Segment) -> tuple[Kind, str]:
+    def kind(self, start: int, end: int, year: int | None, clause: Segment, sentence: Segment,
+             before: Before) -> tuple[Kind, str]:
         """The kind and the id of the cue (or default) that decided it."""
-        paragraph = self.structure.paragraph(start) or Segment(0, len(self.text))
+        paragraph = before.paragraph or Segment(0, len(self.text))
         segments = {"clause": clause, "sentence": sentence, "paragraph": Segment(paragraph.start, max(paragraph.end, end))}
         cue = self._nearest_cue(start, end, segments)
         stated = self.stated.year
@@ -437,10 +477,9 @@ class Context:
             return cue
         if year is not None and stated is not None and year > stated:
             return Kind.TARGET, "kind.default.future_year"
-        for heading in self.structure.sections(start):
-            # the innermost section heading that says what it holds
-            if heading in self.section_kinds:
-                return self.section_kinds[heading]
+        section = self.section_kind.get(before.heading)
+        if section is not None:
+            return section
         if year is not None and stated is not None and year < stated:
             return Kind.ACTUAL, "kind.default.past_year"  # a plan's baseline: 至2020年末…达到
         if self.stated.is_plan:
@@ -451,7 +490,9 @@ class Context:
         """The kind and id of the nearest cue in its scope (distance plus the scope's weight; the
         first in kind.yaml on a tie), None if none applies."""
         best: tuple[int, Kind, str] | None = None
-        for (cue, _pattern), (starts, ends) in zip(self.rules.cues, self.cue_matches):
+        for (cue, _find), (starts, ends) in zip(self.rules.cues, self.cue_matches):
+            if not starts:  # most cues are not in a given document
+                continue
             segment = segments[cue.scope]
             if cue.direction == "backward":
                 k = bisect.bisect_right(ends, start) - 1  # the last match ending by the figure's start
@@ -477,6 +518,12 @@ class Context:
                   for _ in range(self.text.count(period))]
         later = Counter(y for y in years if self.stated.year is None or y > self.stated.year)
         return max(later, key=lambda y: (later[y], y)) if later else None
+
+
+def _starts_in(starts: list[int], lo: int, hi: int) -> bool:
+    """Whether one of the sorted offsets lies in [lo, hi)."""
+    k = bisect.bisect_left(starts, lo)
+    return k < len(starts) and starts[k] < hi
 
 
 def in_book_title(text: str, position: int) -> bool:

@@ -11,6 +11,8 @@ from dataclasses import dataclass
 
 import regex
 
+from reform_facts.extractors.regions import NameIndex
+
 from reform_facts.claim import QuantityType
 from reform_facts.rulebook import Rulebook
 
@@ -27,21 +29,23 @@ class Cut:
     """Where an indicator may start: after the last year, region name or number of a stretch
     (2023年全市签约覆盖率 -> 签约覆盖率), read left to right as the alternation `years | names |
     [0-9０-９]+[%％]?` would read it: at each offset a year first, then the longest name there
-    (`names`: the longest name at each offset, from the gazetteer's automaton), then a number;
-    the next from the end of that one.
+    (`names`: where the gazetteer's names occur in the text, found once per text), then a
+    number; the next from the end of that one.
 
     >>> import regex
-    >>> cut = Cut(years=regex.compile(r"\\d{4}年"), names=lambda text, lo, hi: {})
+    >>> cut = Cut(years=regex.compile(r"\\d{4}年"), names=lambda text: NameIndex([]))
     >>> text = "2023年床位12023张，使用率"
     >>> text[cut.last_end(text, 0, len(text)):]
     '张，使用率'
     """
 
     years: regex.Pattern[str]
-    names: Callable[[str, int, int], dict[int, int]]
+    names: Callable[[str], NameIndex]  # the names of a whole text (Gazetteer.names_in)
 
-    def last_end(self, text: str, lo: int, hi: int) -> int:
-        names = self.names(text, lo, hi)
+    def last_end(self, text: str, lo: int, hi: int, names: NameIndex | None = None) -> int:
+        """Where the last year, name or number of text[lo:hi] ends (lo: none); `names`, the
+        text's names when the caller has them."""
+        names = (names or self.names(text)).longest_at(lo, hi)
         starts = sorted(names)
         last = at = lo
         k = 0
@@ -87,33 +91,37 @@ class IndicatorFinder:
 
     def find(self, text: str, clause_start: int, start: int, end: int, clause_end: int,
              quantity_type: QuantityType, *, previous_clause: Span | None = None,
-             previous_figure: int = 0) -> Span | None:
+             previous_figure: int = 0, names: NameIndex | None = None) -> Span | None:
         """Offsets of the indicator phrase, or None when nothing names the measure. A phrase
         before the figure starts after the figure before it in the clause (`previous_figure`,
-        its end): 778.2万人（占60.2%） gives 60.2% no phrase of its own."""
+        its end): 778.2万人（占60.2%） gives 60.2% no phrase of its own. `names`: where the
+        text's region names are (Gazetteer.names_in), found here unless given."""
+        names = names or self.cut_before.names(text)
         marked = text.startswith(self.of, end)
         if quantity_type in _AFTER_FIRST or marked:
             after = self._measure(text, self._after(text, end + (len(self.of) if marked else 0), clause_end))
             if after is not None:
                 return after
         lo = max(clause_start, previous_figure)
-        found = self._measure(text, self._distributed(text, clause_start, start) or self._before(text, lo, start))
+        found = self._measure(text, self._distributed(text, clause_start, start, names)
+                              or self._before(text, lo, start, names))
         if found is None:
-            found = self._measure(text, self._before_change(text, clause_start, start))
+            found = self._measure(text, self._before_change(text, clause_start, start, names))
         if found is None and previous_clause is not None and previous_figure <= clause_start:
             # the previous clause names the measure: up to its own (last) figure, or whole (a table
             # row's first cell: 基层诊疗量占比\t62.5%); after a figure of the same clause, that one's is taken
             figures = [m.start() for m in _FIGURE.finditer(text, previous_clause[0], previous_clause[1])]
             stop = figures[-1] if figures else previous_clause[1]
-            found = self._measure(text, self._before(text, previous_clause[0], stop))
+            found = self._measure(text, self._before(text, previous_clause[0], stop, names))
         return found
 
     def _measure(self, text: str, span: Span | None) -> Span | None:
         """The span, unless it only compares or refers (较上年末, （占, 按可比价格): names no measure."""
         return None if span is None or self.not_a_measure.search(text[span[0]:span[1]]) else span
 
-    def _before(self, text: str, lo: int, hi: int) -> Span | None:
-        return self._trim(text, self.cut_before.last_end(text, lo, hi), hi)  # after the last year, region, number
+    def _before(self, text: str, lo: int, hi: int, names: NameIndex) -> Span | None:
+        # after the last year, region, number
+        return self._trim(text, self.cut_before.last_end(text, lo, hi, names), hi)
 
     def _trim(self, text: str, lo: int, hi: int) -> Span | None:
         changed = True
@@ -131,22 +139,22 @@ class IndicatorFinder:
             lo = lo + cut + len(self.of) if cut >= 0 else hi - self.max_chars
         return (lo, hi) if hi - lo >= 2 else None
 
-    def _before_change(self, text: str, lo: int, hi: int) -> Span | None:
+    def _before_change(self, text: str, lo: int, hi: int, names: NameIndex) -> Span | None:
         """医生平均年薪由2011年的5.65万元增加到…: the measure stands before the nearest 由/从."""
         last = self.change_from.search(text, max(lo, hi - self.change_from_chars), hi)
-        return self._before(text, lo, last.start()) if last else None
+        return self._before(text, lo, last.start(), names) if last else None
 
-    def _distributed(self, text: str, lo: int, hi: int) -> Span | None:
+    def _distributed(self, text: str, lo: int, hi: int, names: NameIndex) -> Span | None:
         """基层就诊率和县域就诊率分别提高到71.1%和91.5%: the i-th name goes with the i-th figure."""
         marker = self.distribute.search(text, lo, hi)
         if marker is None:
             return None
-        names = self._split(text, lo, marker.start())
+        listed = self._split(text, lo, marker.start())
         figures = len(_FIGURE.findall(text, marker.end(), hi)) + 1
-        if len(names) < 2 or figures > len(names):
+        if len(listed) < 2 or figures > len(listed):
             return None
-        name = names[figures - 1]
-        return self._before(text, name[0], name[1])
+        name = listed[figures - 1]
+        return self._before(text, name[0], name[1], names)
 
     def _split(self, text: str, lo: int, hi: int) -> list[Span]:
         parts, cursor = [], lo
@@ -180,9 +188,14 @@ class _Affixes:
     def __init__(self, words: list[str]) -> None:
         self.words = frozenset(words)
         self.lengths = sorted({len(w) for w in words}, reverse=True)
+        # most phrases neither end nor start with a character a word does: one look-up says so
+        self.last_chars = frozenset(w[-1] for w in words)
+        self.first_chars = frozenset(w[0] for w in words)
 
     def suffix(self, text: str, lo: int, hi: int) -> int | None:
         """Where the longest word ending text[lo:hi] starts, if one does."""
+        if hi <= lo or text[hi - 1] not in self.last_chars:
+            return None
         for size in self.lengths:
             if size <= hi - lo and text[hi - size:hi] in self.words:
                 return hi - size
@@ -190,6 +203,8 @@ class _Affixes:
 
     def prefix(self, text: str, lo: int, hi: int) -> int | None:
         """Where the longest word starting text[lo:hi] ends, if one does."""
+        if hi <= lo or text[lo] not in self.first_chars:
+            return None
         for size in self.lengths:
             if size <= hi - lo and text[lo:lo + size] in self.words:
                 return lo + size

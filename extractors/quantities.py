@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import regex
 
 from reform_facts.extractors.numbers import is_chinese_numeral, parse_number
-from reform_facts.rulebook import ExclusionRule, Rulebook, UnitRule
+from reform_facts.rulebook import FLAGS, ExclusionRule, Rulebook, UnitRule
 from reform_facts.claim import Comparator, QuantityType
 from reform_facts.structure import Structure, StructurePatterns
 
@@ -61,7 +61,8 @@ class QuantityFinder:
         self.cmp_window = book.comparators.window
         self.exclusion_window = book.exclusions.window
         self.scales = {s.surface: s.factor for s in book.numbers.scales}
-        self.rates = book.units.rates
+        # each per-population rule with one pattern for its cues: whether a window holds one is one search
+        self.rates = [(rate, regex.compile("|".join(map(regex.escape, rate.cues)))) for rate in book.units.rates]
         # (rule, before, after, span, sentence): the patterns a rule checks, None where it has none
         self.exclusions = [(rule, *map(self._compile_exclusion(rule).get, _AROUND))
                            for rule in book.exclusions.exclusions]
@@ -72,6 +73,12 @@ class QuantityFinder:
              span and _span_test(span), before and before.search, after and after.match, sentence)
             for rule, before, after, span, sentence in self.exclusions
             if rule.chinese_below is not None or not before is after is span is sentence is None)
+        # all the rules' `before` patterns as one, and all their `span` patterns: a figure around
+        # which neither finds anything (most figures) skips those patterns, same answer, two searches
+        self.any_before = _either([before for _rule, before, _after, _span, _sentence in self.exclusions
+                                   if before is not None])
+        self.any_span = _either([span for _rule, _before, _after, span, _sentence in self.exclusions
+                                 if span is not None])
         self.numerals = _single_numerals(book)
         # the named groups `_resolve` reads, picked from `match.groups()` by index in one C call:
         # read by name, a group costs five times as much, and every figure reads seven
@@ -103,7 +110,8 @@ class QuantityFinder:
         """The quantities of a text, and the candidates rejected; `structure` is the text's
         (reform_facts.structure: its sentences and clauses), built here unless given."""
         structure = structure or Structure(text, self.structure_patterns)
-        taken: list[tuple[int, int]] = []
+        taken_starts: list[int] = []  # the ratios' spans, in order: no quantity is read inside one
+        taken_ends: list[int] = []
         # what this text's figures share: numerals read (those the rules spell out read when the
         # rules were), and where each exclusion's sentence pattern occurs (one search of the text)
         seen: dict = dict(self.numerals)
@@ -113,7 +121,8 @@ class QuantityFinder:
                 seen[rule.id] = [m.start() for m in sentence.finditer(text)]
         ratio = self.ratio_unit
         for match in self.ratio.finditer(text):
-            taken.append((match.start(), match.end()))
+            taken_starts.append(match.start())
+            taken_ends.append(match.end())
             rejected = self._ratio_excluded(text, match.start(), match.end())
             if rejected is not None:
                 yield rejected
@@ -122,7 +131,9 @@ class QuantityFinder:
                            self._comparator(text, match.start(), match.end(), ""),
                            ratio.id, ratio.confidence)
         for match in self.quantity.finditer(text):
-            if taken and any(s < match.end() and match.start() < e for s, e in taken):
+            # the first ratio ending after the match starts, if it starts before the match ends
+            k = bisect.bisect_right(taken_ends, match.start())
+            if k < len(taken_starts) and taken_starts[k] < match.end():
                 continue
             try:
                 resolved = self._resolve(text, match, seen)
@@ -173,8 +184,8 @@ class QuantityFinder:
         if unit_rule.quantity_type is QuantityType.COUNT:
             clause = (structure or Structure(text, self.structure_patterns)).clause(start, end)
             window = text[max(clause.start, start - self.rate_window):start]
-            for rate in self.rates:
-                if any(cue in window for cue in rate.cues):
+            for rate, cues in self.rates:
+                if cues.search(window):
                     unit = unit_rule.unit + rate.suffix
                     if unit in rate.units:
                         return unit, QuantityType.RATE
@@ -214,6 +225,8 @@ class QuantityFinder:
         number; `unit_rule`, the rule of its unit; each read from the match unless given."""
         seen = {} if seen is None else seen
         lo, hi = max(0, start - self.exclusion_window), min(len(text), end + self.exclusion_window)
+        no_before = self.any_before.search(text, lo, start) is None
+        no_span = self.any_span.search(text[start:end]) is None
         for rule, below, types, span, before, after, sentence in self._checks:
             if below is not None:
                 if bare_chinese is None:
@@ -227,12 +240,17 @@ class QuantityFinder:
                 if not _number(seen, numeral or match.group("n1")) < below:
                     continue
             # every pattern must hold: the span itself, the shortest text, is looked at first
-            if ((span is None or span(text, start, end))
-                    and (before is None or before(text, lo, start))
+            if ((span is None or not no_span and span(text, start, end))
+                    and (before is None or not no_before and before(text, lo, start))
                     and (after is None or after(text, end, hi))
                     and (sentence is None or _in_sentence(seen, rule.id, start, end))):
                 return Rejection(start, end, rule.id, rule.reason)
         return None
+
+
+def _either(patterns: list[regex.Pattern[str]]) -> regex.Pattern[str]:
+    """One pattern that finds something wherever one of `patterns` does (their alternation)."""
+    return regex.compile("|".join(f"(?:{p.pattern}\n)" for p in patterns) or "(?!)", FLAGS)
 
 
 def _span_test(pattern: regex.Pattern[str]):
@@ -268,10 +286,10 @@ def _in_sentence(seen: dict, rule_id: str, start: int, end: int) -> bool:
     """Whether a rule's sentence pattern occurs in the span's sentence (`find` records where it
     occurs in the text, and the text's structure, in `seen`)."""
     structure = seen.get(_STRUCTURE)
-    if structure is None:  # a span resolved on its own (`_resolve` without `find`): no sentence known
+    starts = seen.get(rule_id)
+    if structure is None or not starts:  # resolved on its own (no sentence known), or nowhere in the text
         return False
     sentence = structure.sentence(start, end)
-    starts = seen.get(rule_id, [])
     k = bisect.bisect_left(starts, sentence.start)
     return k < len(starts) and starts[k] < sentence.end
 

@@ -5,6 +5,7 @@ which is read as data without importing jionlp itself, plus the additions of rul
 """
 from __future__ import annotations
 
+import bisect
 import importlib.util
 import zipfile
 from collections.abc import Iterable
@@ -37,6 +38,26 @@ class Mention(NamedTuple):
 
     def span(self) -> tuple[int, int]:
         return self.begin, self.finish
+
+
+class NameIndex:
+    """Where names occur in one text (`Gazetteer.names_in`), as (start, end) pairs sorted by start."""
+
+    def __init__(self, spans: list[tuple[int, int]]) -> None:
+        self.starts = [start for start, _end in spans]
+        self.ends = [end for _start, end in spans]
+
+    def longest_at(self, lo: int, hi: int) -> dict[int, int]:
+        """For each offset of text[lo:hi] where a name starts, the end of the longest one there
+        that ends by `hi`: the names a search of text[lo:hi] alone would find."""
+        found: dict[int, int] = {}
+        starts, ends = self.starts, self.ends
+        k = bisect.bisect_left(starts, lo)
+        while k < len(starts) and starts[k] < hi:
+            if ends[k] <= hi and ends[k] > found.get(starts[k], -1):
+                found[starts[k]] = ends[k]
+            k += 1
+        return found
 
 
 class Gazetteer:
@@ -143,20 +164,16 @@ class Gazetteer:
             self._words = lexicon(self.max_idf)
         return self._words
 
-    def longest_at(self, text: str, start: int = 0, end: int | None = None) -> dict[int, int]:
-        """For each offset of text[start:end] where a name or deictic word starts, the end of
-        the longest one there (what `pattern` matches at that offset).
+    def names_in(self, text: str) -> NameIndex:
+        """Every place a name or deictic word occurs in the text (overlapping ones too), found
+        in one pass: what a search for names in any stretch of the text reads.
 
         >>> from reform_facts.rulebook import load_rulebook
-        >>> Gazetteer(load_rulebook().regions).longest_at("在武汉市洪山区", 1)
+        >>> Gazetteer(load_rulebook().regions).names_in("在武汉市洪山区").longest_at(1, 7)
         {1: 4, 4: 7}
         """
-        piece = text[start:end] if start or end is not None else text
-        found: dict[int, int] = {}
-        for _index, lo, hi in self._every.find_matches_as_indexes(piece, overlapping=True):
-            if hi + start > found.get(lo + start, -1):
-                found[lo + start] = hi + start
-        return found
+        return NameIndex(sorted((lo, hi) for _index, lo, hi in
+                                self._every.find_matches_as_indexes(text, overlapping=True)))
 
     def resolve(self, surface: str, *, near: Region | None = None) -> Region | None:
         """The region a surface names, preferring one inside `near` when the name is shared.

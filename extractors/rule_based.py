@@ -35,7 +35,7 @@ class RuleExtractor:
 
     def _cut(self) -> Cut:
         """Years, region names and numbers, after which an indicator starts."""
-        return Cut(years=self.context.year_pattern, names=self.gazetteer.longest_at)
+        return Cut(years=self.context.year_pattern, names=self.gazetteer.names_in)
 
     def read(self, doc: Document) -> Context:
         """The document as the rules read it: its structure and context, on the simplified view
@@ -78,7 +78,7 @@ class RuleExtractor:
         previous = ctx.structure.clause(clause.start - 1, clause.start - 1) if clause.start > sentence.start else None
         span = self.indicators.find(ctx.text, clause.start, q.start, q.end, clause.end, q.quantity_type,
                                     previous_clause=(previous.start, previous.end) if previous else None,
-                                    previous_figure=previous_end)
+                                    previous_figure=previous_end, names=ctx.names)
         # Claim.at's fields, passed straight to the constructor (one keyword dict fewer a claim)
         return Claim(
             doc_id=doc.doc_id, start=q.start, end=q.end, text=doc.text[q.start:q.end],
@@ -122,7 +122,10 @@ def _table_places(tables: list[Table]) -> list[tuple[int, int]]:
 
 def _inside(start: int, end: int, places: list[tuple[int, int]]) -> bool:
     at = bisect.bisect_right(places, (start, float("inf"))) - 1
-    return any(s < end and start < e for s, e in places[max(at - 1, 0):at + 2])
+    for s, e in places[max(at - 1, 0):at + 2]:  # a loop, not any(): this runs for every figure
+        if s < end and start < e:
+            return True
+    return False
 
 
 def _inherit_indicators(claims: list[Claim]) -> list[Claim]:

@@ -118,6 +118,9 @@ class Structure:
         # a paragraph's opening is its first sentence: what later paragraphs look back at
         self.openings = [Segment(p.start, min(self.sentence(p.start, p.start + 1).end, p.end))
                          for p in self.paragraphs]
+        # the scopes that openings and headings are (`scopes`), made once, not once per figure
+        self._opening_scopes = [Scope("previous_paragraphs", opening, opening.end) for opening in self.openings]
+        self._heading_scopes = [Scope("heading", heading, heading.end) for heading in self.headings]
 
     # --- the parts that hold a span ------------------------------------------------------
 
@@ -170,12 +173,10 @@ class Structure:
                     yield Scope(name, Segment(paragraph.start, sentence.start), sentence.start)
             elif name == "previous_paragraphs":
                 lo, hi = self._paragraphs_since_heading(start)
-                for opening in reversed(self.openings[max(lo, hi - window):hi]):
-                    yield Scope(name, opening, opening.end)
+                yield from reversed(self._opening_scopes[max(lo, hi - window):hi])
             elif name == "heading":
                 k = bisect.bisect_right(self._heading_starts, start)
-                for heading in reversed(self.headings[max(0, k - window):k]):
-                    yield Scope(name, heading, heading.end)
+                yield from reversed(self._heading_scopes[max(0, k - window):k])
 
     def _paragraphs_since_heading(self, start: int) -> tuple[int, int]:
         """Indices lo..hi of the paragraphs before the one holding `start` and after its heading."""

@@ -39,6 +39,9 @@ OWN_AREA = re.compile(r"全?[国省市县区州旗盟]")
 COMPARATORS = {"≥": Comparator.GE, "≤": Comparator.LE, ">": Comparator.GT, "<": Comparator.LT, "＞": Comparator.GT,
                "＜": Comparator.LT, "约": Comparator.APPROX, "左右": Comparator.APPROX, "以上": Comparator.GE,
                "以下": Comparator.LE}
+DIVISION_ENDS = ("省", "市", "县", "区", "州", "旗", "盟")
+TOWN_AFTER = re.compile(r"[\u4e00-\u9fff]{1,4}?(?:镇|乡|街道|苏木)")  # what follows a name inside a town's name
+FULL_SCORE = re.compile(r"^[0-9]+(?:\.[0-9]+)?")  # the full score in `（60分）`: the unit is what follows
 FULL_WIDTH = str.maketrans("０１２３４５６７８９．，－−：", "0123456789.,--:")
 
 
@@ -61,6 +64,7 @@ class Column:
     year: int | None
     target: bool
     region: Region | None = None  # where columns are regions (T6: districts as columns)
+    grouping: bool = False  # a column of a grouping of areas (东部): its cells have no region
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,8 +86,10 @@ class Row:
     total: bool       # a total that names no measure (总计, 全市合计)
     rest: str         # a total's label without its total word (医疗卫生机构合计 → 医疗卫生机构), else ""
     whose: bool       # rows of regions, areas, years or bare totals: the column says what is measured
-    institution: bool  # a row of an institution (医院, 卫生院): so too, where the column names a measure
+    institution: bool  # a row of an institution (医院, 卫生院) or of a kind (已完成 under 进展类别): so too,
+    # where the column names a measure
     year: int | None  # where the column has none: the label's year, else the table's (上年结余: the one before)
+    grouping: bool = False  # a row of a grouping of areas (东部地区): its cells have no region
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,6 +118,8 @@ class TableReader:
         self.institution_suffixes = tuple(book.tables.institution_suffixes)
         self.row_marker = book.compile(book.tables.row_marker, where="tables.yaml: row_marker")
         self.total_label = book.compile(book.tables.total_label, where="tables.yaml: total_label")
+        self.note_mark = book.compile(book.tables.note_mark, where="tables.yaml: note_mark")
+        self.month_row = book.compile(book.tables.month_row, where="tables.yaml: month_row")
         self.scales = sorted(((s.surface, s.factor) for s in book.numbers.scales), key=lambda s: -len(s[0]))
         self.units: dict[str, Unit] = {}
         for rule in book.units.units:
@@ -141,6 +149,12 @@ class TableReader:
                                                        for c in range(width)])))
         shared = Shared(listed, self._title_unit(table), _title_subject(text, table, self.words.title_fillers),
                         f"table.{table.form}")
+        # rows of kinds (a label column headed 进展类别, 险种, 药品名称): the column says what is measured
+        kinds = any(BRACKET.sub("", self._plain(h)).endswith(tuple(self.words.kind_headers))
+                    for h in table.column_labels(0))
+        # rows of years (2019年 … 2023年, 增加值): a change row takes the latest of them
+        latest = max((y for row in table.rows if row and _is_year_label(self._clean(row[0].text))
+                      and (y := _year(row[0].text)) is not None), default=None)
         found = []
         carried: Unit | None = None  # a parent row's unit, which its sub-rows (医院 under 总诊疗人次(亿人次)) keep
         for r, row in enumerate(table.rows):
@@ -154,13 +168,15 @@ class TableReader:
             # a row whose own noun the unit line gives a unit to (收入 under 单位：人(次)、万元) is
             # no sub-row of the row above
             carried = stated or (None if self._listed_unit(listed, label) else carried)
-            about = self._row(label, own, row_region is not None, base_year)
+            about = self._row(label, own, row_region is not None, base_year, kinds, latest)
             for c, cell in enumerate(row):
                 if (c in skip or c == label_at or c == units_at or cell.figure is None
                         or c in dates and BARE_YEAR.fullmatch(cell.text)):
                     continue
-                claim = self._cell(cell, columns[c], about, row_region or columns[c].region or title_region,
-                                   carried, shared)
+                column = columns[c]
+                where = (None if about.grouping or column.grouping
+                         else row_region or column.region or title_region)
+                claim = self._cell(cell, column, about, where, carried, shared)
                 if claim is not None:
                     found.append(claim)
         return found
@@ -194,22 +210,47 @@ class TableReader:
         heads = [self._plain(h) for h in table.column_labels(c)]
         joined = "".join(heads)  # 每千人口医疗卫生 over 机构床位数(张): a rate
         region = self._row_region(heads[-1], near) if heads and c > 0 else None
+        grouping = bool(heads) and c > 0 and self._grouping(heads[-1])
         return Column(
             heads=heads,
             change=any(w in joined for w in self.words.change_words),
             percent=any(w in joined for w in self.words.percent_change_words),
             unit=next((u for h in reversed(heads) if (u := self._bracket(h, joined)) is not None), None),
-            measure=None if region is not None else self._column_measure(text, table.column_cells(c)),
+            measure=None if region is not None or grouping else self._column_measure(text, table.column_cells(c)),
             year=years.get(c),
             target=any(w in h for h in heads for w in self.words.target_words),
-            region=region)
+            region=region, grouping=grouping)
 
-    def _row(self, label: str, own: str, region_row: bool, base_year: int | None) -> Row:
+    def _row(self, label: str, own: str, region_row: bool, base_year: int | None, kinds: bool = False,
+             latest: int | None = None) -> Row:
         total, rest = self._total(label)
+        # a change row under rows of years (增减数, 增加值): the columns say what changed, the
+        # latest year when
+        change = latest is not None and self._change_only(label)
+        grouping = self._grouping(label)
         return Row(label, own, total, rest if self.total_label.search(label) else "",
-                   region_row or total or _is_year_label(label) or self._area_row(label),
-                   any(part.endswith(self.institution_suffixes) for part in LIST_PARTS.split(BRACKET.sub("", label))),
-                   _year(label) or self._row_year(label, base_year))
+                   region_row or total or _is_year_label(label) or self._area_row(label) or grouping
+                   or change or bool(self.month_row.fullmatch(label)),
+                   kinds or any(part.endswith(self.institution_suffixes)
+                                for part in LIST_PARTS.split(BRACKET.sub("", label))),
+                   latest if change else _year(label) or self._row_year(label, base_year), grouping)
+
+    def _grouping(self, label: str) -> bool:
+        """A grouping of several areas (东部, 东部地区, 中部（4省）): a place with no one region."""
+        bare = BRACKET.sub("", label).strip()
+        return bare in self.words.grouping_areas or bare.removesuffix("地区") in self.words.grouping_areas
+
+    def _change_only(self, label: str) -> bool:
+        """A label that says only that it is a change (增减数, 增加值, 2023年比2019年增加, 年均增长(%)):
+        what changed is another column's or row's measure, or the table's."""
+        bare = YEARS.sub("", BRACKET.sub("", self._plain(label)))
+        words = sorted([*self.words.change_words, *self.words.change_fillers], key=len, reverse=True)
+        found = False
+        for word in words:
+            if word in bare:
+                found = found or word in self.words.change_words
+                bare = bare.replace(word, "")
+        return found and not bare.strip("（）()%％ ")
 
     def _cell(self, cell: Cell, column: Column, row: Row, region: Region | None, row_unit: Unit | None,
               shared: Shared) -> CellClaim | None:
@@ -220,8 +261,10 @@ class TableReader:
         figure = match.group("figure")
         start = cell.start + match.start("figure")
         end = start + len(figure)
-        unit = self._unit_of(figure, column, row, row_unit, shared, by_column)
-        number = figure.translate(FULL_WIDTH).replace(",", "").rstrip("%％‰ ").strip()
+        written = match.group("unit")  # the cell's own unit (`↑2.97个百分点`, `-0.3日`) goes over the header's
+        own = self._parse_unit(written, row.label) if written else None
+        unit = own or self._unit_of(figure, column, row, row_unit, shared, by_column)
+        number = figure.removesuffix(written or "").translate(FULL_WIDTH).replace(",", "").rstrip("%％‰ ").strip()
         if unit.quantity_type is QuantityType.RATIO:
             value = None
         else:
@@ -243,7 +286,8 @@ class TableReader:
         return base_year
 
     def _raw_label(self, row: list[Cell], units_at: int | None, column: int) -> str:
-        return " ".join(cell.text for c, cell in enumerate(row[:column]) if c != units_at and cell.figure is None)
+        return " ".join(cell.text for c, cell in enumerate(row[:column])
+                        if c != units_at and cell.figure is None and not EMPTY_CELL.match(cell.text))
 
     # --- units ---------------------------------------------------------------------------
 
@@ -271,7 +315,7 @@ class TableReader:
         # nothing states a unit: a count, as the guideline has it for a noun without classifier
         listed = shared.listed
         return (row_unit or head_unit or self._listed_unit(listed, first) or self._listed_unit(listed, then)
-                or self._line_unit(listed, context) or shared.title_unit
+                or self._line_unit(listed, context, shared.subject) or shared.title_unit
                 or self._noun_unit(first) or self._noun_unit(then) or Unit("个", QuantityType.COUNT))
 
     def _noun_unit(self, words: str) -> Unit | None:
@@ -293,7 +337,7 @@ class TableReader:
         `单位：人(次)` → 人次)."""
         if units_at is not None and units_at < len(row) and row[units_at].text:
             return self._parse_unit(row[units_at].text, label)
-        match = BRACKET.search(PINYIN.sub("", raw))
+        match = BRACKET.search(self.note_mark.sub("", PINYIN.sub("", raw)))
         if not match:
             return None
         written = match.group(1).strip()
@@ -304,11 +348,12 @@ class TableReader:
         match = BRACKET.search(head)
         return self._parse_unit(match.group(1), label, open_class=False) if match else None
 
-    def _line_unit(self, listed: tuple[str, ...], label: str) -> Unit | None:
+    def _line_unit(self, listed: tuple[str, ...], label: str, subject: str | None = None) -> Unit | None:
         """The unit line's unit (`listed`: its units); of several (`单位：个、张、人`), the one
-        whose nouns `label` names first (`万元` is money in 元, for 收入 or 支出)."""
+        whose nouns `label` names first (`万元` is money in 元, for 收入 or 支出). A rate where the
+        label or the table's `subject` is one (`每千人口…医师数` over `单位：人` → 人/千人)."""
         found = self._listed_unit(listed, label)
-        return found or (self._parse_unit(listed[0], label) if listed else None)
+        return found or (self._parse_unit(listed[0], label + (subject or "")) if listed else None)
 
     def _listed_unit(self, listed: tuple[str, ...], label: str) -> Unit | None:
         """Of a unit line's several units (`listed`), the one whose nouns `label` names first."""
@@ -331,12 +376,18 @@ class TableReader:
         written = written.strip().replace("1/10万", "/10万")
         if written in ("%", "％"):
             return Unit("%", QuantityType.PERCENTAGE)
+        if (measure := FULL_SCORE.sub("", written)) in self.words.measure_units:  # 分, 基础指标（60分）
+            return Unit(measure, QuantityType.MEASURE)
         factor = 1.0
         for surface, scale in self.scales:
             if written.startswith(surface) and len(written) > len(surface):
                 factor, written = scale, written[len(surface):]
                 break
         known = self.units.get(written)
+        if known is None and "/" in written:  # 元/张, 元/人次: money per bed is money, its basis in the indicator
+            head = self.units.get(written.split("/")[0])
+            if head is not None and head.quantity_type is QuantityType.MONEY:
+                return Unit(head.unit, head.quantity_type, head.factor * factor)
         for cue, suffix, allowed in self.rates:
             if cue in label:
                 if f"{written}{suffix}" in allowed or (known and known.quantity_type is QuantityType.COUNT):
@@ -381,11 +432,14 @@ class TableReader:
         measure = column.measure
         if by_column and measure is not None:
             return measure
+        if by_column and subject and (row.whose and not row.total or column.region is not None):
+            # rows of regions under columns of years: what is measured is the title's
+            return subject
         if row.total:
             return subject or row.own or None
-        if row.rest and subject and row.rest in subject:
-            # 医疗卫生机构合计 under a title 全国医疗卫生机构数: the title's name of the measure
-            return subject
+        if row.rest:
+            # 资产总计, 医疗卫生机构合计: the measure it names, without its total word
+            return row.rest
         return row.own or measure or subject
 
     def _column_measure(self, text: str, heads: list[Cell]) -> str | None:
@@ -394,6 +448,10 @@ class TableReader:
         leaf = ""  # a bare sub-column label (人数) waiting for its group's
         for head in reversed(heads):
             bare = BRACKET.sub("", self._plain(head.text)).strip()
+            if bare in self.words.own_leaves:  # 完成率 under 家庭医生签约服务覆盖率: a measure of its own
+                return BRACKET.sub("", self._plain(_original(text, head))).strip()
+            if self._change_only(bare):
+                continue
             if bare and not leaf and head is not heads[0] and (
                     bare in self.words.bare_leaves or self.total_label.fullmatch(bare)):
                 leaf = "" if self.total_label.fullmatch(bare) else BRACKET.sub("", self._plain(_original(text, head)))
@@ -404,7 +462,9 @@ class TableReader:
                                                *self.words.target_words, *self.words.period_words])
                     or any(bare.startswith(w) for w in self.words.change_words)):
                 continue
-            original = YEAR.sub("", BRACKET.sub("", self._plain(_original(text, head)))).strip(" ：:")
+            # without its unit or year in brackets; a bracket of its own name stays (`药师(士)`)
+            original = YEAR.sub("", self._clean(self._plain(_original(text, head)), self._plain(head.text)))
+            original = original.strip(" ：:")
             return _overlapped(original, leaf) or None
         return leaf or None
 
@@ -427,6 +487,8 @@ class TableReader:
         for mention in self.gazetteer.mentions(text):
             if mention.surface not in self.gazetteer.by_surface:
                 continue
+            if not mention.surface.endswith(DIVISION_ENDS) and TOWN_AFTER.match(text, mention.finish):
+                continue  # 江西沟镇卫生院: a short name that begins a town's name (江西沟镇) is no region
             region = self.gazetteer.resolve(mention.surface, near=found)
             if found is None:
                 found = region
@@ -438,8 +500,9 @@ class TableReader:
         """A row label without pinyin debris, spaces, list markers and its bracketed unit or
         year. The label as written is cut where its `simplified` view (same length) says the
         unit starts: 萬張 is read as 万张."""
-        label = self.row_marker.sub("", SPACES.sub("", PINYIN.sub("", label)))
-        view = self.row_marker.sub("", SPACES.sub("", PINYIN.sub("", simplified))) if simplified else label
+        label = self.note_mark.sub("", self.row_marker.sub("", SPACES.sub("", PINYIN.sub("", label))))
+        view = (self.note_mark.sub("", self.row_marker.sub("", SPACES.sub("", PINYIN.sub("", simplified))))
+                if simplified else label)
         if len(view) != len(label):
             view = label
         bracket = BRACKET.search(view)
@@ -449,7 +512,7 @@ class TableReader:
         return label.strip("：: ")
 
     def _plain(self, head: str) -> str:
-        return SPACES.sub("", PINYIN.sub("", head)).lstrip("#＃")
+        return self.note_mark.sub("", SPACES.sub("", PINYIN.sub("", head))).lstrip("#＃")
 
 
 def _planned(columns: list[Column]) -> list[Column]:
@@ -462,9 +525,10 @@ def _planned(columns: list[Column]) -> list[Column]:
         last = max(known, default=None)
         return [replace(column, year=last) if column.target and column.year is None and last else column
                 for column in columns]
-    if len(set(known)) < 2:
-        return columns
-    first = min(known)  # once, not per column: a row of thousands of cells stays linear
+    distinct = sorted(set(known))
+    if len(distinct) < 2 or all(b - a == 1 for a, b in zip(distinct, distinct[1:])):
+        return columns  # one year, or a series year by year (2019年 … 2023年): no plan's baseline and target
+    first = distinct[0]  # once, not per column: a row of thousands of cells stays linear
     return [replace(column, target=True) if column.year is not None and column.year - first >= 3 else column
             for column in columns]
 

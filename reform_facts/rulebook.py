@@ -51,6 +51,7 @@ class RateRule(Strict):
     cues: list[str]
     suffix: str
     units: list[str]
+    carry_max: float | None = None  # the cue holds in later clauses of its sentence for values up to this
     examples: list[str] = []
 
 
@@ -259,6 +260,13 @@ class TablesFile(Strict):
     unit_nouns: dict[str, list[str]]
     bare_leaves: list[str] = []  # sub-column labels that say how, not what (人数 under 常住人群签约)
     date_headers: list[str] = []  # headers of a column of dates (开业时间): its bare years are no figures
+    grouping_areas: list[str] = []  # groupings of several areas (东部): rows or columns whose cells have no region
+    own_leaves: list[str] = []  # sub-column labels that are measures of their own (完成率 under a measure)
+    kind_headers: list[str] = []  # a label column headed so (进展类别, 险种) has rows of kinds: the column measures
+    change_fillers: list[str] = []  # words a change label holds besides its change word (比, 年均, 值)
+    measure_units: list[str] = []  # units only tables state, measures (分: a score)
+    note_mark: str = "(?!)"  # a footnote mark at a label's end (①, ※, *)
+    month_row: str = "(?!)"  # a row label that is a month (1月, 1-6月): the column measures
     examples: list[str] = []
 
 

@@ -8,7 +8,11 @@ Real pages bring tables as text in a few forms, all read here into one `Table`:
   inferred from the header cells and the rows; with a bar alone on a line between its rows, or
   between every two of its cells (a cell then may wrap over lines);
 - header rows over several lines: a label's pieces stacked in its column are joined, a group's
-  label heads the sub-columns it stands over, a header line in English is no label.
+  label heads the sub-columns it stands over, a header line in English is no label;
+- cells one a line with a blank line after every row, or a blank line for a cell left empty, and
+  rows that open with a running number (a 序号 column);
+- lines of a label and a figure for each year (`县域内就诊率（%）：2022年88.7，2023年91.3`);
+- two label-value tables set side by side (`指标 | 数值 | 指标 | 数值`), read as two.
 A table's title is the line just above it, and its unit line (`单位：万元`) the line above or below,
 or a bracket in the title (`（单位：万元）`).
 Every offset is into the text given (the document's text, or its simplified view: same offsets).
@@ -33,10 +37,12 @@ from functools import lru_cache
 # full-width digits, a line break where a row was wrapped inside the number), decimals, percent,
 # `左右`; or a ratio. Groups: the figure's own span.
 NUMBER_CELL = re.compile(
-    r"^(?P<before>[<>≤≥＜＞约]?\s*)"
+    r"^(?P<before>[↑↓▲▼]?\s*[<>≤≥＜＞约]?\s*)"
     r"(?P<figure>[+\-−－]?[0-9０-９](?:[0-9０-９,，]|\n[ \t]*(?=[0-9０-９.．]))*(?:[.．]\n?[0-9０-９]+)?\s*[%％‰]?"
+    # a unit the cell states itself (`↑2.97个百分点`, `-0.3日`): it goes over the header's
+    r"(?P<unit>个百分点|百分点|个月|[日天])?"
     r"|[0-9０-９]+(?:[.．][0-9０-９]+)?\s*[:：∶]\s*[0-9０-９]+(?:[.．][0-9０-９]+)?)"
-    r"(?P<after>\s*(?:左右|以上|以下|[%％])?)$")  # 9.84%%: a sign typed twice
+    r"(?P<after>\s*(?:左右|以上|以下|[%％])?)$")  # 9.84%%: a sign typed twice; an arrow is no part of the span
 EMPTY_CELL = re.compile(r"^[-—–－…/／\s]*$")
 YEAR_CELL = re.compile(r"^(?:19|20)\d\d$")
 YEAR_LABEL = re.compile(r"^((?:19|20)\d\d)\s*年?")
@@ -48,6 +54,7 @@ _RULE_ROW = re.compile(r"^[\s|:：\-—=+]*$")
 _RULE_LINE = re.compile(r"^[\s\-—─━=_]*[\-—─━=_]{3,}[\s\-—─━=_]*$|^\S*\s+[─━]{3,}[\s─━]*$")
 TABLE_NUMBER = re.compile(r"^(?:(?:表|附表)\s*[0-9０-９]+(?:\s*[-—－.．]\s*[0-9０-９]+)*|[0-9０-９]+(?:\s*[-—－.．]\s*[0-9０-９]+)+)\s+\S")
 CONTINUED = re.compile(r"^续表")
+NUMBERED_TITLE = re.compile(r"^(?:附表|表)\s*[0-9０-９]")  # a title even where it holds a date (资产负债表（2023年12月31日）)
 # a line with a full date (`发布日期：2023年3月28日`, `2019-01-25 发布`) is a byline, not a title
 BYLINE = re.compile(r"(?:19|20)\d\d\s*[年\-/.]\s*\d{1,2}\s*[月\-/.]\s*\d{1,2}(?![\d\s]*月)|发布|来源[：:]|浏览|阅读")
 UNIT_LINE = re.compile(r"^[（(]?\s*单位\s*[：:]")
@@ -66,6 +73,9 @@ GROUP_GAP = 12  # screen columns between a header group's label and a sub-column
 LATIN_TITLE = re.compile(r"^[\sA-Za-z0-9.,:;&'()/-]+$")  # a title's English line (Medical Services (2020))
 LATIN_CELL = re.compile(r"^[A-Za-z][A-Za-z .,&'/-]*$")  # a header cell in English (Beds, Rate of Beds)
 _BETWEEN_UNITS = re.compile(r"(?<=[）)])[ \u3000](?=[（(])")  # `（人次） （人）`: two units a space apart
+# a label, a colon, and a figure for each of two years or more (`县域内就诊率（%）：2022年88.7，2023年91.3`)
+KEYED_LINE = re.compile(r"^\s*(?P<label>\S.{0,40}?)[：:]\s*(?P<pairs>(?:19|20)\d\d\s*年.*?)[。；;]?\s*$")
+KEYED_PAIR = re.compile(r"(?P<year>(?:19|20)\d\d\s*年)\s*(?:为|是)?\s*(?P<figure>[+\-−]?[0-9][0-9,]*(?:\.[0-9]+)?%?)\s*(?:[，,、；;]\s*|$)")
 MIN_BARS, BAR_WINDOW = 3, 12  # lines of a bar alone this often part a flattened table's cells or rows
 
 
@@ -143,7 +153,7 @@ def find_tables(text: str) -> list[Table]:
 
 def _find(text: str, lines: list[tuple[int, str]], starts: list[int]) -> list[Table]:
     tables: list[Table] = []
-    finders = (_pipe_or_tab, _aligned, _barred, _cell_per_line)
+    finders = (_pipe_or_tab, _aligned, _barred, _keyed, _cell_per_line)
     # A finder that read a run of lines and found no table there is not asked again inside that
     # run: each line is read a bounded number of times, and time stays linear in the text.
     blocked = [0] * len(finders)
@@ -174,7 +184,7 @@ def _find(text: str, lines: list[tuple[int, str]], starts: list[int]) -> list[Ta
             # 续表 over a repeated header: the title and unit line are the first part's
             table.unit_line = table.unit_line or previous.unit_line
             table.title, table.title_start = previous.title, previous.title_start
-        tables.append(table)
+        tables += side_by_side(table)
     return tables
 
 
@@ -192,13 +202,41 @@ def tables_of(text: str, given: Sequence[Table] = ()) -> list[Table]:
     """
     lines = list(lines_of(text))
     starts = [start for start, _line in lines]
-    given = [_retexted(table, text) for table in given]
+    given = [half for table in given for half in side_by_side(_retexted(table, text))]
     for table in given:
         _frame(table, lines, starts, text)
     taken = sorted((table.start, table.end) for table in given)
     found = [table for table in _find(text, lines, starts)
              if not any(start < table.end and table.start < end for start, end in taken)]
     return sorted([*given, *found], key=lambda table: table.start)
+
+
+def side_by_side(table: Table) -> list[Table]:
+    """A table of two tables set side by side (`指标 | 数值 | 指标 | 数值`: a page short of width
+    printed its label-value list in two halves) as its two halves, each with the title and unit
+    line; any other table as it is. The halves are known by their header repeated (`指标 数值`
+    twice), or, with no header, by a text cell in the middle column of every row.
+
+    >>> text = "| 指标 | 数值 | 指标 | 数值 |\\n|---|---|---|---|\\n| 医院 | 38 | 床位 | 80 |\\n| 卫生院 | 33 | 人员 | 12 |"
+    >>> [[[c.text for c in row] for row in half.rows] for half in find_tables(text)]
+    [[['医院', '38'], ['卫生院', '33']], [['床位', '80'], ['人员', '12']]]
+    """
+    widths = {len(row) for row in table.rows}
+    if len(widths) != 1 or (width := widths.pop()) < 4 or width % 2:
+        return [table]
+    half = width // 2
+    if table.header_rows:
+        plain = [re.sub(r"\s+", "", cell.text) if cell is not None else "" for cell in table.header_rows[-1]]
+        if not plain[0] or plain[:half] != plain[half:]:
+            return [table]
+    elif not all(row[half].text and not _is_value(row[half]) and _is_figure(row[half - 1]) for row in table.rows):
+        return [table]
+    halves = []
+    for lo, hi in ((0, half), (half, width)):
+        part = replace(table, header_rows=[row[lo:hi] for row in table.header_rows],
+                       rows=[row[lo:hi] for row in table.rows])
+        halves.append(part)
+    return halves
 
 
 def _retexted(table: Table, text: str) -> Table:
@@ -316,6 +354,7 @@ def _pipe_or_tab(text: str, lines: list[tuple[int, str]], k: int) -> tuple[Table
     if form is None:
         return None
     rows: list[list[Cell]] = []
+    ends: list[tuple[bool, bool]] = []  # whether each row starts, and ends, with a bar
     closed = lines[k][1].rstrip().endswith(("|", "｜"))  # rows end with a bar: one that does not goes on
     end = k
     while end < len(lines):
@@ -330,16 +369,31 @@ def _pipe_or_tab(text: str, lines: list[tuple[int, str]], k: int) -> tuple[Table
         if form == "pipe" and closed:
             line, end = _unwrapped(text, lines, end)
         if not _RULE_ROW.match(line):
-            cells = _split(text, start, line, _PIPE if form == "pipe" else _TAB)
-            if form == "pipe":  # the empty cells outside the first and last bar
-                cells = [c for i, c in enumerate(cells) if c.text or 0 < i < len(cells) - 1]
-            rows.append(cells)
+            rows.append(_split(text, start, line, _PIPE if form == "pipe" else _TAB))
+            ends.append((line.lstrip().startswith(("|", "｜")), line.rstrip().endswith(("|", "｜"))))
         end += 1
+    if form == "pipe":
+        rows = _inside_bars(rows, ends)
     if not any(any(_is_figure(c) for c in row[1:]) for row in rows):
         return _Miss(end)
     table = Table(form, lines[k][0], lines[end - 1][0] + len(lines[end - 1][1]))
     _headers_and_rows(table, rows)
     return table, end
+
+
+def _inside_bars(rows: list[list[Cell]], ends: list[tuple[bool, bool]]) -> list[list[Cell]]:
+    """Pipe rows without the empty cells outside their first and last bar. Where most rows of
+    the table have no bar at that end (`县区 | 2020年 | 2022年`), a bar there on a row of its own
+    (` | 2020年 |`, `… | 每万人口全科医生(人) |`) stands for a cell left empty (a merged cell of
+    the page's table) and the cell is kept."""
+    opened = 2 * sum(first for first, _last in ends) >= len(ends)
+    closed = 2 * sum(last for _first, last in ends) >= len(ends)
+    out = []
+    for cells, (first, last) in zip(rows, ends):
+        lo = 1 if first and opened and len(cells) > 1 and not cells[0].text else 0
+        hi = len(cells) - 1 if last and closed and len(cells) > lo + 1 and not cells[-1].text else len(cells)
+        out.append(cells[lo:hi])
+    return out
 
 
 def _unwrapped(text: str, lines: list[tuple[int, str]], k: int) -> tuple[str, int]:
@@ -375,12 +429,33 @@ def _headers_and_rows(table: Table, rows: list[list[Cell]]) -> None:
         cells: list[Cell | None] = [c if c.text else None for c in row]
         if 1 < len(cells) < width and table.form == "pipe":  # tabs keep every cell in its column
             cells = [cells[0], *[None] * (width - len(cells)), *cells[1:]]
+        elif len(cells) < width and number < first - 1:
+            cells = _stretched(cells, rows[number + 1], width)
         cells += [None] * (width - len(cells))
         if number < first - 1:
             for i in range(2, width):
                 cells[i] = cells[i] or cells[i - 1]
         table.header_rows.append(cells)
     table.rows = rows[first:]
+
+
+def _stretched(cells: list[Cell | None], below: list[Cell], width: int) -> list[Cell | None]:
+    """A tab header row short of the table's width, whose group (`卫生技术人员` and its empty
+    cells) ends before the run of sub-column labels under it does: a merged cell copied one
+    empty cell short. The group is stretched over the run, the labels after it pushed right."""
+    for start, cell in enumerate(cells):
+        if cell is None or start + 1 >= len(cells) or cells[start + 1] is not None:
+            continue
+        end = start + 1
+        while end < len(cells) and cells[end] is None:
+            end += 1  # the group's own cells: start .. end - 1
+        run, seen = start, {below[start].text if start < len(below) else ""}
+        while run + 1 < len(below) and below[run + 1].text and below[run + 1].text not in seen:
+            run += 1  # the sub-column labels under it, up to where they start again: start .. run
+            seen.add(below[run].text)
+        if start < len(below) and below[start].text and run >= end and end < len(cells):
+            return [*cells[:end], *[None] * min(run + 1 - end, width - len(cells)), *cells[end:]]
+    return cells
 
 
 def _unwrapped_labels(rows: list[list[Cell]]) -> list[list[Cell]]:
@@ -433,8 +508,8 @@ def _aligned(text: str, lines: list[tuple[int, str]], k: int) -> tuple[Table, in
     Header lines above them (fewer cells, or none a figure) are matched to the data columns
     by where they stand in the line."""
     first = _aligned_cells(text, *lines[k])
-    if first is None:
-        return None
+    if first is None or ("\t" not in lines[k][1] and k + 1 < len(lines) and _row_kind(lines[k + 1][1]) == "tab"):
+        return None  # a title over tab-separated rows (`表1  2023年…`): the rows are read as such
     block: list[tuple[int, str, list[Cell]]] = []
     end = k
     while end < len(lines):
@@ -466,9 +541,13 @@ def _aligned(text: str, lines: list[tuple[int, str]], k: int) -> tuple[Table, in
     table = Table("aligned", block[0][0], block[-1][0] + len(block[-1][1]))
     wrapped: Cell | None = None  # a label's first line, on a line of its own
     last: tuple[int, str] | None = None  # the line of the row just read
-    if data[0] > 0:
+    heading = data[0]  # the header lines end here
+    if heading >= 2 and _first_label_piece(block[heading - 1], block[data[0]], centres):
+        heading -= 1  # the first row's label begun on the line under the header (`每千常住人口执业` / `（助理）医师（人）`)
+        wrapped = block[heading][2][0]
+    if heading > 0:
         full = [block[i] for i in data if len(block[i][2]) == width]
-        headers = [(start, line, _unit_pieces(text, start, cells)) for start, line, cells in block[:data[0]]
+        headers = [(start, line, _unit_pieces(text, start, cells)) for start, line, cells in block[:heading]
                    if not all(LATIN_CELL.match(cell.text) for cell in cells)]  # a header row in English is no label
         if headers:
             table.header_rows = _header_rows(headers, centres, full)
@@ -499,6 +578,20 @@ def _aligned(text: str, lines: list[tuple[int, str]], k: int) -> tuple[Table, in
             wrapped, last = None, None
     _regroup(table)
     return table, end
+
+
+def _first_label_piece(piece: tuple[int, str, list[Cell]], row: tuple[int, str, list[Cell]],
+                       centres: list[float]) -> bool:
+    """Whether a line alone under the header is the start of the first row's label: one cell over
+    the label column that goes on (a bracket or list left open) or that the row's label ends (it
+    closes a bracket it did not open)."""
+    start, line, cells = piece
+    if len(cells) != 1 or _is_figure(cells[0]) or not _label_piece(cells[0].text) or not row[2]:
+        return False
+    if _nearest(sum(_bounds(cells[0], start, line)) / 2, centres) != 0:
+        return False
+    label = row[2][0]
+    return not _is_figure(label) and (_opens(cells[0].text) or _closes(label.text))
 
 
 def _header_rows(headers: list[tuple[int, str, list[Cell]]], centres: list[float],
@@ -795,6 +888,8 @@ def _cell_run(text: str, lines: list[tuple[int, str]], k: int) -> tuple[list[tup
     advertisement) between cells is passed over."""
     run: list[tuple[Cell, int]] = []
     spaced = False
+    since = 0  # cells since the run's start or its last blank line
+    periodic = False  # blank lines part its rows, every `since` cells
     end = k
     while end < len(lines):
         start, line = lines[end]
@@ -802,6 +897,7 @@ def _cell_run(text: str, lines: list[tuple[int, str]], k: int) -> tuple[list[tup
         if body is not None:
             at = line.index(body)
             run.append((Cell(start + at, start + at + len(body), body), end))
+            since += 1
             end += 1
             continue
         stripped = line.strip()
@@ -813,11 +909,23 @@ def _cell_run(text: str, lines: list[tuple[int, str]], k: int) -> tuple[list[tup
             end += 1
             continue
         following = _cell_line(lines[end + 1][1]) if end + 1 < len(lines) else None
-        if not stripped and following is not None and (
+        if not stripped and following is not None and not periodic and (
                 spaced or end + 2 >= len(lines) or not lines[end + 2][1].strip()):
             spaced = True
             end += 1
             continue
+        if not stripped and not spaced and run:
+            if since >= 2 and _group(lines, end + 1) == since:
+                # a blank line after every row (`资产负债率` / `%` / `36.62`, blank, …): rows parted
+                periodic, since = True, 0
+                end += 1
+                continue
+            resumes = following is not None or (
+                end + 2 < len(lines) and not lines[end + 1][1].strip() and _cell_line(lines[end + 2][1]) is not None)
+            if not periodic and resumes and len(run) >= 6 and sum(_is_figure(c) for c, _l in run) >= 3:
+                run.append((Cell(start, start, ""), end))  # a cell left empty, in a table under way
+                end += 1
+                continue
         if (stripped and following is not None and run and any(_is_figure(c) for c, _l in run)
                 and len(stripped) <= 3 * CELL_LINE_MAX):
             end += 1  # debris between two cells of a table under way
@@ -826,18 +934,31 @@ def _cell_run(text: str, lines: list[tuple[int, str]], k: int) -> tuple[list[tup
     return run, end
 
 
+def _group(lines: list[tuple[int, str]], k: int) -> int:
+    """How many cell lines follow one another from line k."""
+    end = k
+    while end < len(lines) and _cell_line(lines[end][1]) is not None:
+        end += 1
+    return end - k
+
+
 def _rows(body: list[Cell], columns: int) -> list[list[Cell]]:
     """`body` cut into rows of `columns` cells, a label and its values, as far as it reads so.
     Where every row so far is a label and values only, a text cell where a label should be,
     followed by a whole row, is debris between rows (an advertisement) and is passed over."""
     rows: list[list[Cell]] = []
     plain = True  # every row so far is a label and values only
+    # rows that open with a running number (a 序号 column: `1` / `恰卜恰镇卫生院` / figures; a total
+    # row with the number left empty): the label is the second cell
+    lead = 1 if (columns >= 3 and len(body) > 1 and body[0].text in ("1", "１") and not _is_value(body[1])) else 0
     at = 0
     while at + columns <= len(body):
         chunk = body[at:at + columns]
-        if _is_value(chunk[0]):
+        if lead and not (chunk[0].text.isdigit() or not chunk[0].text):
             break
-        if all(_is_value(c) for c in chunk[1:]):
+        if _is_value(chunk[lead]):
+            break
+        if all(_is_value(c) for c in chunk[lead + 1:]):
             rows.append(chunk)
             at += columns
             continue
@@ -914,6 +1035,48 @@ def _flat_table(placed: list[tuple[Cell, int]], end: int, form: str) -> tuple[Ta
     used = next(i for i, (cell, _line) in enumerate(placed) if cell is last)
     if used + 1 < len(placed):  # what follows the last whole row is not the table's
         end = placed[used][1] + 1
+    return table, end
+
+
+# --- a label and a figure for each year, a line each ---------------------------------------
+
+def _keyed_line(text: str, start: int, line: str) -> tuple[list[Cell], list[Cell]] | None:
+    """A line `label：2022年88.7，2023年91.3` as its year cells and its row (label, figures)."""
+    if "年" not in line or ("：" not in line and ":" not in line):
+        return None  # most lines, found out cheaply
+    match = KEYED_LINE.match(line)
+    if match is None:
+        return None
+    years, row = [], [_cell(text, start + match.start("label"), start + match.end("label"))]
+    at = match.start("pairs")
+    while at < match.end("pairs"):
+        pair = KEYED_PAIR.match(line, at, match.end("pairs"))
+        if pair is None or pair.end() == at:
+            return None
+        years.append(Cell(start + pair.start("year"), start + pair.end("year"), pair.group("year")))
+        row.append(Cell(start + pair.start("figure"), start + pair.end("figure"), pair.group("figure")))
+        at = pair.end()
+    return (years, row) if len(years) >= 2 else None
+
+
+def _keyed(text: str, lines: list[tuple[int, str]], k: int) -> tuple[Table, int] | _Miss | None:
+    """Lines of a label and its figure for each of the same years, under a unit line (a table
+    written out as prose lines): the years head the columns."""
+    first = _keyed_line(text, *lines[k])
+    if first is None:
+        return None
+    heads, rows = first[0], [first[1]]
+    end = k + 1
+    while end < len(lines) and (found := _keyed_line(text, *lines[end])) is not None:
+        if [c.text for c in found[0]] != [c.text for c in heads]:
+            break
+        rows.append(found[1])
+        end += 1
+    if len(rows) < 2:
+        return _Miss(end)
+    table = Table("keyed", lines[k][0], lines[end - 1][0] + len(lines[end - 1][1]))
+    table.header_rows = [[None, *heads]]
+    table.rows = rows
     return table, end
 
 
@@ -1046,7 +1209,8 @@ def _frame(table: Table, lines: list[tuple[int, str]], starts: list[int], text: 
     no byline and no row of cells) and the unit line (above or below)."""
     index = bisect.bisect_right(starts, table.start) - 1
     above = [(start, line) for start, line in lines[max(0, index - 5):index]
-             if start >= floor and line.strip() and not BYLINE.search(line) and not LATIN_TITLE.match(line)
+             if start >= floor and line.strip() and not LATIN_TITLE.match(line)
+             and (not BYLINE.search(line) or NUMBERED_TITLE.match(line.strip()))  # 表1 …（2023年12月31日）: a title
              and "\t" not in line and len(_PIPE.findall(line)) < 2][-3:]
     for row in table.header_rows:  # a unit line written as the table's first row
         for cell in row:

@@ -229,3 +229,82 @@ def test_a_pipe_row_with_only_a_labels_start_joins_the_next_but_a_section_row_do
     table = find_tables(text)[0]
     assert [row[0].text for row in table.rows] == [
         "统筹基金支出", "其中：住院费用（含日间手术）", "基层医疗卫生机构", "（一）社区卫生服务中心"]
+
+
+# --- forms of the second table-heavy round (6xx) ----------------------------------------------
+
+def _texts(table: Table) -> tuple[list[list[str | None]], list[list[str]]]:
+    return ([[cell and cell.text for cell in row] for row in table.header_rows],
+            [[cell.text for cell in row] for row in table.rows])
+
+
+def test_two_tables_side_by_side_are_read_as_two_halves_with_one_title():
+    text = ("表1 卫生资源\n| 指标 | 数值 | 指标 | 数值 |\n|---|---|---|---|\n"
+            "| 医院（个） | 1104 | 床位（万张） | 43.18 |\n| 　#公立医院 | 372 | 医护比 | 1:1.21 |\n")
+    left, right = find_tables(text)
+    assert _texts(left) == ([["指标", "数值"]], [["医院（个）", "1104"], ["#公立医院", "372"]])
+    assert _texts(right) == ([["指标", "数值"]], [["床位（万张）", "43.18"], ["医护比", "1:1.21"]])
+    assert left.title == right.title == "表1 卫生资源"
+
+
+def test_bars_only_between_cells_keep_a_rows_empty_first_and_last_cell():
+    # no row of the table opens or closes with a bar: a bar at a row's end stands for an empty cell
+    text = "县区 | 床位数(张) | | 全科医生(人) |\n | 2020年 | 2022年 | 2020年 | 2022年\n平山区 | 9.84 | 10.12 | 3.15 | 3.38\n"
+    headers, rows = _texts(find_tables(text)[0])
+    assert headers == [["县区", "床位数(张)", "床位数(张)", "全科医生(人)", "全科医生(人)"],
+                       [None, "2020年", "2022年", "2020年", "2022年"]]
+    assert rows == [["平山区", "9.84", "10.12", "3.15", "3.38"]]
+
+
+def test_a_title_set_off_by_two_spaces_over_tab_rows_is_the_title_of_a_tab_table():
+    text = "表1  2022年度考核结果\n序号\t县（区）\t签约率（%）\n1\t翠屏区\t71.35\n2\t叙州区\t68.90\n"
+    table = find_tables(text)[0]
+    assert (table.form, table.title) == ("tab", "表1  2022年度考核结果")
+    assert _texts(table)[1][0] == ["1", "翠屏区", "71.35"]
+
+
+def test_cells_one_a_line_with_a_blank_line_after_every_row_are_one_table():
+    text = "主要财务指标\n\n公开项目\n单位\n数额\n\n资产负债率\n%\n31.27\n\n医疗收入\n万元\n28416.52\n\n出院者费用增长率\n%\n-2.15\n"
+    table = find_tables(text)[0]
+    assert table.title == "主要财务指标"
+    assert _texts(table) == ([["公开项目", "单位", "数额"]],
+                             [["资产负债率", "%", "31.27"], ["医疗收入", "万元", "28416.52"],
+                              ["出院者费用增长率", "%", "-2.15"]])
+
+
+def test_cells_one_a_line_with_a_running_number_and_blank_lines_for_empty_cells():
+    text = ("序号\n卫生院\n门急诊人次\n出院人次\n1\n湖南坪镇卫生院\n41260\n980\n2\n小河乡卫生院\n15302\n\n"
+            "3\n思经镇卫生院\n22718\n412\n\n合计\n79280\n1392\n")
+    rows = _texts(find_tables(text)[0])[1]
+    assert rows == [["1", "湖南坪镇卫生院", "41260", "980"], ["2", "小河乡卫生院", "15302", ""],
+                    ["3", "思经镇卫生院", "22718", "412"], ["", "合计", "79280", "1392"]]
+
+
+def test_lines_of_a_label_and_a_figure_for_each_year_are_a_table_headed_by_the_years():
+    text = "单位：%、人次\n县域内就诊率（%）：2022年86.4，2023年89.2\n乡镇卫生院门急诊人次：2022年132406，2023年148915\n"
+    table = find_tables(text)[0]
+    assert (table.form, table.unit_line) == ("keyed", "单位：%、人次")
+    assert _texts(table) == ([[None, "2022年", "2023年"]],
+                             [["县域内就诊率（%）", "86.4", "89.2"], ["乡镇卫生院门急诊人次", "132406", "148915"]])
+    assert [text[c.start:c.end] for c in table.rows[0]] == ["县域内就诊率（%）", "86.4", "89.2"]
+
+
+def test_a_line_alone_under_an_aligned_header_that_the_first_label_ends_is_that_labels_start():
+    text = ("指标                    船山区  安居区\n每千常住人口执业\n（助理）医师（人）        4.21    2.36\n"
+            "每万人口全科医生（人）    3.82    2.95\n")
+    headers, rows = _texts(find_tables(text)[0])
+    assert headers == [["指标", "船山区", "安居区"]]
+    assert rows[0] == ["每千常住人口执业（助理）医师（人）", "4.21", "2.36"]
+
+
+def test_a_numbered_title_holding_a_date_is_the_title_but_a_byline_is_not():
+    text = "2024-01-20 发布\n表1　资产负债简表（2023年12月31日）\n单位：万元\n| 项目 | 本年末 |\n|---|---|\n| 资产总计 | 45,218.36 |\n"
+    assert find_tables(text)[0].title == "表1　资产负债简表（2023年12月31日）"
+    assert find_tables("2024-01-20 发布\n| 项目 | 本年末 |\n|---|---|\n| 资产总计 | 45,218.36 |\n")[0].title is None
+
+
+def test_a_cell_that_states_its_own_unit_is_a_figure_without_its_arrow():
+    cell = Cell(0, 9, "↑2.97个百分点")
+    assert cell.figure is not None and cell.figure.group("figure") == "2.97个百分点"
+    assert cell.figure.group("unit") == "个百分点"
+    assert Cell(0, 5, "2021年").figure is None  # a year is no figure with a unit

@@ -26,9 +26,9 @@ segmentation and the tests that compare cuts do), most of it the 2.6 million fea
 which a text can fire only those whose characters it holds. Beside them the setup writes
 `feature_table.npz` (each feature as a prefix, two tokens and its id; the tokens' characters;
 `feature_table`) and `lean/` (the same model without features). The extractors' segmenter
-(extractors/lean_pkuseg.py) loads `lean/` and the table (about 170 MiB), then the features of
-the characters of the texts it meets, each id one shared int object: about 190 MiB more for the
-five bundled documents (1.36 million features).
+(extractors/lean_pkuseg.py) loads `lean/` and the table (about 220 MiB with its index of the
+character pairs), then the features the texts it meets can fire, each id one shared int
+object: about 80 MiB more for the five bundled documents (0.5 million features).
 """
 from __future__ import annotations
 

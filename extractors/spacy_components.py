@@ -33,7 +33,8 @@ from thinc.types import Ragged
 
 from reform_facts.structure import Structure
 from reform_facts.extractors.quantities import Quantity
-from reform_facts.extractors.spacy_pipeline import candidates, structure_for, nearest_occurrence, shared_rules, text_of
+from reform_facts.extractors.spacy_pipeline import (candidate_segments, candidates, structure_for, nearest_occurrence,
+                                                    shared_rules, text_of)
 from reform_facts.claim import Claim, Document
 from reform_facts.errors import SpacyConfigError
 
@@ -174,9 +175,8 @@ def candidate_sentences(doc: Doc, layout: Structure | None = None) -> list[Span]
 
     The doc must have passed `reform_rule_spans` (it lists the candidates)."""
     layout = layout or structure_for(doc)
-    segments = {layout.sentence(start, end) for start, end in candidates(doc)}
     spans: list[Span] = []
-    for segment in sorted(segments, key=lambda s: (s.start, s.end)):
+    for segment in candidate_segments(layout, candidates(doc)):
         span = doc.char_span(segment.start, segment.end, alignment_mode="expand")
         if span is None or not len(span):
             continue
@@ -314,8 +314,8 @@ class ClaimAssembler:
             if taken.overlaps(a, b):
                 continue
             taken.add(a, b)
-            ctx = ctx or rules.context.for_document(document)
             for q in _resolve(document.text, a, b):
+                ctx = ctx or rules.context.for_document(document)
                 kept.append(rules.claim(document, ctx, q).with_(rule_id=f"learned:{q.rule_id}"))
         return sorted(kept, key=lambda c: (c.start, c.end))
 

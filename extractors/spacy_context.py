@@ -103,6 +103,11 @@ class DocumentContext:
         self.counts = {REGION: Counter(c.region_code for c in claims), YEAR: Counter(c.year for c in claims)}
         self.candidates = {label: [v for v, _ in counts.most_common(MAX_CANDIDATES)]
                            for label, counts in self.counts.items()}
+        self.ranks = {label: {v: rank for rank, v in enumerate(values)} for label, values in self.candidates.items()}
+        self.latest_year = max((v for v in self.candidates[YEAR] if v is not None), default=None)
+        # each claim's clause and sentence, asked for every candidate of both fields
+        self.clauses = [layout.clause(c.start, c.end) for c in claims]
+        self.sentences = [layout.sentence(c.start, c.end) for c in claims]
         # a code's name: the one the rules most often give it
         self.names: dict[str | None, str | None] = {}
         for (code, name), _ in Counter((c.region_code, c.region) for c in claims).most_common()[::-1]:
@@ -129,7 +134,7 @@ class DocumentContext:
         counts = self.counts[label]
         share = counts.get(value, 0) / max(len(self.claims), 1)
         words = ["bias", "rule" if value == ruled else "other", f"share{_bucket(int(share * 600))}"]
-        rank = self.candidates[label].index(value) if value in self.candidates[label] else len(self.candidates[label])
+        rank = self.ranks[label].get(value, len(self.candidates[label]))
         words.append(f"rank{min(rank, 3)}")
         if value is None:
             words.append("none")
@@ -142,21 +147,20 @@ class DocumentContext:
         if label == YEAR and isinstance(value, int) and isinstance(ruled, int):
             delta = max(-3, min(3, value - ruled))
             words.append(f"delta{delta}")
-            years = [v for v in self.candidates[YEAR] if v is not None]
-            if years and value == max(years):
+            if value == self.latest_year:
                 words.append("latest")
         if value is not None:
-            words += self._mention_words(claim, label, value)
+            words += self._mention_words(index, label, value)
         rule_words = [f"rule&{w}" for w in words if value == ruled and w not in ("bias", "rule", "other")]
         return [f"{label[0]}:{w}" for w in words + rule_words]
 
-    def _mention_words(self, claim: Claim, label: str, value: object) -> list[str]:
+    def _mention_words(self, index: int, label: str, value: object) -> list[str]:
+        claim = self.claims[index]
         before, after = self.mentions[label].around(value, claim.start, claim.end)
         if before is None and after is None:
             return ["unnamed"]
         words = []
-        clause = self.layout.clause(claim.start, claim.end)
-        sentence = self.layout.sentence(claim.start, claim.end)
+        clause, sentence = self.clauses[index], self.sentences[index]
         if before is not None:
             words.append(f"before{_bucket(claim.start - before)}")
             words.append("before_in_clause" if before > clause.start else

@@ -1,6 +1,8 @@
 """The `spacy` extractor: the trained spaCy pipeline run over a document.
 
-    tokenizer              pkuseg over the whole text (the model loaded once per process)
+    tokenizer              pkuseg over the lines holding a sentence with a quantity candidate of
+                           the rules, read first (spacy_pipeline.document_doc; the model loaded
+                           once per process)
     reform_rule_spans      quantity, region, year spans and the rules' claims; NORM and TAG marks
     spancat                (disabled: run by the next component on the sentences that matter)
     context_textcat        (disabled: run by reform_context on its feature docs)
@@ -29,6 +31,7 @@ from reform_facts.errors import SpacyConfigError
 from reform_facts.extractors.model_digest import SOURCES, extractor_version, fold_of
 from reform_facts.extractors.spacy_components import CLAIMS, SENTENCE_SPANS
 from reform_facts.extractors.spacy_context import CONTEXT, TEXTCAT
+from reform_facts.extractors.spacy_pipeline import document_doc
 from reform_facts.claim import Claim, Document
 
 NAME = "spacy"
@@ -96,9 +99,7 @@ class SpacyExtractor:
         self._folds: dict[tuple[str, ...], SpacyExtractor] = {}
 
     def __call__(self, doc: Document) -> list[Claim]:
-        parsed = self.nlp.make_doc(doc.text)
-        parsed._.rf_document = doc
-        return list(self.nlp(parsed)._.rf_claims)
+        return list(self.nlp(document_doc(self.nlp, doc))._.rf_claims)
 
     def cross_validate(self, held_out: Collection[str]) -> SpacyExtractor:
         """The same extractor trained without the folds of the `held_out` gold documents (itself

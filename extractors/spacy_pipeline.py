@@ -7,6 +7,12 @@
   unit surfaces, indicator head nouns, region names; the config keeps the units, the one
   group measured to keep more gold spans whole). Pipelines save the tokenizer's settings only,
   never the 180 MB model.
+- `document_doc` makes the extractors' doc of a document: the rules read it first (`read`),
+  then pkuseg cuts only the whitespace-separated chunks (lines, mostly) that hold part of a
+  sentence with a quantity candidate: the only sentences the categoriser reads
+  (spacy_components.candidate_sentences). Every other chunk stays one token. pkuseg cuts a text
+  chunk by chunk anyway, so the tokens read are the same, and its time on the rest (a third of
+  the bench corpus) is saved.
 - `reform_rule_spans` is the span ruler: it runs the rule extractor's own QuantityFinder,
   Gazetteer, year pattern and claims over the text and writes `doc.spans["quantity" | "region" |
   "year" | "rule_indicator"]`. As features for the categoriser it writes each covered token's
@@ -18,7 +24,8 @@ Nothing here holds a Chinese word: every surface comes from the rule extractor's
 from __future__ import annotations
 
 import copy
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
@@ -47,8 +54,8 @@ WORD_GROUPS = ("units", "indicators", "regions")
 # rf_found: every quantity candidate the rules found in the doc's text, accepted or rejected;
 # rf_document: the Document the doc was made from; rf_rule_claims: (document, the rules' claims);
 # rf_text: the doc's text where it is known without joining the tokens again; rf_structure: its
-# sentences and clauses (`structure_for`)
-for _name in ("rf_found", "rf_document", "rf_rule_claims", "rf_text", "rf_structure"):
+# sentences and clauses (`structure_for`); rf_reading: the rules' `Reading` of rf_document
+for _name in ("rf_found", "rf_document", "rf_rule_claims", "rf_text", "rf_structure", "rf_reading"):
     if not Doc.has_extension(_name):
         Doc.set_extension(_name, default=None)
 
@@ -68,9 +75,9 @@ def shared_rules() -> RuleExtractor:
 def _base_segmenter() -> Any:
     """The pkuseg model, loaded once per process: the compact form of reform_facts/models.py
     (which cuts as the published model does) with only the features of the characters met so
-    far (extractors/lean_pkuseg.py: the same cuts; about 0.3 s and 170 MiB to load, then the
-    features of the characters of the texts as they come, about 190 MiB and 1 s for the
-    bundled corpus, instead of all 2.6 million from the start: 2 s and 520 MiB)."""
+    far (extractors/lean_pkuseg.py: the same cuts; about 0.3 s and 220 MiB to load, then the
+    features the texts met can fire as they come, about 80 MiB for the bundled corpus,
+    instead of all 2.6 million from the start: 2 s and 520 MiB)."""
     return lean_pkuseg.load(pkuseg_model_dir())
 
 
@@ -121,7 +128,13 @@ class RulesTokenizer(ChineseTokenizer):
         self.pkuseg_seg = segmenter(tuple(self.user_dict))
 
     def __call__(self, text: str) -> Doc:
-        words, spaces = words_and_spaces(self.pkuseg_seg.cut(text), text)
+        return self.segment(text)
+
+    def segment(self, text: str, within: Sequence[Segment] | None = None) -> Doc:
+        """The doc of `text`; with `within` (segments sorted by start), pkuseg cuts only the
+        whitespace-separated chunks that overlap one of them (`cut_within`)."""
+        cut = self.pkuseg_seg.cut(text) if within is None else cut_within(self.pkuseg_seg, text, within)
+        words, spaces = words_and_spaces(cut, text)
         return Doc(self.vocab, words=words, spaces=spaces)
 
     def initialize(self, get_examples=None, *, nlp=None, pkuseg_model=None, pkuseg_user_dict="default"):
@@ -155,6 +168,39 @@ class RulesTokenizer(ChineseTokenizer):
         from spacy.util import ensure_path
         self._set_config(srsly.read_json(ensure_path(path) / "cfg"))
         return self
+
+
+def cut_within(seg: Any, text: str, within: Sequence[Segment]) -> list[str]:
+    """pkuseg's words of the whitespace-separated chunks of `text` that overlap a segment of
+    `within` (sorted by start), and each other chunk whole. pkuseg splits a text at whitespace
+    and cuts each chunk on its own, so a chunk's words are those of the whole text's cut; the
+    chunks wanted are cut in one call (the lean model covers their characters at once).
+
+    >>> class Chars:
+    ...     cut = staticmethod(lambda text: [ch for ch in text if not ch.isspace()])
+    >>> cut_within(Chars, "甲乙 丙丁\\n戊己", [Segment(3, 4)])
+    ['甲乙', '丙', '丁', '戊己']
+    """
+    chunks: list[tuple[str, bool]] = []
+    at = k = 0
+    for chunk in text.split():
+        start = text.index(chunk, at)
+        at = start + len(chunk)
+        while k < len(within) and within[k].end <= start:  # segments ending before the chunk
+            k += 1
+        chunks.append((chunk, k < len(within) and within[k].start < at))
+    cut = iter(seg.cut("\n".join(chunk for chunk, wanted in chunks if wanted)))
+    words: list[str] = []
+    for chunk, wanted in chunks:
+        if not wanted:
+            words.append(chunk)
+            continue
+        size = 0
+        while size < len(chunk):  # a chunk's words spell it
+            word = next(cut)
+            words.append(word)
+            size += len(word)
+    return words
 
 
 def words_and_spaces(words: list[str], text: str) -> tuple[list[str], list[bool]]:
@@ -218,10 +264,12 @@ class RuleSpans:
         rules = shared_rules()
         text = text_of(doc)
         document = doc._.rf_document or Document.from_text(text, doc_id="doc")
-        # the document as the rules read it, once: its structure serves every component after
-        context = rules.read(document)
+        # the document as the rules read it, once (`document_doc` reads it before segmenting):
+        # its structure serves every component after
+        reading = doc._.rf_reading or read(document)
+        context = reading.context
         doc._.rf_structure = context.structure
-        found = list(rules.quantities.find(text, context.structure))
+        found = reading.found
         doc._.rf_found = found
         groups = {
             "year": [(m.start(), m.end(), "year") for m in rules.context.year_pattern.finditer(text)],
@@ -249,6 +297,42 @@ class RuleSpans:
         for span in doc.spans["rule_indicator"]:
             for token in span:
                 token.tag_ = "⟨indicator⟩"
+
+
+@dataclass(frozen=True)
+class Reading:
+    """A document as the rules read it: its context (structure included) and every quantity
+    candidate of its text, accepted or rejected."""
+
+    context: Context
+    found: list[Quantity | Rejection]
+
+
+def read(document: Document) -> Reading:
+    """The rules' `Reading` of a document, made once for the tokenizer and `reform_rule_spans`."""
+    rules = shared_rules()
+    context = rules.read(document)
+    return Reading(context, list(rules.quantities.find(document.text, context.structure)))
+
+
+def candidate_segments(layout: Structure, spans: Iterable[tuple[int, int]]) -> list[Segment]:
+    """The sentences holding these character spans (the quantity candidates), sorted, without repeats."""
+    return sorted({layout.sentence(start, end) for start, end in spans}, key=lambda s: (s.start, s.end))
+
+
+def document_doc(nlp: Language, document: Document) -> Doc:
+    """The extractors' doc of `document`: read by the rules (`read`), then segmented where the
+    categoriser reads it, the chunks of the sentences holding a quantity candidate
+    (`RulesTokenizer.segment`); the reading goes along for `reform_rule_spans`."""
+    reading = read(document)
+    within = candidate_segments(reading.context.structure, ((f.start, f.end) for f in reading.found))
+    tokenizer = nlp.tokenizer
+    if not isinstance(tokenizer, RulesTokenizer):
+        raise SpacyConfigError(f"the pipeline's tokenizer is {type(tokenizer).__name__}, not {TOKENIZER}")
+    doc = tokenizer.segment(document.text, within)
+    doc._.rf_document = document
+    doc._.rf_reading = reading
+    return doc
 
 
 def text_of(doc: Doc) -> str:

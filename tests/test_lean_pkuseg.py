@@ -169,3 +169,13 @@ def test_the_toy_model_cut_from_its_table_is_the_published_cut(tmp_path):
     assert {models._split(key)[0] for key in toy.feature_extractor.feature_to_idx} == {0, models.RAW}
     for sentence in SENTENCES:
         assert toy.cut(sentence) == published.cut(sentence)
+
+
+def test_a_pair_feature_is_loaded_once_its_characters_stand_side_by_side(lean):
+    seg = _fresh(lean)
+    loaded = seg.feature_extractor.feature_to_idx
+    seg.cut("意见满分")  # 满 and 意 both met, never side by side
+    assert "c.满" in loaded and "c.意" in loaded
+    assert "cc1.满.意" not in loaded and "c-1c.满.意" not in loaded
+    seg.cut("满意")
+    assert "cc1.满.意" in loaded and "c-1c.满.意" in loaded

@@ -9,7 +9,7 @@ import textwrap
 import pytest
 import spacy_pkuseg
 
-from reform_facts.extractors import spacy_pipeline, training
+from reform_facts.extractors import registry, spacy_pipeline, training
 from reform_facts.extractors.spacy_components import Offsets, candidate_sentences, clause_of, indicator_candidates
 from reform_facts.paths import PROJECT_DIR as ROOT
 from reform_facts.errors import SpacyConfigError
@@ -168,3 +168,48 @@ def test_taken_spans_overlap_as_the_plain_definition_says():
             if not overlaps:
                 taken.add(a, b)
                 plain.append((a, b))
+
+
+# A line without a figure between two with figures; "深化医药卫生体制改革" stands alone on its line.
+LINES = "签约覆盖率50.28%，较上年提升3个百分点。\n坚持以人民健康为中心，深化医药卫生体制改革。\n全市基层诊疗量占比达65%以上。"
+
+
+def test_only_the_lines_of_sentences_with_a_figure_are_segmented(nlp, doc_from):
+    doc = spacy_pipeline.document_doc(nlp, doc_from(LINES))
+    whole = nlp.make_doc(LINES)
+    middle = LINES.splitlines()[1]
+    start, end = LINES.index(middle), LINES.index(middle) + len(middle)
+
+    def outside(tokens):
+        return [(t.idx, t.text) for t in tokens if not start <= t.idx < end]
+    assert outside(doc) == outside(whole)  # the figures' lines: pkuseg's tokens
+    assert [t.text for t in doc if start <= t.idx < end] == [middle]
+    assert len([t for t in whole if start <= t.idx < end]) > 1
+    assert doc._.rf_reading is not None and doc._.rf_document.text == LINES
+
+
+@pytest.mark.parametrize("name", ["spacy", "hybrid"])
+def test_segmenting_only_the_figures_lines_gives_the_whole_texts_claims(name, corpus_docs, doc_from):
+    extractor = registry.get(name)
+    for document in [*corpus_docs, doc_from(LINES)]:
+        whole = extractor.nlp.make_doc(document.text)
+        whole._.rf_document = document
+        expected = [claim.to_record() for claim in extractor.nlp(whole)._.rf_claims]
+        assert [claim.to_record() for claim in extractor(document)] == expected, document.doc_id
+
+
+@pytest.mark.parametrize("text, within, words", [
+    ("甲乙 丙丁\n戊己", [(3, 4)], ["甲乙", "丙", "丁", "戊己"]),
+    ("甲乙 丙丁\n戊己", [], ["甲乙", "丙丁", "戊己"]),
+    ("甲乙 丙丁\n戊己", [(0, 1), (1, 9)], ["甲", "乙", "丙", "丁", "戊", "己"]),
+    ("  甲乙  丙丁 ", [(1, 3)], ["甲", "乙", "丙丁"]),  # a segment starting in the whitespace before a chunk
+    ("甲乙 丙丁", [(0, 5), (1, 2)], ["甲", "乙", "丙", "丁"]),  # a long segment, then one inside it
+])
+def test_cut_within_cuts_the_chunks_that_overlap_a_segment(text, within, words):
+    class Chars:
+        @staticmethod
+        def cut(part: str) -> list[str]:
+            return [ch for ch in part if not ch.isspace()]
+
+    segments = [spacy_pipeline.Segment(*span) for span in within]
+    assert spacy_pipeline.cut_within(Chars, text, segments) == words

@@ -101,9 +101,14 @@ class ContextRules:
         self.not_title = book.compile(context.not_title, where="context.yaml: not_title")
         self.horizon = book.compile(book.kind.plan_horizon, where="kind.yaml: plan_horizon")
         self.cues = [(cue, self._cue_finder(cue)) for cue in book.kind.cues]
+        self.not_plan = (regex.compile("|".join(map(regex.escape, sorted(book.kind.not_plan_words, key=len, reverse=True))))
+                         if book.kind.not_plan_words else None)
         self.not_subject_before = book.compile(regions.not_subject_before, where="regions.yaml")
         self.not_subject_after = book.compile(regions.not_subject_after, where="regions.yaml")
         self.enumeration_joiners = frozenset(regions.enumeration_joiners)
+        # 分别 (indicators.yaml's distribute words) pairs listed names with the figures after it
+        self.distribute = regex.compile("|".join(map(regex.escape, book.indicators.distribute)))
+        self.figure = regex.compile(r"[0-9０-９]+(?:[.．][0-9０-９]+)?")
         self.alias_not_followed_by = frozenset(regions.alias_not_followed_by)
         self.not_subject_chars = regions.not_subject_chars
 
@@ -138,15 +143,40 @@ class ContextRules:
         # it are not searched: a slow pattern, and only the first is the title)
         title = next((line for line in lines if line and not _ATTACHMENT.fullmatch(line)
                       and not self.not_title.search(line)), None)
-        # the title's year, else the opening's first that is no baseline (自2019年启动…以来)
-        year_match = self.year_pattern.search(title or "") or next(
-            (m for m in self.year_pattern.finditer(opening) if not self.is_baseline(opening, m)), None)
+        is_plan = (self.says(title or "", self.book.kind.plan_titles)
+                   and not self.says(title or "", self.book.kind.report_titles))
+        # the title's year, else the opening's first that is no baseline (自2019年启动…以来); when
+        # that is a report's date line (2023年6月 under the issuer: when it was written), a year
+        # the paragraph after it names is the year reported (对2021—2022年实施情况进行了评估); a
+        # plan's date line is the year it starts from
+        opened = [m for m in self.year_pattern.finditer(opening) if not self.is_baseline(opening, m)]
+        year_match = self.year_pattern.search(title or "") or (opened[0] if opened else None)
+        if opened and year_match is opened[0] and not is_plan and self._on_dateline(opening, year_match.start()):
+            year_match = self._year_after_dateline(opening, year_match, opened) or year_match
         found, unnamed = (self._title_region(title or "") if region else None), None
         if found is None and region:
             found, unnamed = self._opening_region(opening)
-        is_plan = (self.says(title or "", self.book.kind.plan_titles)
-                   and not self.says(title or "", self.book.kind.report_titles))
         return Stated(title, year_of(year_match) if year_match else None, found, is_plan, unnamed)
+
+    def _year_after_dateline(self, text: str, dated: regex.Match[str], opened: list) -> regex.Match[str] | None:
+        """The first year of the first paragraph after the date line that holds `dated`."""
+        lo = text.find("\n", dated.end())
+        while lo >= 0:
+            hi = text.find("\n", lo + 1)
+            hi = hi if hi >= 0 else len(text)
+            if text[lo:hi].strip():  # the first line after it that is not blank
+                return next((m for m in opened if lo <= m.start() < hi and not self._on_dateline(text, m.start())), None)
+            lo = hi if hi < len(text) else -1
+        return None
+
+    def _on_dateline(self, text: str, position: int) -> bool:
+        """Whether the line at `position` is a short line that dates the document (2023年6月,
+        发布日期：…): rules/context.yaml's heading and dateline patterns, as Structure reads them."""
+        lo = text.rfind("\n", 0, position) + 1
+        hi = text.find("\n", position)
+        bare = text[lo:hi if hi >= 0 else len(text)].strip().strip("#*>\t 　").strip()
+        patterns = self.structure_patterns
+        return bool(bare and patterns.heading.fullmatch(bare) and patterns.dateline.search(bare))
 
     def is_baseline(self, text: str, match: regex.Match[str]) -> bool:
         """Whether a year mention is a baseline or a starting point (较2019年, 2012年以来)."""
@@ -162,15 +192,29 @@ class ContextRules:
 
     def _title_region(self, title: str) -> Region | None:
         """The title's first region; one inside 《》 only when no other is named (关于印发《扬中市
-        …规划》的通知 is about the plan's area)."""
+        …规划》的通知 is about the plan's area). A chain of nested names written together means its
+        last, most specific member (常州市金坛区卫生健康局 is 金坛区's)."""
         for quoted in (False, True):
-            for match in self.gazetteer.mentions(title):
+            mentions = self.gazetteer.mentions(title)
+            for k, match in enumerate(mentions):
                 if match.surface in self.gazetteer.deictic or in_book_title(title, match.begin) != quoted:
                     continue
                 found = self.gazetteer.resolve(match.surface)
                 if found is not None:
-                    return found
+                    return self._nested(title, found, mentions[k:])
         return None
+
+    def _nested(self, title: str, found: Region, chain: list[Mention]) -> Region:
+        """The last of the names that follow `chain[0]` (found) without a gap, each inside the one
+        before it: 江西省赣州市兴国县 → 兴国县."""
+        for before, mention in zip(chain, chain[1:]):
+            if title[before.finish:mention.begin].strip() or mention.surface in self.gazetteer.deictic:
+                break
+            inner = self.gazetteer.resolve(mention.surface, near=found)
+            if inner is None or inner.code == found.code or found.code not in self.gazetteer.ancestors(inner):
+                break
+            found = inner
+        return found
 
     def _opening_region(self, opening: str) -> tuple[Region | None, str | None]:
         """The opening's first region; when a word like 自治区 or 全市 comes first, the document
@@ -239,7 +283,9 @@ class Context:
                          if h in self.section_kinds), None)
             if said is not None:
                 self.section_kind[heading] = said
-        self.cue_matches = [tuple(zip(*find(text))) or ((), ()) for _cue, find in rules.cues]
+        # a cue inside a word that only holds it (计划 in 计划生育, family planning) is no cue
+        held = [m.span() for m in rules.not_plan.finditer(text)] if rules.not_plan else []
+        self.cue_matches = [tuple(zip(*_outside(find(text), held))) or ((), ()) for _cue, find in rules.cues]
 
     def _subject_mentions(self) -> list[Mention]:
         """The region mentions of the whole text that name a subject; a name broken over lines
@@ -323,7 +369,7 @@ class Context:
         if scope.name == "clause":
             after = self.mentions[bisect.bisect_left(self.mention_starts, anchor, lo, hi):hi][:1]
         if len(before) >= 2:
-            listed = self._enumeration(before)
+            listed = self._enumeration(before, anchor)
             if listed is not None:
                 return listed
         for mention in [*reversed(before), *after]:
@@ -336,8 +382,10 @@ class Context:
                 return found
         return None
 
-    def _enumeration(self, before: list[Mention]) -> Region | None:
-        """包头、赤峰、乌海3个: regions listed right before a figure stand for their common parent."""
+    def _enumeration(self, before: list[Mention], anchor: int) -> Region | None:
+        """包头、赤峰、乌海3个: regions listed right before a figure stand for their common parent;
+        with 分别 between them and the figure (清流县、大田县分别为4.84张和4.79张), the i-th figure
+        after it takes the i-th region."""
         joiners = self.rules.enumeration_joiners
         group = [before[-1]]
         for mention in reversed(before[:-1]):
@@ -349,6 +397,11 @@ class Context:
         regions = [self.gazetteer.resolve(m.surface, near=self.stated.region) for m in group]
         if any(r is None for r in regions):
             return None
+        marker = self.rules.distribute.search(self.text, group[0].finish, anchor)
+        if marker is not None:
+            order = len(self.rules.figure.findall(self.text, marker.end(), anchor))
+            if order < len(regions):
+                return regions[len(regions) - 1 - order]  # the group runs from the last mention back
         chains = [self.gazetteer.ancestors(r) for r in regions]
         common = [code for code in chains[0][1:] if all(code in chain for chain in chains[1:])]
         return self.gazetteer.by_code.get(common[0]) if common else None
@@ -363,28 +416,30 @@ class Context:
         holding = scope.name in HOLDING
         near = [s for s in following if s.name in HOLDING] if holding else following
         far = [s for s in following if s.name not in HOLDING] if holding else []
-        found = self._level_in([earlier, *near], level)
+        found = self._level_in([earlier, *near], level, surface)
         if found is not None and found.name[-1] == surface[-1]:
             return found
         own, title = self.stated.region, self.stated.title or ""
         if own is not None and own.name[-1] == surface[-1] and not any(mark in title for mark in "。；！？，"):
             return own
         if found is None:
-            found = self._level_in(far, level)
+            found = self._level_in(far, level, surface)
         if found is not None:
             return found
         if own is not None:
             return self.gazetteer.at_level(own, level)
         return self.main_regions.get(level)
 
-    def _level_in(self, scopes: list[Scope], level: str) -> Region | None:
-        """The region at `level` of the last named region of the first scope that has one."""
+    def _level_in(self, scopes: list[Scope], level: str, surface: str) -> Region | None:
+        """The region at `level` of the last named region of the first scope that has one; a
+        region called what the word says is itself (全市 after 天长市, a county-level city; 全区
+        after 金坛区), whatever its level."""
         for scope in scopes:
             lo = bisect.bisect_left(self.mention_starts, scope.segment.start)
             k = bisect.bisect_right(self.mention_ends, scope.segment.end) - 1
             while (k := self.named_up_to[k] if k >= 0 else -1) >= lo:  # named ones only, nearest first
                 region = self.gazetteer.resolve(self.mentions[k].surface, near=self.stated.region)
-                found = region and self.gazetteer.at_level(region, level)
+                found = region and (region if region.name[-1] == surface[-1] else self.gazetteer.at_level(region, level))
                 if found:
                     return found
                 k -= 1
@@ -518,6 +573,23 @@ class Context:
                   for _ in range(self.text.count(period))]
         later = Counter(y for y in years if self.stated.year is None or y > self.stated.year)
         return max(later, key=lambda y: (later[y], y)) if later else None
+
+
+def _outside(spans: list[tuple[int, int]], held: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """The spans (sorted) that lie inside none of `held` (sorted, not overlapping).
+
+    >>> _outside([(0, 2), (5, 7), (9, 10)], [(5, 9)])
+    [(0, 2), (9, 10)]
+    """
+    if not held:
+        return spans
+    starts = [lo for lo, _hi in held]
+    kept = []
+    for lo, hi in spans:
+        at = bisect.bisect_right(starts, lo) - 1
+        if not (at >= 0 and held[at][0] <= lo and hi <= held[at][1]):
+            kept.append((lo, hi))
+    return kept
 
 
 def _starts_in(starts: list[int], lo: int, hi: int) -> bool:

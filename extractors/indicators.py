@@ -22,6 +22,12 @@ _FIGURE = regex.compile(r"[0-9０-９]+(?:\.[0-9]+)?")
 
 
 _NUMBER_RUN = regex.compile(r"[0-9０-９]+[%％]?")
+_OPENING, _CLOSING = "（(", "）)"
+_CLAUSE_MARKS = "，,；;：: "
+_SENTENCE_MARKS = "。！？!?\n"
+_CLAUSE_BREAKS = "，,；;"
+# the longest phrase read as a qualifier standing for the previous clause's (居民医保 for 职工医保)
+_QUALIFIER_CHARS = 6
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,17 +109,55 @@ class IndicatorFinder:
             if after is not None:
                 return after
         lo = max(clause_start, previous_figure)
-        found = self._measure(text, self._distributed(text, clause_start, start, names)
+        found = self._measure(text, self._distributed(text, clause_start, start, names, clause_end)
                               or self._before(text, lo, start, names))
         if found is None:
             found = self._measure(text, self._before_change(text, clause_start, start, names))
-        if found is None and previous_clause is not None and previous_figure <= clause_start:
-            # the previous clause names the measure: up to its own (last) figure, or whole (a table
-            # row's first cell: 基层诊疗量占比\t62.5%); after a figure of the same clause, that one's is taken
-            figures = [m.start() for m in _FIGURE.finditer(text, previous_clause[0], previous_clause[1])]
-            stop = figures[-1] if figures else previous_clause[1]
-            found = self._measure(text, self._before(text, previous_clause[0], stop, names))
+        if previous_clause is not None and previous_figure <= clause_start:
+            if found is None:
+                # the previous clause names the measure: up to its own (last) figure, or whole (a
+                # table row's first cell: 基层诊疗量占比\t62.5%); after a figure of the same clause,
+                # that one's is taken
+                found = self._measure(text, self._before(text, previous_clause[0],
+                                                         self._previous_stop(text, previous_clause), names))
+            elif found[1] - found[0] <= _QUALIFIER_CHARS and found[1] < start:  # 居民医保为68.9%
+                found = self._shared(text, found, previous_clause, names) or found
         return found
+
+    def _previous_stop(self, text: str, clause: Span) -> int:
+        """Where the measure of a previous clause ends: at its last figure, or its end. A bracket
+        that closes the clause is an aside (编制床位14465张, 含乡村医生412人): the figures after it
+        take the noun before it."""
+        lo, hi = clause
+        while hi > lo and text[hi - 1] in _CLAUSE_MARKS:
+            hi -= 1
+        if hi > lo and text[hi - 1] in _CLOSING:
+            opening = max(text.rfind(mark, lo, hi) for mark in _OPENING)
+            hi = opening if opening > lo else hi
+        figures = [m.start() for m in _FIGURE.finditer(text, lo, hi)]
+        return figures[-1] if figures else hi
+
+    def _shared(self, text: str, found: Span, previous_clause: Span, names: NameIndex) -> Span | None:
+        """职工医保…比例为86.4%，居民医保为68.9%: a short phrase before a verb (为, 达) that stands
+        where the previous clause's measure opens with a qualifier of its length and last character
+        (居民医保 for 职工医保, 女性 for 男性) is that qualifier alone: the figure takes the rest of the
+        measure."""
+        hi = self._previous_stop(text, previous_clause)
+        lo = self.cut_before.last_end(text, previous_clause[0], hi, names)
+        if lo >= hi:
+            return None
+        lo = self._stripped(text, lo, hi)
+        qualifier_end = lo + found[1] - found[0]
+        if (qualifier_end + 2 > hi or text[qualifier_end - 1] != text[found[1] - 1]
+                or text[lo:qualifier_end] == text[found[0]:found[1]]):
+            return None
+        return self._measure(text, self._trim(text, qualifier_end, hi))
+
+    def _stripped(self, text: str, lo: int, hi: int) -> int:
+        """Where a phrase starts once the strip_start words are taken off it (全市, 其中)."""
+        while (found := self.strip_start.prefix(text, lo, hi)) is not None:
+            lo = found
+        return lo
 
     def _measure(self, text: str, span: Span | None) -> Span | None:
         """The span, unless it only compares or refers (较上年末, （占, 按可比价格): names no measure."""
@@ -144,17 +188,41 @@ class IndicatorFinder:
         last = self.change_from.search(text, max(lo, hi - self.change_from_chars), hi)
         return self._before(text, lo, last.start(), names) if last else None
 
-    def _distributed(self, text: str, lo: int, hi: int, names: NameIndex) -> Span | None:
-        """基层就诊率和县域就诊率分别提高到71.1%和91.5%: the i-th name goes with the i-th figure."""
+    def _distributed(self, text: str, lo: int, hi: int, names: NameIndex, clause_end: int) -> Span | None:
+        """基层就诊率和县域就诊率分别提高到71.1%和91.5%: the i-th name goes with the i-th figure.
+        When 分别 opens the clause (医师192493人，注册护士239222人，分别增长1.08%和0.92%), the names
+        are the measures of as many clauses before it, one figure each."""
         marker = self.distribute.search(text, lo, hi)
         if marker is None:
             return None
         listed = self._split(text, lo, marker.start())
         figures = len(_FIGURE.findall(text, marker.end(), hi)) + 1
+        if not text[lo:marker.start()].strip():
+            return self._distributed_back(text, lo, figures, len(_FIGURE.findall(text, marker.end(), clause_end)), names)
         if len(listed) < 2 or figures > len(listed):
             return None
         name = listed[figures - 1]
         return self._before(text, name[0], name[1], names)
+
+    def _distributed_back(self, text: str, lo: int, order: int, count: int, names: NameIndex) -> Span | None:
+        """The measure of the `order`-th of the `count` clauses right before text[lo] in its
+        sentence, each of which must hold one figure."""
+        if count < 2 or order > count:
+            return None
+        clauses, hi = [], lo
+        while len(clauses) < count and hi > 0 and text[hi - 1] in _CLAUSE_BREAKS:
+            start = max(text.rfind(mark, 0, hi - 1) for mark in _CLAUSE_BREAKS + _SENTENCE_MARKS) + 1
+            if (start == 0 or text[start - 1] in _SENTENCE_MARKS) and len(clauses) + 1 < count:
+                return None  # the sentence starts before enough clauses are found
+            figures = [m.start() for m in _FIGURE.finditer(text, start, hi - 1)]
+            if len(figures) != 1:
+                return None
+            clauses.append((start, figures[0]))
+            hi = start
+        if len(clauses) < count:
+            return None
+        first, figure = clauses[count - order]  # found from the nearest back
+        return self._before(text, first, figure, names)
 
     def _split(self, text: str, lo: int, hi: int) -> list[Span]:
         parts, cursor = [], lo

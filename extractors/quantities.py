@@ -172,24 +172,52 @@ class QuantityFinder:
                 value *= self.scales[s2]
         if not math.isfinite(value) or (value_max is not None and not math.isfinite(value_max)):
             return Rejection(start, end, unit_rule.id, "a digit run too long to be a quantity")
-        unit, quantity_type = self._unit(text, start, end, unit_rule, seen.get(_STRUCTURE))
+        unit, quantity_type = self._unit(text, start, end, unit_rule, seen.get(_STRUCTURE), value)
         comparator = self._comparator(text, start, end, tail or tail1 or "")
         return Quantity(start, end, value, value_max, unit, quantity_type, comparator,
                         unit_rule.id, unit_rule.confidence)
 
     def _unit(self, text: str, start: int, end: int, unit_rule: UnitRule,
-              structure: Structure | None) -> tuple[str, QuantityType]:
+              structure: Structure | None, value: float) -> tuple[str, QuantityType]:
         """A count becomes a rate when a per-population cue stands earlier in the clause (at most
-        rate_cue_window characters before the figure)."""
+        rate_cue_window characters before the figure), or earlier in the sentence (`_carried`)."""
         if unit_rule.quantity_type is QuantityType.COUNT:
-            clause = (structure or Structure(text, self.structure_patterns)).clause(start, end)
-            window = text[max(clause.start, start - self.rate_window):start]
+            structure = structure or Structure(text, self.structure_patterns)
+            clause = structure.clause(start, end)
+            lo = max(clause.start, start - self.rate_window)
             for rate, cues in self.rates:
-                if cues.search(window):
-                    unit = unit_rule.unit + rate.suffix
-                    if unit in rate.units:
-                        return unit, QuantityType.RATE
+                unit = unit_rule.unit + rate.suffix
+                if unit in rate.units and cues.search(text, lo, start):
+                    return unit, QuantityType.RATE
+            carried = self._carried(text, start, end, unit_rule, value, lo, structure)
+            if carried is not None:
+                return carried, QuantityType.RATE
         return unit_rule.unit, unit_rule.quantity_type
+
+    def _carried(self, text: str, start: int, end: int, unit_rule: UnitRule, value: float,
+                 own_start: int, structure: Structure) -> str | None:
+        """The rate unit of the nearest rate cue in an earlier clause of the sentence, when it holds
+        for the figure: 每千常住人口床位6.87张，比上年提高0.20张; …医师3.05人，注册护士3.72人. Only for a
+        value a rate can have (at most the rule's carry_max: 新增床位1200张 is a count), and only
+        when every figure between the cue and this one is of the same classifier (a figure of
+        another stands for another subject). `own_start`: where the figure's own window starts."""
+        lo = max(0, start - self.rate_window)
+        if lo >= own_start:
+            return None
+        nearest, rate = None, None
+        for candidate, cues in self.rates:
+            for cue in cues.finditer(text, lo, own_start):
+                if nearest is None or cue.start() > nearest.start():
+                    nearest, rate = cue, candidate
+        if nearest is None or rate.carry_max is None or value > rate.carry_max:
+            return None
+        unit = unit_rule.unit + rate.suffix
+        if unit not in rate.units or nearest.start() < structure.sentence(start, end).start:
+            return None
+        between = self.quantity.finditer(text, nearest.end(), start)
+        if all(self.units[found.group("unit")].unit == unit_rule.unit for found in between):
+            return unit
+        return None
 
     def _comparator(self, text: str, start: int, end: int, tail: str) -> Comparator:
         if tail:

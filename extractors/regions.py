@@ -83,6 +83,8 @@ class Gazetteer:
                     if short not in rules.ignore:
                         surfaces.append(short)
                         self.aliases.add(short)
+            elif region.name.endswith("自治县") and alias:  # 屏边县 for 屏边苗族自治县, as county tables write it
+                surfaces += [form + "县" for form in alias.split("/") if len(form) >= 2 and not form.endswith("县")]
             self._add(region, surfaces)
         for short, official in rules.aliases.items():
             self.by_surface.setdefault(short, []).extend(self.by_surface.get(official, []))

@@ -41,6 +41,9 @@ COMPARATORS = {"≥": Comparator.GE, "≤": Comparator.LE, ">": Comparator.GT, "
                "以下": Comparator.LE}
 DIVISION_ENDS = ("省", "市", "县", "区", "州", "旗", "盟")
 TOWN_AFTER = re.compile(r"[\u4e00-\u9fff]{1,4}?(?:镇|乡|街道|苏木)")  # what follows a name inside a town's name
+ENTITY = re.compile(r"&(?:[a-zA-Z]{2,8}|#[0-9]{2,5});")  # a page converter's `&nbsp;` (indent, spacing): no part of a label
+NOTE_CLAUSES = re.compile(r"[；;。]|[①②③④⑤⑥⑦⑧⑨⑩]|(?<![0-9])[0-9][.．、](?![0-9])")  # a note's clauses: 1. … ；2. …
+NOTE_REACH = 200  # characters after a table where its note may stand
 FULL_SCORE = re.compile(r"^[0-9]+(?:\.[0-9]+)?")  # the full score in `（60分）`: the unit is what follows
 FULL_WIDTH = str.maketrans("０１２３４５６７８９．，－−：", "0123456789.,--:")
 
@@ -90,6 +93,7 @@ class Row:
     # where the column names a measure
     year: int | None  # where the column has none: the label's year, else the table's (上年结余: the one before)
     grouping: bool = False  # a row of a grouping of areas (东部地区): its cells have no region
+    points: bool = False  # a row the table's note says changes in points or its own unit (病床使用率, 平均住院日)
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,6 +124,7 @@ class TableReader:
         self.total_label = book.compile(book.tables.total_label, where="tables.yaml: total_label")
         self.note_mark = book.compile(book.tables.note_mark, where="tables.yaml: note_mark")
         self.month_row = book.compile(book.tables.month_row, where="tables.yaml: month_row")
+        self.points_note = book.compile(book.tables.points_note, where="tables.yaml: points_note")
         self.scales = sorted(((s.surface, s.factor) for s in book.numbers.scales), key=lambda s: -len(s[0]))
         self.units: dict[str, Unit] = {}
         for rule in book.units.units:
@@ -153,8 +158,11 @@ class TableReader:
         kinds = any(BRACKET.sub("", self._plain(h)).endswith(tuple(self.words.kind_headers))
                     for h in table.column_labels(0))
         # rows of years (2019年 … 2023年, 增加值): a change row takes the latest of them
-        latest = max((y for row in table.rows if row and _is_year_label(self._clean(row[0].text))
-                      and (y := _year(row[0].text)) is not None), default=None)
+        latest = max((y for row in table.rows if row and (y := self._period_year(self._clean(row[0].text), base_year))
+                      is not None), default=None)
+        # the clause of the note under the table saying which rows' changes are in points (or days)
+        points = next((clause for clause in NOTE_CLAUSES.split(_note(text, table.end))
+                       if self.points_note.search(clause)), "")
         found = []
         carried: Unit | None = None  # a parent row's unit, which its sub-rows (医院 under 总诊疗人次(亿人次)) keep
         for r, row in enumerate(table.rows):
@@ -169,6 +177,8 @@ class TableReader:
             # no sub-row of the row above
             carried = stated or (None if self._listed_unit(listed, label) else carried)
             about = self._row(label, own, row_region is not None, base_year, kinds, latest)
+            if points and _named(label, points):
+                about = replace(about, points=True)
             for c, cell in enumerate(row):
                 if (c in skip or c == label_at or c == units_at or cell.figure is None
                         or c in dates and BARE_YEAR.fullmatch(cell.text)):
@@ -229,11 +239,23 @@ class TableReader:
         change = latest is not None and self._change_only(label)
         grouping = self._grouping(label)
         return Row(label, own, total, rest if self.total_label.search(label) else "",
-                   region_row or total or _is_year_label(label) or self._area_row(label) or grouping
+                   region_row or total or self._period_year(label, base_year) is not None or self._area_row(label)
+                   or grouping
                    or change or bool(self.month_row.fullmatch(label)),
                    kinds or any(part.endswith(self.institution_suffixes)
                                 for part in LIST_PARTS.split(BRACKET.sub("", label))),
                    latest if change else _year(label) or self._row_year(label, base_year), grouping)
+
+    def _period_year(self, label: str, base_year: int | None) -> int | None:
+        """The year of a row that is a year (2023年) or the table's year or the one before
+        (`本年`, `上年`: rows of periods under columns of measures), else None."""
+        if _is_year_label(label):
+            return _year(label)
+        if base_year is not None and label in self.words.this_year:
+            return base_year
+        if base_year is not None and label in self.words.previous_year:
+            return base_year - 1
+        return None
 
     def _grouping(self, label: str) -> bool:
         """A grouping of several areas (东部, 东部地区, 中部（4省）): a place with no one region."""
@@ -304,6 +326,10 @@ class TableReader:
         heads = "".join(column.heads)
         first, then = (heads, row.label) if by_column else (row.label, heads)
         context = first + then
+        if column.change and row.points and row_unit is not None:  # the note says: points, or days
+            if row_unit.quantity_type is QuantityType.PERCENTAGE:
+                return Unit("pp", QuantityType.PERCENTAGE_POINT)
+            return row_unit
         if column.change:
             percent = column.percent
             if percent or (head_unit is not None and head_unit.quantity_type is QuantityType.PERCENTAGE):
@@ -380,6 +406,9 @@ class TableReader:
             return Unit(measure, QuantityType.MEASURE)
         factor = 1.0
         for surface, scale in self.scales:
+            if written == surface:  # a bare scale (`总诊疗人次(亿)`): the unit its noun implies, scaled
+                noun = self._noun_unit(label)
+                return Unit(noun.unit, noun.quantity_type, noun.factor * scale) if noun else None
             if written.startswith(surface) and len(written) > len(surface):
                 factor, written = scale, written[len(surface):]
                 break
@@ -500,8 +529,8 @@ class TableReader:
         """A row label without pinyin debris, spaces, list markers and its bracketed unit or
         year. The label as written is cut where its `simplified` view (same length) says the
         unit starts: 萬張 is read as 万张."""
-        label = self.note_mark.sub("", self.row_marker.sub("", SPACES.sub("", PINYIN.sub("", label))))
-        view = (self.note_mark.sub("", self.row_marker.sub("", SPACES.sub("", PINYIN.sub("", simplified))))
+        label = self.note_mark.sub("", self.row_marker.sub("", SPACES.sub("", PINYIN.sub("", ENTITY.sub("", label)))))
+        view = (self.note_mark.sub("", self.row_marker.sub("", SPACES.sub("", PINYIN.sub("", ENTITY.sub("", simplified)))))
                 if simplified else label)
         if len(view) != len(label):
             view = label
@@ -512,7 +541,7 @@ class TableReader:
         return label.strip("：: ")
 
     def _plain(self, head: str) -> str:
-        return self.note_mark.sub("", SPACES.sub("", PINYIN.sub("", head))).lstrip("#＃")
+        return self.note_mark.sub("", SPACES.sub("", PINYIN.sub("", ENTITY.sub("", head)))).lstrip("#＃")
 
 
 def _planned(columns: list[Column]) -> list[Column]:
@@ -542,6 +571,18 @@ def _compared(table: Table, columns: list[Column]) -> list[Column]:
     later = max(dated)
     return [replace(column, year=later[0], target=column.target or later[1])
             if column.change and column.year is None else column for column in columns]
+
+
+def _note(text: str, end: int) -> str:
+    """The note line under a table that ends at `end` (`注：…`), or ""."""
+    after = text[end:end + NOTE_REACH].lstrip("|｜ \t\r\n")
+    return after.split("\n", 1)[0] if after.startswith(("注", "说明")) else ""
+
+
+def _named(label: str, clause: str) -> bool:
+    """Whether a note's clause names the row: it holds the label's end, four characters at least
+    (`病床使用率` for `医院病床使用率`, `平均住院日` for `医院出院者平均住院日`)."""
+    return any(label[-n:] in clause for n in range(4, len(label) + 1))
 
 
 def _year(text: str) -> int | None:

@@ -267,6 +267,7 @@ class TablesFile(Strict):
     measure_units: list[str] = []  # units only tables state, measures (分: a score)
     note_mark: str = "(?!)"  # a footnote mark at a label's end (①, ※, *)
     month_row: str = "(?!)"  # a row label that is a month (1月, 1-6月): the column measures
+    points_note: str = "(?!)"  # a note's clause saying the change column of the rows it names is in points
     examples: list[str] = []
 
 

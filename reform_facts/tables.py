@@ -39,8 +39,8 @@ from functools import lru_cache
 NUMBER_CELL = re.compile(
     r"^(?P<before>[↑↓▲▼]?\s*[<>≤≥＜＞约]?\s*)"
     r"(?P<figure>[+\-−－]?[0-9０-９](?:[0-9０-９,，]|\n[ \t]*(?=[0-9０-９.．]))*(?:[.．]\n?[0-9０-９]+)?\s*[%％‰]?"
-    # a unit the cell states itself (`↑2.97个百分点`, `-0.3日`): it goes over the header's
-    r"(?P<unit>个百分点|百分点|个月|[日天])?"
+    # a unit the cell states itself (`↑2.97个百分点`, `-0.3日`, `133389万人`, `640元`): it goes over the header's
+    r"(?P<unit>个百分点|百分点|个月|[日天]|[万亿]?(?:人次|元|人|张|个|所|家|例))?"
     r"|[0-9０-９]+(?:[.．][0-9０-９]+)?\s*[:：∶]\s*[0-9０-９]+(?:[.．][0-9０-９]+)?)"
     r"(?P<after>\s*(?:左右|以上|以下|[%％])?)$")  # 9.84%%: a sign typed twice; an arrow is no part of the span
 EMPTY_CELL = re.compile(r"^[-—–－…/／\s]*$")
@@ -59,6 +59,8 @@ NUMBERED_TITLE = re.compile(r"^(?:附表|表)\s*[0-9０-９]")  # a title even w
 BYLINE = re.compile(r"(?:19|20)\d\d\s*[年\-/.]\s*\d{1,2}\s*[月\-/.]\s*\d{1,2}(?![\d\s]*月)|发布|来源[：:]|浏览|阅读")
 UNIT_LINE = re.compile(r"^[（(]?\s*单位\s*[：:]")
 UNIT_IN_TITLE = re.compile(r"[（(]\s*单位\s*[：:][^（）()]*(?:[（(][^（）()]*[)）][^（）()]*)*[)）]")  # 表2 …（单位：万元）
+BR_END = re.compile(r"(?:<br\s*/?>)+$", re.IGNORECASE)  # `36712<br>`: a converter's line break ends the cell
+UNIT_ONLY = re.compile(r"^[（(][^（）()]{1,8}[)）]$")  # a header cell that is a unit alone: `(例)`, `（1/10万）`
 CELL_LINE_MAX = 24  # longer lines are prose, not a cell of a flattened table
 MAX_COLUMNS = 13  # of a flattened table, label column included
 GROUP_REACH = 4  # screen columns a group's label may stand off the columns it heads
@@ -602,6 +604,11 @@ def _header_rows(headers: list[tuple[int, str, list[Cell]]], centres: list[float
     `床位数合计` over `2019 | 2020`): each run takes the cell that overlaps it most on screen,
     where one does, measured against the header's own columns."""
     *groups, (start, line, cells) = headers
+    units: list[Cell | None] | None = None
+    if groups and all(UNIT_ONLY.match(cell.text) for cell in cells):
+        # a last line of units only (`(例)  (1/10万)`) ends the labels above it: they head the columns
+        units = _place(cells, start, line, centres)
+        *groups, (start, line, cells) = groups
     width = len(centres)
     first = sum(_bounds(cells[0], start, line)) / 2
     if len(cells) == width:
@@ -610,6 +617,10 @@ def _header_rows(headers: list[tuple[int, str, list[Cell]]], centres: list[float
         leaf = [None, *cells]  # the label column has no header of its own
     else:
         leaf = _place(cells, start, line, centres)
+    if units is not None:  # a unit on the labels' line (`常住人口` over `(万人)`) goes with the units
+        for column, cell in enumerate(leaf):
+            if cell is not None and units[column] is None and UNIT_ONLY.match(cell.text):
+                units[column], leaf[column] = cell, None
     spans = []
     for column in range(width):
         cell = leaf[column]
@@ -620,6 +631,9 @@ def _header_rows(headers: list[tuple[int, str, list[Cell]]], centres: list[float
             spans.append((min(b[0] for b in bounds), max(b[1] for b in bounds)) if bounds else (0, 0))
     out = [_place_group(group, spans, _runs(leaf)) for group in groups]
     _extend_groups(out, leaf, groups, spans)
+    if units is not None:  # each unit read with the label over it (`发病数` over `(例)`)
+        leaf = [joined(cell, unit) if cell is not None and unit is not None else cell or unit
+                for cell, unit in zip(leaf, units)]
     rows_ = [*out, leaf]
     _join_stacked(rows_)
     return rows_
@@ -872,7 +886,10 @@ def _fill(cells: list[Cell], start: int, line: str, centres: list[float]) -> lis
 # --- one cell per line ---------------------------------------------------------------------
 
 def _cell_line(line: str) -> str | None:
-    stripped = line.strip().strip("|｜").strip()
+    stripped = line.strip()
+    if stripped.endswith(">"):  # a cell a line, each closed by a converter's `<br>`
+        stripped = BR_END.sub("", stripped)
+    stripped = stripped.strip("|｜").strip()
     # pinyin debris (`衛(wèi)生`) does not make a label long; the end of a clause, a cheaper test,
     # is looked at first
     if not stripped or stripped[-1] in "。；;，,：:" or len(PINYIN.sub("", stripped)) > CELL_LINE_MAX:
@@ -922,7 +939,8 @@ def _cell_run(text: str, lines: list[tuple[int, str]], k: int) -> tuple[list[tup
                 continue
             resumes = following is not None or (
                 end + 2 < len(lines) and not lines[end + 1][1].strip() and _cell_line(lines[end + 2][1]) is not None)
-            if not periodic and resumes and len(run) >= 6 and sum(_is_figure(c) for c, _l in run) >= 3:
+            # (a header and the first row's label and figure are enough: the first row may hold the gap)
+            if not periodic and resumes and len(run) >= 6 and any(_is_figure(c) for c, _l in run[-2:]):
                 run.append((Cell(start, start, ""), end))  # a cell left empty, in a table under way
                 end += 1
                 continue
@@ -975,6 +993,24 @@ def _rows(body: list[Cell], columns: int) -> list[list[Cell]]:
     return rows
 
 
+def _groups_in_order(heads: list[Cell], columns: int) -> list[list[Cell | None]] | None:
+    """A two-row header flattened group by group: the label column's head, then each group's
+    label followed by its sub-columns, the same under every group (`机构类别 | 机构数(个) | 本年 |
+    上年 | 床位数(张) | 本年 | 上年` over a label and four values): the groups' row over each group's
+    sub-columns, and the sub-columns' row under it; None where the heads do not read so."""
+    rest = heads[1:]
+    for size in range(2, len(rest) // 2 + 1):
+        groups = len(rest) // size
+        if groups * size != len(rest) or 1 + groups * (size - 1) != columns:
+            continue
+        runs = [rest[g * size:(g + 1) * size] for g in range(groups)]
+        subs = [cell.text for cell in runs[0][1:]]
+        if all([cell.text for cell in run[1:]] == subs for run in runs[1:]):
+            return [[heads[0], *(run[0] for run in runs for _sub in run[1:])],
+                    [None, *(cell for run in runs for cell in run[1:])]]
+    return None
+
+
 def _cell_per_line(text: str, lines: list[tuple[int, str]], k: int) -> tuple[Table, int] | _Miss | None:
     """A run of short lines, header cells first, then each row's label and values."""
     placed, end = _cell_run(text, lines, k)
@@ -1023,6 +1059,8 @@ def _flat_table(placed: list[tuple[Cell, int]], end: int, form: str) -> tuple[Ta
     table = Table(form, heads[0].start, rows[-1][-1].end)
     if labels <= columns:
         table.header_rows.append(list(heads) if labels == columns else [None, *heads])
+    elif (grouped := _groups_in_order(heads, columns)) is not None:
+        table.header_rows += grouped
     else:
         # the second header row heads the value columns, from the first on
         values = [c for c, cell in enumerate(rows[0]) if c > 0 and _is_value(cell)]

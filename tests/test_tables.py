@@ -308,3 +308,37 @@ def test_a_cell_that_states_its_own_unit_is_a_figure_without_its_arrow():
     assert cell.figure is not None and cell.figure.group("figure") == "2.97个百分点"
     assert cell.figure.group("unit") == "个百分点"
     assert Cell(0, 5, "2021年").figure is None  # a year is no figure with a unit
+
+
+def test_a_cell_with_a_scaled_unit_is_a_figure_but_a_text_with_a_number_is_not():
+    cell = Cell(0, 8, "133389万人")
+    assert cell.figure is not None and cell.figure.group("unit") == "万人"
+    assert Cell(0, 6, "33501.36亿元").figure.group("unit") == "亿元"
+    assert Cell(0, 9, "5岁以下儿童死亡率").figure is None
+
+
+def test_a_header_flattened_group_by_group_heads_each_groups_sub_columns():
+    text = ("机构类别<br>\n机构数(个)<br>\n本年<br>\n上年<br>\n床位数(张)<br>\n本年<br>\n上年<br>\n"
+            "医院<br>\n1031<br>\n1006<br>\n271500<br>\n264800<br>\n"
+            "卫生院<br>\n1577<br>\n1580<br>\n51300<br>\n50900<br>\n")
+    headers, rows = _texts(find_tables(text)[0])
+    assert headers == [["机构类别", "机构数(个)", "机构数(个)", "床位数(张)", "床位数(张)"],
+                       [None, "本年", "上年", "本年", "上年"]]
+    assert rows[0] == ["医院", "1031", "1006", "271500", "264800"]  # `<br>` is no part of a cell
+
+
+def test_a_header_line_of_units_alone_goes_with_the_labels_above_it():
+    text = ("县(市、区)       常住人口    甲乙类             丙类\n"
+            "                 (万人)      发病数  发病率     发病数  发病率\n"
+            "                             (例)   (1/10万)    (例)   (1/10万)\n"
+            "芗城区            58.2        201    34.54       412    70.79\n"
+            "龙文区            21.6         67    31.02       158    73.15\n")
+    headers, _rows = _texts(find_tables(text)[0])
+    assert headers[-2] == ["县(市、区)", "常住人口(万人)", "甲乙类", "甲乙类", "丙类", "丙类"]
+    assert headers[-1][1:] == ["常住人口(万人)", "发病数(例)", "发病率(1/10万)", "发病数(例)", "发病率(1/10万)"]
+
+
+def test_a_blank_line_in_the_first_row_of_a_flattened_table_is_an_empty_cell():
+    text = "县（市）\n活产数(人)\n孕产妇死亡数(人)\n婴儿死亡数(人)\n个旧市\n2741\n\n8\n屏边县\n1502\n1\n7\n蒙自市\n4795\n2\n14\n"
+    _headers, rows = _texts(find_tables(text)[0])
+    assert rows == [["个旧市", "2741", "", "8"], ["屏边县", "1502", "1", "7"], ["蒙自市", "4795", "2", "14"]]

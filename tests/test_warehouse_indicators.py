@@ -112,6 +112,51 @@ PHRASES = [
     # a pinyin gloss inside the phrase (web pages annotating readings) is no part of it
     ("当期结(jie) 余", "fund_current_balance"),
     ("人员支出占业(ye) 务支出比例", "personnel_expenditure_share"),
+    # grown from the 18 table-heavy dev documents: a count of deaths is no mortality rate, and
+    # infants' and mothers' deaths are measures of their own
+    ("死亡数", "deaths"),
+    ("婴儿死亡数", "infant_deaths"),
+    ("孕产妇死亡数", "maternal_deaths"),
+    ("婴儿死亡率", "infant_mortality"),
+    ("慢病规范管理率", "hypertension_diabetes_management_rate"),  # defined so by the documents
+    ("早孕建册率", "early_pregnancy_registration_rate"),
+    ("新生儿疾病筛查率", "newborn_disease_screening_rate"),
+    ("老年人中医药健康管理率", "elderly_tcm_health_management_rate"),
+    ("老年人健康管理率", "elderly_health_management_rate"),
+    ("肺结核患者规则服药率", "tb_medication_adherence_rate"),
+    ("传染病报告及时率", "infectious_disease_report_timeliness"),
+    ("家庭医生签约服务率", "family_doctor_signing_rate"),
+    ("重点人群签约服务率", "key_population_signing_rate"),  # the named group wins
+    ("综合得分", "performance_score"),
+    ("市人民医院医共体综合得分", "performance_score"),  # the score, not the communities it names
+    ("考核综合平均得分", "performance_score"),
+    ("派驻护理及医技", "experts_sent_down"),
+    ("坐诊服务", "sent_down_clinic_visits"),
+    ("區級醫院下沉專家坐診", "experts_sent_down"),
+    ("医保基金县域内支出率", "county_fund_expenditure_share"),
+    ("医保结余留用资金", "retained_insurance_surplus"),
+    # operating revenue is neither total nor medical revenue; a share of it names its numerator
+    ("业务收入", "operating_revenue"),
+    ("乡镇卫生院业务收入", "operating_revenue"),
+    ("药品收入占业务收入比重", "drug_revenue_share"),
+    ("公立医院医疗服务收入占业务收入比例", "med_service_revenue_share"),
+    # emergency visits alone are no 门急诊 (outpatient and emergency) visits, and a charge per
+    # visit is no count of visits
+    ("急诊人次", "emergency_visits"),
+    ("门急诊人次", "outpatient_visits"),
+    ("乡镇卫生院门急诊人次", "outpatient_visits"),
+    ("门急诊量", "outpatient_visits"),
+    ("每门急诊人次平均收费水平", "outpatient_cost_per_visit"),
+    # a fund statement's rows
+    ("本期收支结余", "fund_current_balance"),
+    ("本年基金累计收入", "insurance_fund_income"),
+    ("本年基金累计支出", "insurance_fund_expenditure"),
+    ("征缴收入", "insurance_premium_income"),
+    # a balance sheet's totals, and the parts that contain their words
+    ("医院资产总额", "total_assets"),
+    ("净资产合计", "net_assets"),
+    ("流动资产合计", None),
+    ("资产负债率", "debt_asset_ratio"),
 ]
 
 
@@ -148,12 +193,23 @@ BARE = [
     ("乙类法定报告传染病", "例", "infectious_disease_cases"),  # 甲、乙类法定报告传染病共发病307.2万例
     ("投资", "元", "investment"),
     ("日间手术", "台", "day_surgeries"),
+    # a notifiable-disease table's columns: cases, incidence per 10万 and its change on the year
+    ("发病数", "例", "infectious_disease_cases"),
+    ("发病率", "/10万", "infectious_disease_incidence"),
+    ("发病率", "%", "infectious_disease_incidence"),
+    ("死亡", "人", "deaths"),                             # 报告发病16,472例，死亡38人
+    ("已签", "人", "family_doctor_contracted_people"),    # a family-doctor table's 应签/已签 columns
+    ("职工医保", "人", "employee_insurance_participants"),
+    ("居民医保", "人", "resident_insurance_participants"),
     # units that name no single measure of a kind: a share, staff or patients, a bed-size group
     ("医院", "%", None),
     ("基层医疗卫生机构", "人", None),
     ("医院", "个/千人", None),
     ("床位", "个", None),                                 # 床位100—199张的医院5099个
     ("日间手术", "%", None),
+    ("发病数", "%", None),                                # which count's change: not said
+    ("死亡", "%", None),
+    ("职工医保", "%", None),                              # a reimbursement rate or a growth
     ("户籍人口", "岁", None),                             # 户籍人口人均预期寿命, cut
     ("医院", None, None),
     ("医院", "", None),
@@ -190,7 +246,8 @@ def test_a_phrase_in_traditional_script_reads_as_simplified():
 
 def test_most_dev_gold_claims_carry_a_code():
     """The catalogue was grown from the dev split: a floor that an alias removed by mistake breaks.
-    (66% before the bare phrases and the codes grown in issue 19, GOLD_FLOOR after.)"""
+    (66% before the bare phrases and the codes grown in issue 19; 75.9% once the dev split grew
+    to 55 documents, before the catalogue grew with it; GOLD_FLOOR after.)"""
     claims = [claim for path in gold_files(paths.GOLD_DIR, split="dev") for claim in load_file(path)]
     canonical = load_canonical()
     coded = sum(canonical.code_for(claim.indicator, claim.unit) is not None for claim in claims)
@@ -201,7 +258,7 @@ def test_most_dev_gold_claims_carry_a_code():
 # Measured on the bundled corpus as the rule extractor reads it, loaded into the warehouse
 # (`python -m benchmarks.indicator_coverage --documents bundled` measures the warehouse of a full
 # run). Floors are the measured shares: raise them when the catalogue grows, never lower them.
-GOLD_FLOOR = 0.800
+GOLD_FLOOR = 0.827
 BUNDLED_FLOOR = 0.483
 
 

@@ -26,7 +26,7 @@ from reform_facts.extractors.regions import Gazetteer
 from reform_facts.rulebook import Rulebook
 from reform_facts.tables import EMPTY_CELL, PINYIN, Cell, Table
 
-YEAR = re.compile(r"((?:19|20)\d\d)\s*年?")
+YEAR = re.compile(r"((?:19|20|１９|２０)\d\d)\s*年?")  # full-width digits too (２０２４年: int() reads them)
 YEARS = re.compile(r"(?:19|20)\d\d\s*年?(?:\s*[-—–~～至到]\s*(?:19|20)\d\d\s*年?)?(?:度|末|底)?")
 BRACKET = re.compile(r"[（(]([^（）()]{1,16})[)）]\s*$")
 SPACES = re.compile(r"\s+")
@@ -281,8 +281,8 @@ class TableReader:
         by_column = row.whose or (column.measure is not None and row.institution)
         match = cell.figure
         figure = match.group("figure")
-        start = cell.start + match.start("figure")
-        end = start + len(figure)
+        start = _offset(cell, match.start("figure"))
+        end = _offset(cell, match.end("figure") - 1) + 1  # a figure wrapped over lines (`+2.1个百` / `分点`) ends in its last piece
         written = match.group("unit")  # the cell's own unit (`↑2.97个百分点`, `-0.3日`) goes over the header's
         own = self._parse_unit(written, row.label) if written else None
         unit = own or self._unit_of(figure, column, row, row_unit, shared, by_column)
@@ -583,6 +583,16 @@ def _named(label: str, clause: str) -> bool:
     """Whether a note's clause names the row: it holds the label's end, four characters at least
     (`病床使用率` for `医院病床使用率`, `平均住院日` for `医院出院者平均住院日`)."""
     return any(label[-n:] in clause for n in range(4, len(label) + 1))
+
+
+def _offset(cell: Cell, index: int) -> int:
+    """Where the character `index` of a cell's text stands in the document: a label or figure
+    wrapped over lines is the join of its pieces (`Cell.parts`)."""
+    for start, end in cell.spans:
+        if index < end - start:
+            return start + index
+        index -= end - start
+    return cell.end + index
 
 
 def _year(text: str) -> int | None:

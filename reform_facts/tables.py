@@ -46,11 +46,16 @@ NUMBER_CELL = re.compile(
 EMPTY_CELL = re.compile(r"^[-—–－…/／\s]*$")
 YEAR_CELL = re.compile(r"^(?:19|20)\d\d$")
 YEAR_LABEL = re.compile(r"^((?:19|20)\d\d)\s*年?")
-_PIPE = re.compile(r"[|｜]")
+_PIPE = re.compile(r"[|｜│┃║]")  # a bar, or a box-drawing border's
+BARS = ("|", "｜", "│", "┃", "║")
+_BOX_RULE = re.compile(r"^\s*[┌┬┐├┼┤└┴┘┏┳┓┣╋┫┗┻┛─━═╔╦╗╠╬╣╚╩╝]+\s*$")  # a box-drawing border's rule line
+# a label, a leader of dots (`门急诊人次……………356,218`, `床位数..........120`), and a figure
+_LEADER = re.compile(r"(?:…{2,}|[.．·•]{4,}|[…．.·]{3,}…+)")
+_LEADER_ROW = re.compile(r"^\s*\S.{0,40}?(?:…{2,}|[.．·•]{4,})[…．.·•]*\s*[+\-−]?[0-9０-９][0-9０-９,.．]*\s*[%％]?\s*$")
 _TAB = re.compile(r"\t")
 _ALIGNED = re.compile(r"(?:[ \u3000]{2,}|\t)")
 PINYIN = re.compile(r"[（(][a-zāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜü ]+[)）]")  # 醫(yī)院: pinyin debris in a word
-_RULE_ROW = re.compile(r"^[\s|:：\-—=+]*$")
+_RULE_ROW = re.compile(r"^[\s|:：\-—=+┌┬┐├┼┤└┴┘┏┳┓┣╋┫┗┻┛─━═╔╦╗╠╬╣╚╩╝│┃]*$")
 _RULE_LINE = re.compile(r"^[\s\-—─━=_]*[\-—─━=_]{3,}[\s\-—─━=_]*$|^\S*\s+[─━]{3,}[\s─━]*$")
 TABLE_NUMBER = re.compile(r"^(?:(?:表|附表)\s*[0-9０-９]+(?:\s*[-—－.．]\s*[0-9０-９]+)*|[0-9０-９]+(?:\s*[-—－.．]\s*[0-9０-９]+)+)\s+\S")
 CONTINUED = re.compile(r"^续表")
@@ -342,13 +347,53 @@ def _row_kind(line: str) -> str | None:
     stripped = line.strip()
     if not stripped:
         return None
+    if _BOX_RULE.match(stripped):
+        return "pipe"  # a box's border: a rule row of its table
     if len(_PIPE.findall(stripped)) >= 2 or (stripped.startswith(("|", "｜")) and len(stripped) > 1):
         return "pipe"
     if "|" in stripped and _is_figure(Cell(0, 0, stripped.split("|")[-1].strip())):
         return "pipe"  # 一、上年结余 | 1079.96
     if "\t" in stripped:
         return "tab"
+    if _LEADER_ROW.match(stripped):
+        return "leader"
+    if "," in stripped and not _PROSE_MARK.search(stripped) and len(_csv_spans(stripped)) >= 3:
+        return "csv"
     return None
+
+
+_PROSE_MARK = re.compile(r"[，。；：]\S|[，。；]$")  # prose punctuation: a line of prose, not a CSV record
+
+
+def _csv_spans(line: str) -> list[tuple[int, int]]:
+    """The fields of a CSV record as spans of `line`, a quoted field's quotes left out
+    (`福田区,"12,847",986` → 福田区 | 12,847 | 986)."""
+    spans, at, n = [], 0, len(line)
+    while True:
+        if at < n and line[at] == '"':
+            close = line.find('"', at + 1)
+            while close != -1 and close + 1 < n and line[close + 1] == '"':  # "" inside quotes
+                close = line.find('"', close + 2)
+            if close == -1:
+                close = n
+            spans.append((at + 1, close))
+            at = line.find(",", close)
+        else:
+            comma = line.find(",", at)
+            spans.append((at, n if comma == -1 else comma))
+            at = comma
+        if at == -1 or at >= n:
+            return spans
+        at += 1
+
+
+def _row_cells(text: str, start: int, line: str, form: str) -> list[Cell]:
+    if form == "csv":
+        return [_cell(text, start + a, start + b) for a, b in _csv_spans(line)]
+    if form == "leader":
+        match = list(_LEADER.finditer(line))[-1]
+        return [_cell(text, start, start + match.start()), _cell(text, start + match.end(), start + len(line))]
+    return _split(text, start, line, _PIPE if form == "pipe" else _TAB)
 
 
 def _pipe_or_tab(text: str, lines: list[tuple[int, str]], k: int) -> tuple[Table, int] | _Miss | None:
@@ -357,13 +402,23 @@ def _pipe_or_tab(text: str, lines: list[tuple[int, str]], k: int) -> tuple[Table
         return None
     rows: list[list[Cell]] = []
     ends: list[tuple[bool, bool]] = []  # whether each row starts, and ends, with a bar
-    closed = lines[k][1].rstrip().endswith(("|", "｜"))  # rows end with a bar: one that does not goes on
-    end = k
+    closed = lines[k][1].rstrip().endswith(BARS)  # rows end with a bar: one that does not goes on
+    end, fields = k, 0
+    wrapped = False  # a line right after a data row, not after a rule: a box row may go on in it
     while end < len(lines):
         kind = _row_kind(lines[end][1])
+        if form == "csv" and kind == form:
+            count = len(_csv_spans(lines[end][1].strip()))
+            if fields and count != fields:
+                break  # a CSV record of another width: the table ended
+            fields = count
         if kind != form:
             # one line of debris (an advertisement) between two rows of the table
             if end + 1 < len(lines) and _row_kind(lines[end + 1][1]) == form and lines[end][1].strip():
+                if (form == "tab" and rows and not any(_is_figure(c) for row in rows for c in row[1:])
+                        and len(lines[end][1].strip()) <= LABEL_PIECE_MAX):
+                    # the last piece of a header wrapped inside its cells (`簽約人數` under `家庭醫生`)
+                    rows.append([_cell(text, lines[end][0], lines[end][0] + len(lines[end][1]))])
                 end += 1
                 continue
             break
@@ -371,16 +426,56 @@ def _pipe_or_tab(text: str, lines: list[tuple[int, str]], k: int) -> tuple[Table
         if form == "pipe" and closed:
             line, end = _unwrapped(text, lines, end)
         if not _RULE_ROW.match(line):
-            rows.append(_split(text, start, line, _PIPE if form == "pipe" else _TAB))
-            ends.append((line.lstrip().startswith(("|", "｜")), line.rstrip().endswith(("|", "｜"))))
+            cells = _row_cells(text, start, line, form)
+            if wrapped and rows and line.lstrip().startswith(("│", "┃", "║")) and _goes_on(rows[-1], cells):
+                # a box row wrapped over lines (`│总诊疗人次（万│ 368.42 │` / `│人次）│ │`): its pieces joined
+                rows[-1] = [c if i >= len(cells) or not cells[i].text else (joined(c, cells[i]) if c.text else cells[i])
+                            for i, c in enumerate(rows[-1])]
+            else:
+                rows.append(cells)
+                ends.append((line.lstrip().startswith(BARS), line.rstrip().endswith(BARS)))
+            wrapped = any(_is_figure(c) for c in rows[-1][1:])
+        else:
+            wrapped = False
         end += 1
     if form == "pipe":
         rows = _inside_bars(rows, ends)
-    if not any(any(_is_figure(c) for c in row[1:]) for row in rows):
+    elif form == "tab":
+        rows = _rejoined_head(rows)
+    if not any(any(_is_figure(c) for c in row[1:]) for row in rows) or (form == "csv" and len(rows) < 3):
         return _Miss(end)
     table = Table(form, lines[k][0], lines[end - 1][0] + len(lines[end - 1][1]))
     _headers_and_rows(table, rows)
     return table, end
+
+
+def _rejoined_head(rows: list[list[Cell]]) -> list[list[Cell]]:
+    """Tab rows whose header was wrapped inside its cells (`65歲及以上` / `老年人數\\t老年人健康` /
+    `管理人數\\t…`): the header lines' cells make one header row, a line's last cell and the next
+    line's first being the pieces of one label, when that gives exactly the data rows' width.
+
+    >>> text = "村名\\t人口\\t老年\\n人数\\t签约\\n人数\\n甲村\\t20\\t5\\t9"
+    >>> [c.text for c in find_tables(text)[0].header_rows[-1]]
+    ['村名', '人口', '老年人数', '签约人数']
+    """
+    first = next((r for r, row in enumerate(rows) if any(_is_figure(c) for c in row[1:])), 0)
+    heads = rows[:first]
+    if len(heads) < 2 or not rows[first:]:
+        return rows
+    width = len(rows[first])
+    if any(len(h) >= width for h in heads) or sum(map(len, heads)) - len(heads) + 1 != width:
+        return rows
+    merged = list(heads[0])
+    for line in heads[1:]:
+        merged[-1] = joined(merged[-1], line[0])
+        merged += line[1:]
+    return [merged, *rows[first:]]
+
+
+def _goes_on(above: list[Cell], cells: list[Cell]) -> bool:
+    """Whether a box line holds the rest of the row above (no figure of its own, and cells of the
+    same width)."""
+    return len(cells) == len(above) and not any(_is_figure(c) for c in cells[1:]) and any(c.text for c in cells)
 
 
 def _inside_bars(rows: list[list[Cell]], ends: list[tuple[bool, bool]]) -> list[list[Cell]]:
@@ -405,10 +500,10 @@ def _unwrapped(text: str, lines: list[tuple[int, str]], k: int) -> tuple[str, in
     own is not a continuation."""
     start, line = lines[k]
     last = k
-    while (not lines[last][1].rstrip().endswith(("|", "｜")) and last + 1 < len(lines) and last - k < 2
-           and lines[last + 1][1].strip() and not lines[last + 1][1].lstrip().startswith(("|", "｜"))):
+    while (not lines[last][1].rstrip().endswith(BARS) and last + 1 < len(lines) and last - k < 2
+           and lines[last + 1][1].strip() and not lines[last + 1][1].lstrip().startswith(BARS)):
         last += 1
-    if last == k or not lines[last][1].rstrip().endswith(("|", "｜")):
+    if last == k or not lines[last][1].rstrip().endswith(BARS):
         return line, k
     return text[start:lines[last][0] + len(lines[last][1])], last
 

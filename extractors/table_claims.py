@@ -68,6 +68,7 @@ class Column:
     target: bool
     region: Region | None = None  # where columns are regions (T6: districts as columns)
     grouping: bool = False  # a column of a grouping of areas (东部): its cells have no region
+    joined: str = ""        # its labels joined (每千人口医疗卫生机构床位数(张)): the nouns its cells' units are told by
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,6 +126,8 @@ class TableReader:
         self.note_mark = book.compile(book.tables.note_mark, where="tables.yaml: note_mark")
         self.month_row = book.compile(book.tables.month_row, where="tables.yaml: month_row")
         self.points_note = book.compile(book.tables.points_note, where="tables.yaml: points_note")
+        # change words and fillers, longest first: a longer one is taken out before the shorter inside it
+        self.change_terms = sorted([*book.tables.change_words, *book.tables.change_fillers], key=len, reverse=True)
         self.scales = sorted(((s.surface, s.factor) for s in book.numbers.scales), key=lambda s: -len(s[0]))
         self.units: dict[str, Unit] = {}
         for rule in book.units.units:
@@ -143,14 +146,15 @@ class TableReader:
         base_year = title_year or year
         title_region = self._region_in(title) or region
         width = self._width(table)
+        heads = [[self._plain(h) for h in table.column_labels(c)] for c in range(width)]  # read once, asked often
         # running numbers: a 序号 column, under no header or first (whatever heads it: `序号 单位名称`)
-        skip = {c for c in range(width) if self._column_is(table, c, self.words.index_headers)
-                or ((c == 0 or not table.column_labels(c)) and _running_numbers(table, c))}
-        units_at = next((c for c in range(width) if self._column_is(table, c, self.words.unit_headers)), None)
+        skip = {c for c in range(width) if any(h in self.words.index_headers for h in heads[c])
+                or ((c == 0 or not heads[c]) and _running_numbers(table, c))}
+        units_at = next((c for c in range(width) if any(h in self.words.unit_headers for h in heads[c])), None)
         dates = {c for c in range(width) if self._dates(table, c)}
-        years = {c: self._column_year(table, c, base_year) for c in range(width)}
+        years = {c: self._column_year(heads[c], base_year) for c in range(width)}
         listed = _listed(table.unit_line)
-        columns = _measured(_compared(table, _planned([self._column(text, table, c, years, title_region)
+        columns = _measured(_compared(table, _planned([self._column(text, table, c, heads[c], years, title_region)
                                                        for c in range(width)])))
         shared = Shared(listed, self._title_unit(table), _title_subject(text, table, self.words.title_fillers),
                         f"table.{table.form}")
@@ -158,7 +162,8 @@ class TableReader:
         kinds = any(BRACKET.sub("", self._plain(h)).endswith(tuple(self.words.kind_headers))
                     for h in table.column_labels(0))
         # rows of years (2019年 … 2023年, 增加值): a change row takes the latest of them
-        latest = max((y for row in table.rows if row and (y := self._period_year(self._clean(row[0].text), base_year))
+        firsts = [self._clean(row[0].text) if row else None for row in table.rows]  # each row's first cell, cleaned once
+        latest = max((y for first in firsts if first is not None and (y := self._period_year(first, base_year))
                       is not None), default=None)
         # the clause of the note under the table saying which rows' changes are in points (or days)
         points = next((clause for clause in NOTE_CLAUSES.split(_note(text, table.end))
@@ -167,7 +172,7 @@ class TableReader:
         carried: Unit | None = None  # a parent row's unit, which its sub-rows (医院 under 总诊疗人次(亿人次)) keep
         for r, row in enumerate(table.rows):
             label_at = self._label_column(row, skip, units_at)
-            label = self._clean(row[label_at].text) if label_at is not None else ""
+            label = (firsts[r] if label_at == 0 else self._clean(row[label_at].text)) if label_at is not None else ""
             own = self._clean(_original(text, row[label_at]), row[label_at].text) if label_at is not None else ""
             row_region = self._row_region(label, title_region)
             first_figure = next((c for c, cell in enumerate(row) if c != label_at and c not in skip and c != units_at
@@ -194,9 +199,6 @@ class TableReader:
     def _width(self, table: Table) -> int:
         return max([len(row) for row in table.rows] + [len(row) for row in table.header_rows] + [0])
 
-    def _column_is(self, table: Table, column: int, words: list[str]) -> bool:
-        return any(self._plain(label) in words for label in table.column_labels(column))
-
     def _dates(self, table: Table, column: int) -> bool:
         """A column of dates (开业时间 2015): its bare years are no figures. Its header says so;
         a header that merely holds 年 (上年同期) does not (2050 there is a sum of money)."""
@@ -216,8 +218,8 @@ class TableReader:
 
     # --- one cell ------------------------------------------------------------------------
 
-    def _column(self, text: str, table: Table, c: int, years: dict[int, int | None], near: Region | None) -> Column:
-        heads = [self._plain(h) for h in table.column_labels(c)]
+    def _column(self, text: str, table: Table, c: int, heads: list[str], years: dict[int, int | None],
+                near: Region | None) -> Column:
         joined = "".join(heads)  # 每千人口医疗卫生 over 机构床位数(张): a rate
         region = self._row_region(heads[-1], near) if heads and c > 0 else None
         grouping = bool(heads) and c > 0 and self._grouping(heads[-1])
@@ -229,7 +231,7 @@ class TableReader:
             measure=None if region is not None or grouping else self._column_measure(text, table.column_cells(c)),
             year=years.get(c),
             target=any(w in h for h in heads for w in self.words.target_words),
-            region=region, grouping=grouping)
+            region=region, grouping=grouping, joined=joined)
 
     def _row(self, label: str, own: str, region_row: bool, base_year: int | None, kinds: bool = False,
              latest: int | None = None) -> Row:
@@ -266,9 +268,8 @@ class TableReader:
         """A label that says only that it is a change (增减数, 增加值, 2023年比2019年增加, 年均增长(%)):
         what changed is another column's or row's measure, or the table's."""
         bare = YEARS.sub("", BRACKET.sub("", self._plain(label)))
-        words = sorted([*self.words.change_words, *self.words.change_fillers], key=len, reverse=True)
         found = False
-        for word in words:
+        for word in self.change_terms:
             if word in bare:
                 found = found or word in self.words.change_words
                 bare = bare.replace(word, "")
@@ -317,13 +318,14 @@ class TableReader:
                  by_column: bool) -> Unit:
         if RATIO_SIGN.search(figure):
             return Unit("ratio", QuantityType.RATIO)
-        if figure.rstrip().endswith(("%", "％")):
+        bare = figure.rstrip()
+        if bare.endswith(("%", "％")):
             return Unit("%", QuantityType.PERCENTAGE)
-        if figure.rstrip().endswith("‰"):
+        if bare.endswith("‰"):
             return Unit("‰", QuantityType.RATE)
         head_unit = column.unit
         # the nouns of what is measured first: the column's where rows say whose, else the row's
-        heads = "".join(column.heads)
+        heads = column.joined
         first, then = (heads, row.label) if by_column else (row.label, heads)
         context = first + then
         if column.change and row.points and row_unit is not None:  # the note says: points, or days
@@ -429,9 +431,8 @@ class TableReader:
 
     # --- year, kind, indicator, region -----------------------------------------------------
 
-    def _column_year(self, table: Table, column: int, base_year: int | None) -> int | None:
-        for head in reversed(table.column_labels(column)):
-            head = self._plain(head)
+    def _column_year(self, heads: list[str], base_year: int | None) -> int | None:
+        for head in reversed(heads):
             if (found := _year(head)) is not None:
                 return found
             # 比上年增减 compares with last year and is dated by the columns it compares
@@ -529,9 +530,10 @@ class TableReader:
         """A row label without pinyin debris, spaces, list markers and its bracketed unit or
         year. The label as written is cut where its `simplified` view (same length) says the
         unit starts: 萬張 is read as 万张."""
-        label = self.note_mark.sub("", self.row_marker.sub("", SPACES.sub("", PINYIN.sub("", ENTITY.sub("", label)))))
-        view = (self.note_mark.sub("", self.row_marker.sub("", SPACES.sub("", PINYIN.sub("", ENTITY.sub("", simplified)))))
-                if simplified else label)
+        bare = self._unmarked(label)
+        # the simplified view of a label written in simplified characters is the label itself
+        view = self._unmarked(simplified) if simplified and simplified != label else bare
+        label = bare
         if len(view) != len(label):
             view = label
         bracket = BRACKET.search(view)
@@ -539,6 +541,10 @@ class TableReader:
                         or YEAR.search(bracket.group(1))):
             label = label[:bracket.start()]
         return label.strip("：: ")
+
+    def _unmarked(self, label: str) -> str:
+        """A label without entities, pinyin debris, spaces, its list marker and note marks."""
+        return self.note_mark.sub("", self.row_marker.sub("", SPACES.sub("", PINYIN.sub("", ENTITY.sub("", label)))))
 
     def _plain(self, head: str) -> str:
         return self.note_mark.sub("", SPACES.sub("", PINYIN.sub("", ENTITY.sub("", head)))).lstrip("#＃")
@@ -588,6 +594,8 @@ def _named(label: str, clause: str) -> bool:
 def _offset(cell: Cell, index: int) -> int:
     """Where the character `index` of a cell's text stands in the document: a label or figure
     wrapped over lines is the join of its pieces (`Cell.parts`)."""
+    if not cell.parts:
+        return cell.start + index  # one piece (most cells): past its end too, as below
     for start, end in cell.spans:
         if index < end - start:
             return start + index

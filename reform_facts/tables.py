@@ -344,6 +344,8 @@ def _is_value(cell: Cell) -> bool:
 # --- pipe and tab rows ---------------------------------------------------------------------
 
 def _row_kind(line: str) -> str | None:
+    if not _ROW_MARK.search(line):
+        return None  # no bar, tab, box border, leader or comma: most lines of prose, found out in one scan
     stripped = line.strip()
     if not stripped:
         return None
@@ -362,6 +364,9 @@ def _row_kind(line: str) -> str | None:
     return None
 
 
+# what every row kind above needs somewhere in its line (`_BOX_RULE`, `_PIPE`, tab, `_LEADER_ROW`'s
+# leader, a CSV record's comma)
+_ROW_MARK = re.compile(r"[|｜│┃║\t,┌┬┐├┼┤└┴┘┏┳┓┣╋┫┗┻┛─━═╔╦╗╠╬╣╚╩╝]|…{2}|[.．·•]{4}")
 _PROSE_MARK = re.compile(r"[，。；：]\S|[，。；]$")  # prose punctuation: a line of prose, not a CSV record
 
 
@@ -578,8 +583,10 @@ def _unwrapped_labels(rows: list[list[Cell]]) -> list[list[Cell]]:
 # --- columns aligned with spaces -----------------------------------------------------------
 
 def _aligned_cells(text: str, start: int, line: str) -> list[Cell] | None:
-    # a line with no run of spaces or tab is one cell: most lines of prose, found out cheaply
-    if "|" in line or len(line.strip()) < 3 or not _ALIGNED.search(line):
+    # a line with no run of spaces or tab is one cell: most lines of prose, found out cheaply;
+    # so is one whose only runs are at its ends (a paragraph's indent `　　`)
+    stripped = line.strip()
+    if "|" in line or len(stripped) < 3 or not _ALIGNED.search(stripped):
         return None
     cells = [c for c in _split(text, start, line, _ALIGNED) if c.text]
     # a label spaced wide (`北    京`, `地    区`, `#医  院`): its short pieces, close together, are one cell
@@ -987,7 +994,8 @@ def _cell_line(line: str) -> str | None:
     stripped = stripped.strip("|｜").strip()
     # pinyin debris (`衛(wèi)生`) does not make a label long; the end of a clause, a cheaper test,
     # is looked at first
-    if not stripped or stripped[-1] in "。；;，,：:" or len(PINYIN.sub("", stripped)) > CELL_LINE_MAX:
+    if not stripped or stripped[-1] in "。；;，,：:" or (
+            len(stripped) > CELL_LINE_MAX and len(PINYIN.sub("", stripped)) > CELL_LINE_MAX):
         return None
     return stripped
 
@@ -1108,6 +1116,8 @@ def _groups_in_order(heads: list[Cell], columns: int) -> list[list[Cell | None]]
 
 def _cell_per_line(text: str, lines: list[tuple[int, str]], k: int) -> tuple[Table, int] | _Miss | None:
     """A run of short lines, header cells first, then each row's label and values."""
+    if lines[k][1].strip() and _cell_line(lines[k][1]) is None:
+        return _Miss(k)  # a run starts at a cell or a blank line: most lines of prose start none
     placed, end = _cell_run(text, lines, k)
     return _flat_table(placed, end, "cell_per_line")
 

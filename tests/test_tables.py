@@ -342,3 +342,29 @@ def test_a_blank_line_in_the_first_row_of_a_flattened_table_is_an_empty_cell():
     text = "县（市）\n活产数(人)\n孕产妇死亡数(人)\n婴儿死亡数(人)\n个旧市\n2741\n\n8\n屏边县\n1502\n1\n7\n蒙自市\n4795\n2\n14\n"
     _headers, rows = _texts(find_tables(text)[0])
     assert rows == [["个旧市", "2741", "", "8"], ["屏边县", "1502", "1", "7"], ["蒙自市", "4795", "2", "14"]]
+
+
+# Every row form behind the one-scan test that rules a line out (a bar, a tab, a box border, a
+# leader, a comma; a run of spaces inside the line, not only at its ends): each is still found.
+@pytest.mark.parametrize(("text", "form", "first_row"), [
+    ("| 地区 | 床位 |\n| --- | --- |\n| 甲市 | 1,200 |\n| 乙市 | 900 |", "pipe", ["甲市", "1,200"]),
+    ("┌──┬──┐\n│甲市│1200│\n│乙市│900│\n└──┴──┘", "pipe", ["甲市", "1200"]),
+    ("地区\t床位\n甲市\t1200\n乙市\t900", "tab", ["甲市", "1200"]),
+    ("地区,床位,人员\n甲市,1200,35\n乙市,900,20\n丙市,800,15", "csv", ["甲市", "1200", "35"]),
+    ("医院数……38\n床位数……1200", "leader", ["医院数", "38"]),
+    ("医院数........38\n床位数........1200", "leader", ["医院数", "38"]),
+    ("　　地区      床位      人员\n　　甲市      1200      35\n　　乙市      900       20", "aligned",
+     ["甲市", "1200", "35"]),
+])
+def test_each_row_form_is_found_past_the_cheap_test_for_prose(text, form, first_row):
+    table = find_tables(text)[0]
+    assert table.form == form
+    assert [cell.text for cell in table.rows[0]] == first_row
+
+
+@pytest.mark.parametrize("text", [
+    "　　2023年全市医疗卫生机构床位数达1.2万张，比上年增长3.5%。\n　　全市卫生人员总数为2.1万人。",
+    "　　医院38个，床位1200张。\n　　卫生院33个，床位800张。\n　　村卫生室12个。",
+])
+def test_indented_prose_paragraphs_are_no_table(text):
+    assert find_tables(text) == []

@@ -101,6 +101,8 @@ class ContextRules:
         self.not_title = book.compile(context.not_title, where="context.yaml: not_title")
         self.horizon = book.compile(book.kind.plan_horizon, where="kind.yaml: plan_horizon")
         self.cues = [(cue, self._cue_finder(cue)) for cue in book.kind.cues]
+        self.goal_reached = (book.compile(context.goal_reached, where="context.yaml: goal_reached")
+                             if context.goal_reached else None)
         self.not_plan = (regex.compile("|".join(map(regex.escape, sorted(book.kind.not_plan_words, key=len, reverse=True))))
                          if book.kind.not_plan_words else None)
         self.not_subject_before = book.compile(regions.not_subject_before, where="regions.yaml")
@@ -249,7 +251,10 @@ class Context:
         self.text = text
         self.structure = structure
         self.stated = stated
-        self.mentions = self._subject_mentions()
+        # a goal a figure is measured against (达到全州2025年…目标): its words are the goal's
+        goals = [m.span() for m in rules.goal_reached.finditer(text)] if rules.goal_reached else []
+        goal_starts = [lo for lo, _hi in goals]
+        self.mentions = [m for m in self._subject_mentions() if not _inside(goal_starts, goals, m.begin)]
         self.mention_starts = [m.begin for m in self.mentions]
         self.mention_ends = [m.finish for m in self.mentions]
         # for each mention, the index of the last one up to it that is a name, not a word like
@@ -258,7 +263,8 @@ class Context:
         for k, mention in enumerate(self.mentions):
             named = mention.surface not in rules.gazetteer.deictic
             self.named_up_to.append(k if named else (self.named_up_to[-1] if k else -1))
-        self.years = [YearMention(m.start(), m.end(), None if rules.is_baseline(text, m) else year_of(m))
+        self.years = [YearMention(m.start(), m.end(), None if rules.is_baseline(text, m)
+                                  or _inside(goal_starts, goals, m.start()) else year_of(m))
                       for m in rules.year_pattern.finditer(text)]
         self.year_starts = [y.start for y in self.years]
         relative = [m.span() for m in rules.relative_year.finditer(text)]
@@ -285,6 +291,7 @@ class Context:
                 self.section_kind[heading] = said
         # a cue inside a word that only holds it (计划 in 计划生育, family planning) is no cue
         held = [m.span() for m in rules.not_plan.finditer(text)] if rules.not_plan else []
+        held = _merged(held + goals) if goals else held  # ...nor is 目标 in a goal reached
         self.cue_matches = [tuple(zip(*_outside(find(text), held))) or ((), ()) for _cue, find in rules.cues]
 
     def _subject_mentions(self) -> list[Mention]:
@@ -590,6 +597,27 @@ def _outside(spans: list[tuple[int, int]], held: list[tuple[int, int]]) -> list[
         if not (at >= 0 and held[at][0] <= lo and hi <= held[at][1]):
             kept.append((lo, hi))
     return kept
+
+
+def _inside(starts: list[int], spans: list[tuple[int, int]], position: int) -> bool:
+    """Whether `position` lies inside one of `spans` (sorted, not overlapping; `starts` theirs)."""
+    at = bisect.bisect_right(starts, position) - 1
+    return at >= 0 and position < spans[at][1]
+
+
+def _merged(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """The spans sorted, overlapping ones joined.
+
+    >>> _merged([(5, 9), (0, 2), (8, 12)])
+    [(0, 2), (5, 12)]
+    """
+    joined: list[tuple[int, int]] = []
+    for lo, hi in sorted(spans):
+        if joined and lo <= joined[-1][1]:
+            joined[-1] = (joined[-1][0], max(hi, joined[-1][1]))
+        else:
+            joined.append((lo, hi))
+    return joined
 
 
 def _starts_in(starts: list[int], lo: int, hi: int) -> bool:

@@ -185,6 +185,7 @@ class ContextFile(Strict):
     dateline: str
     not_title: str
     wide_window: int
+    goal_reached: str = ""
     years: YearsRule
 
 

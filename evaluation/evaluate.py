@@ -116,6 +116,8 @@ def run(*, extractors: list[str] | None, gold_dir: Path, corpus_dir: Path, resam
         # an extractor trained on the gold set scores each document with a model that did not
         # see it (`cross_validate(held_out_doc_ids) -> Extractor`, extractors/spacy_extractor.py)
         cross_validate = getattr(extractor, "cross_validate", None)
+        if train_folds := getattr(extractor, "train_folds", None):
+            train_folds(docs)  # the missing fold models side by side, before scoring asks one by one
         predicted: list[Claim] = [
             c for doc_id, doc in docs.items()
             for c in (cross_validate([doc_id]) if cross_validate else extractor)(doc)]

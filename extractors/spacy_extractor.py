@@ -19,7 +19,7 @@ the gold set and the training code (extractors/training.py): a changed input is 
 """
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Iterable
 from functools import cache
 
 from spacy.language import Language
@@ -100,6 +100,10 @@ class SpacyExtractor:
 
     def __call__(self, doc: Document) -> list[Claim]:
         return list(self.nlp(document_doc(self.nlp, doc))._.rf_claims)
+
+    def train_folds(self, doc_ids: Iterable[str]) -> None:
+        """Train, side by side, the fold models that `cross_validate` will need for `doc_ids`."""
+        training.ensure_models({fold for doc_id in doc_ids if (fold := fold_of(doc_id))})
 
     def cross_validate(self, held_out: Collection[str]) -> SpacyExtractor:
         """The same extractor trained without the folds of the `held_out` gold documents (itself

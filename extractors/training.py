@@ -22,10 +22,14 @@ import io
 import json
 import logging
 import multiprocessing
+import os
 import shutil
 import tempfile
+import time
 from collections.abc import Callable, Collection, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import spacy
 from spacy.language import Language
@@ -193,6 +197,32 @@ def training_sets(*, folds: bool) -> list[tuple[str, ...]]:
     return [(), *(dev_folds(GOLD_DIR) if folds else ())]
 
 
+def ensure_models(held_out_sets: Iterable[Collection[str]],
+                  on_done: Callable[[tuple[str, ...], Path, float | None], None] | None = None) -> list[Path]:
+    """`ensure_model` for each set, the missing models trained side by side, one per core: a
+    training keeps one core busy, so the five folds take three trainings' time on two cores.
+    `on_done(held_out, folder, seconds)` is called as each is ready (seconds None: it was)."""
+    sets = [tuple(sorted(held_out)) for held_out in held_out_sets]
+    missing = [held_out for held_out in dict.fromkeys(sets) if not is_trained(held_out)]
+
+    def one(held_out: tuple[str, ...]) -> Path:
+        started = time.perf_counter()
+        path = ensure_model(held_out)
+        if on_done:
+            on_done(held_out, path, time.perf_counter() - started)
+        return path
+
+    if missing:
+        with ThreadPoolExecutor(max_workers=min(len(missing), len(os.sched_getaffinity(0)))) as pool:
+            list(pool.map(one, missing))  # raises the first training's failure
+    paths = []
+    for held_out in sets:
+        if held_out not in missing and on_done:
+            on_done(held_out, model_dir(held_out), None)
+        paths.append(ensure_model(held_out))
+    return paths
+
+
 def ensure_model(held_out: Collection[str] = ()) -> Path:
     """The trained pipeline's folder, training it first when it is missing (a minute or two).
 
@@ -214,15 +244,16 @@ def ensure_model(held_out: Collection[str] = ()) -> Path:
     return path
 
 
-def train_in_new_process(held_out: Collection[str], output: Path) -> Path:
-    """`train` in a new Python process, so that the model depends on its inputs only.
+def train_in_new_process(held_out: Collection[str], output: Path, **options: Any) -> Path:
+    """`train` in a new Python process, so that the model depends on its inputs only; `options`
+    are `train`'s others (overrides).
 
     Trained one after another in one process (the cross-validation folds), models came out
     different from the same folds trained each in a new process: state that spaCy and the
     shared segmenter keep between trainings leaks into the next one. A new process starts clean.
     """
     context = multiprocessing.get_context("spawn")
-    process = context.Process(target=train, kwargs={"held_out": tuple(held_out), "output": output})
+    process = context.Process(target=train, kwargs={"held_out": tuple(held_out), "output": output, **options})
     process.start()
     process.join()
     if process.exitcode != 0:

@@ -231,7 +231,7 @@ def _parsers() -> tuple[argparse.ArgumentParser, Any]:
     fetch.set_defaults(command=cmd_fetch_model)
 
     train = _command(sub, "train", help="train the spaCy extractor's pipeline on the gold set (first use does it too)")
-    train.add_argument("--folds", action="store_true", help="also the cross-validation models, one per fold of the dev split (5 folds)")
+    train.add_argument("--folds", action="store_true", help="also the cross-validation models, one per fold of the dev split (5 folds), one per core at once")
     train.set_defaults(command=cmd_train)
     _add_report_commands(sub)
     _add_warehouse_commands(sub)
@@ -493,12 +493,11 @@ def cmd_fetch_model(args: argparse.Namespace) -> int:
 def cmd_train(args: argparse.Namespace) -> int:
     from reform_facts.extractors import training  # spaCy: see the note on the imports
 
-    for held_out in training.training_sets(folds=args.folds):
-        trained = training.is_trained(held_out)
-        started = time.perf_counter()
-        path = training.ensure_model(held_out)
-        took = "already trained" if trained else f"trained in {time.perf_counter() - started:.0f} s"
-        print(f"{path}  {took}" + (f"  (without {', '.join(held_out)})" if held_out else ""))
+    def done(held_out: tuple[str, ...], path: Path, seconds: float | None) -> None:
+        took = "already trained" if seconds is None else f"trained in {seconds:.0f} s"
+        print(f"{path}  {took}" + (f"  (without {', '.join(held_out)})" if held_out else ""), flush=True)
+
+    training.ensure_models(training.training_sets(folds=args.folds), on_done=done)
     return 0
 
 

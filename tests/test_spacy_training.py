@@ -3,6 +3,10 @@ context pairs), a tiny reproducible training, and model folders that change with
 made from."""
 from __future__ import annotations
 
+import threading
+import time
+from pathlib import Path
+
 import pytest
 
 from spacy.lang.zh import Chinese
@@ -24,14 +28,18 @@ def _others(doc_id: str) -> list[str]:
     return [path.stem for path in gold_files(ROOT / "gold") if path.stem != doc_id]
 
 
+def _train_tiny(output):
+    """A pipeline trained on eight sentences of one document for two epochs, in a new process
+    as every model the extractors load is (`training.train_in_new_process`)."""
+    return training.train_in_new_process(_others(SMALL_DOC), output, overrides=TINY, context_overrides=TINY_CONTEXT)
+
+
 @pytest.fixture(scope="module")
 def tiny_model(tmp_path_factory):
-    """A pipeline trained on eight sentences of one document for two epochs."""
-    return training.train(held_out=_others(SMALL_DOC), output=tmp_path_factory.mktemp("tiny"), overrides=TINY,
-                          context_overrides=TINY_CONTEXT)
+    return _train_tiny(tmp_path_factory.mktemp("tiny"))
 
 
-@pytest.mark.slow  # about 15 s with loading the segmenter; the training itself takes seconds
+@pytest.mark.slow  # about 15 s with loading spaCy and the segmenter; the training itself takes seconds
 def test_training_on_a_tiny_sample_gives_a_working_pipeline(tiny_model):
     nlp = runtime(tiny_model, extractor="spacy", quantities="rules", indicators="learned")
     assert {"spancat", TEXTCAT} <= set(nlp.disabled) and set(nlp.get_pipe(TEXTCAT).labels) == {REGION, YEAR}
@@ -44,8 +52,7 @@ def test_training_on_a_tiny_sample_gives_a_working_pipeline(tiny_model):
 
 @pytest.mark.slow
 def test_training_is_reproducible(tiny_model, tmp_path):
-    again = training.train(held_out=_others(SMALL_DOC), output=tmp_path / "again", overrides=TINY,
-                           context_overrides=TINY_CONTEXT)
+    again = _train_tiny(tmp_path / "again")
     for component in ("spancat", TEXTCAT):
         assert (again / component / "model").read_bytes() == (tiny_model / component / "model").read_bytes()
 
@@ -98,6 +105,34 @@ def test_a_dev_document_is_scored_by_its_fold_and_a_test_document_by_the_final_p
     assert SMALL_DOC in fold and fold in model_digest.folds()
     test_doc = next(path.stem for path in gold_files(ROOT / "gold", split="test"))
     assert model_digest.fold_of(test_doc) == ()
+
+
+def test_missing_models_are_trained_side_by_side_one_per_core(monkeypatch):
+    """`ensure_models` trains what is missing at most one per core at once, and returns every
+    folder in the order asked (a training stood in for by a pause)."""
+    running, most, calls, done = [0], [0], [], []
+    lock = threading.Lock()
+
+    def train_one(held_out):
+        with lock:
+            running[0] += 1
+            most[0] = max(most[0], running[0])
+        time.sleep(0.2)
+        with lock:
+            running[0] -= 1
+            calls.append(held_out)
+        return Path("/models") / "+".join(held_out)
+
+    monkeypatch.setattr(training, "ensure_model", train_one)
+    monkeypatch.setattr(training, "is_trained", lambda held_out: held_out == ("e",))
+    monkeypatch.setattr(training.os, "sched_getaffinity", lambda pid: {0, 1})
+    sets = [("a",), ("b",), ("c",), ("d",), ("e",), ("a",)]
+    paths = training.ensure_models(sets, on_done=lambda held_out, path, seconds: done.append((held_out, seconds)))
+    assert paths == [Path("/models") / s[0] for s in sets]
+    assert most[0] == 2  # two cores: two at once, never more
+    assert sorted(calls[:4]) == [("a",), ("b",), ("c",), ("d",)]  # each missing one trained once first
+    assert sorted(held_out for held_out, seconds in done if seconds is not None) == sorted(calls[:4])
+    assert [held_out for held_out, seconds in done if seconds is None] == [("e",)]
 
 
 @pytest.fixture(scope="module")

@@ -539,6 +539,10 @@ class Context:
             return cue
         if year is not None and stated is not None and year > stated:
             return Kind.TARGET, "kind.default.future_year"
+        if year is not None and stated is not None and year < stated and self._dated_before(clause.start, start):
+            # a figure its own clause dates before the document's year is what was reached, in a
+            # plan's target section too (人均预期寿命：2025年79.6岁，2030年达到80.5岁)
+            return Kind.ACTUAL, "kind.default.past_year"
         section = self.section_kind.get(before.heading)
         if section is not None:
             return section
@@ -547,6 +551,15 @@ class Context:
         if self.stated.is_plan:
             return Kind.TARGET, "kind.default.plan"
         return Kind.ACTUAL, "kind.default.report"
+
+    def _dated_before(self, lo: int, hi: int) -> bool:
+        """Whether a year that is no baseline lies wholly in text[lo:hi]."""
+        k = bisect.bisect_left(self.year_starts, lo)
+        while k < len(self.years) and self.years[k].start < hi:
+            if self.years[k].value is not None and self.years[k].end <= hi:
+                return True
+            k += 1
+        return False
 
     def _nearest_cue(self, start: int, end: int, segments: dict[str, Segment]) -> tuple[Kind, str] | None:
         """The kind and id of the nearest cue in its scope (distance plus the scope's weight; the

@@ -26,6 +26,7 @@ _OPENING, _CLOSING = "（(", "）)"
 _CLAUSE_MARKS = "，,；;：: "
 _SENTENCE_MARKS = "。！？!?\n"
 _CLAUSE_BREAKS = "，,；;"
+_LABEL_ENDS = ("：", ":")  # a clause ending so is a label: 人均预期寿命：2025年79.6岁
 # the longest phrase read as a qualifier standing for the previous clause's (居民医保 for 职工医保)
 _QUALIFIER_CHARS = 6
 
@@ -94,6 +95,10 @@ class IndicatorFinder:
         self.distribute = _alternation(rules.distribute, "")
         self.list_joiners = _alternation(rules.list_joiners, "")
         self.cut_before = cut_before  # years, regions, numbers: an indicator starts after them
+        # ...and the words that set an owner or a whole before what it holds (共有, 中含): searched
+        # backwards from the figure, the nearest is found first
+        self.owner_words = (regex.compile(_alternation(rules.owner_words, "").pattern, regex.REVERSE)
+                            if rules.owner_words else None)
 
     def find(self, text: str, clause_start: int, start: int, end: int, clause_end: int,
              quantity_type: QuantityType, *, previous_clause: Span | None = None,
@@ -127,10 +132,13 @@ class IndicatorFinder:
     def _previous_stop(self, text: str, clause: Span) -> int:
         """Where the measure of a previous clause ends: at its last figure, or its end. A bracket
         that closes the clause is an aside (编制床位14465张, 含乡村医生412人): the figures after it
-        take the noun before it."""
+        take the noun before it. A label before a colon names the measure whole, its numbers
+        included ((4)5岁以下儿童死亡率：2025年3.57‰): it holds no figure of its own."""
         lo, hi = clause
         while hi > lo and text[hi - 1] in _CLAUSE_MARKS:
             hi -= 1
+        if text[hi:clause[1]].strip(" ") in _LABEL_ENDS:
+            return hi
         if hi > lo and text[hi - 1] in _CLOSING:
             opening = max(text.rfind(mark, lo, hi) for mark in _OPENING)
             hi = opening if opening > lo else hi
@@ -164,8 +172,10 @@ class IndicatorFinder:
         return None if span is None or self.not_a_measure.search(text[span[0]:span[1]]) else span
 
     def _before(self, text: str, lo: int, hi: int, names: NameIndex) -> Span | None:
-        # after the last year, region, number
-        return self._trim(text, self.cut_before.last_end(text, lo, hi, names), hi)
+        # after the last year, region, number, and after the last owner word (共有, 中含)
+        lo = self.cut_before.last_end(text, lo, hi, names)
+        owner = self.owner_words.search(text, lo, hi) if self.owner_words else None
+        return self._trim(text, owner.end() if owner else lo, hi)
 
     def _trim(self, text: str, lo: int, hi: int) -> Span | None:
         changed = True

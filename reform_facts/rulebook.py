@@ -239,6 +239,7 @@ class IndicatorsFile(Strict):
     qualifier: str
     attribute_marker: str
     not_a_measure: str
+    owner_words: list[str] = []  # the measure starts after the last of them (乡镇卫生院共有床位 -> 床位)
 
 
 class TablesFile(Strict):

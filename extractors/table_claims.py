@@ -44,6 +44,12 @@ TOWN_AFTER = re.compile(r"[\u4e00-\u9fff]{1,4}?(?:镇|乡|街道|苏木)")  # wh
 ENTITY = re.compile(r"&(?:[a-zA-Z]{2,8}|#[0-9]{2,5});")  # a page converter's `&nbsp;` (indent, spacing): no part of a label
 NOTE_CLAUSES = re.compile(r"[；;。]|[①②③④⑤⑥⑦⑧⑨⑩]|(?<![0-9])[0-9][.．、](?![0-9])")  # a note's clauses: 1. … ；2. …
 NOTE_REACH = 200  # characters after a table where its note may stand
+NOTE_ENDS = ("。", ".", "．")  # a note line that ends a sentence is the note's last
+# a note's clause dating a measure: `常住人口为2018年末…`, `户籍人口数系2022年底…`
+NOTE_DATE = re.compile(r"(?P<what>[^\s，,：:（）()]{2,16}?)数?\s*(?:为|系|是|采用|取)\s*(?P<year>(?:19|20)\d\d)\s*年\s*(?:末|底|度|年末)")
+# a unit line's bracket that gives one row its own unit: `（孕产妇死亡率为1/10万）`, `(床位使用率单位为%)`
+EXCEPTION = re.compile(r"[（(](?P<label>[^（）()为]{2,16}?)(?:单位)?[为是](?P<unit>[^（）()为]{1,8})[)）]")
+ANY_BRACKET = re.compile(r"[（(][^（）()]*[)）]")
 FULL_SCORE = re.compile(r"^[0-9]+(?:\.[0-9]+)?")  # the full score in `（60分）`: the unit is what follows
 FULL_WIDTH = str.maketrans("０１２３４５６７８９．，－−：", "0123456789.,--:")
 
@@ -79,6 +85,8 @@ class Shared:
     title_unit: Unit | None  # the unit its title's bracket states
     subject: str | None      # what its title says it is about (`_title_subject`)
     rule_id: str
+    # rows its unit line gives a unit of their own (`单位：‰（孕产妇死亡率为1/10万）`): (label, unit)
+    excepted: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,6 +137,7 @@ class TableReader:
         # change words and fillers, longest first: a longer one is taken out before the shorter inside it
         self.change_terms = sorted([*book.tables.change_words, *book.tables.change_fillers], key=len, reverse=True)
         self.scales = sorted(((s.surface, s.factor) for s in book.numbers.scales), key=lambda s: -len(s[0]))
+        self.scale_of = dict(self.scales)
         self.units: dict[str, Unit] = {}
         for rule in book.units.units:
             for surface in rule.surfaces:
@@ -153,21 +162,24 @@ class TableReader:
         units_at = next((c for c in range(width) if any(h in self.words.unit_headers for h in heads[c])), None)
         dates = {c for c in range(width) if self._dates(table, c)}
         years = {c: self._column_year(heads[c], base_year) for c in range(width)}
+        clauses = NOTE_CLAUSES.split(_note(text, table.end))
+        years |= _note_years(clauses, heads)
         listed = _listed(table.unit_line)
         columns = _measured(_compared(table, _planned([self._column(text, table, c, heads[c], years, title_region)
                                                        for c in range(width)])))
         shared = Shared(listed, self._title_unit(table), _title_subject(text, table, self.words.title_fillers),
-                        f"table.{table.form}")
+                        f"table.{table.form}", _excepted(table.unit_line))
         # rows of kinds (a label column headed 进展类别, 险种, 药品名称): the column says what is measured
+        # (the first column that is no 序号 column: `序号 | 项目名称 | 建设内容 | 总投资(万元)`)
+        first_label = next((c for c in range(width) if c not in skip and c != units_at), 0)
         kinds = any(BRACKET.sub("", self._plain(h)).endswith(tuple(self.words.kind_headers))
-                    for h in table.column_labels(0))
+                    for h in table.column_labels(first_label))
         # rows of years (2019年 … 2023年, 增加值): a change row takes the latest of them
         firsts = [self._clean(row[0].text) if row else None for row in table.rows]  # each row's first cell, cleaned once
         latest = max((y for first in firsts if first is not None and (y := self._period_year(first, base_year))
                       is not None), default=None)
         # the clause of the note under the table saying which rows' changes are in points (or days)
-        points = next((clause for clause in NOTE_CLAUSES.split(_note(text, table.end))
-                       if self.points_note.search(clause)), "")
+        points = next((clause for clause in clauses if self.points_note.search(clause)), "")
         found = []
         carried: Unit | None = None  # a parent row's unit, which its sub-rows (医院 under 总诊疗人次(亿人次)) keep
         for r, row in enumerate(table.rows):
@@ -287,6 +299,9 @@ class TableReader:
         written = match.group("unit")  # the cell's own unit (`↑2.97个百分点`, `-0.3日`) goes over the header's
         own = self._parse_unit(written, row.label) if written else None
         unit = own or self._unit_of(figure, column, row, row_unit, shared, by_column)
+        if written and own is None and (scale := self.scale_of.get(written)) is not None:
+            # a scale alone (`39.8万`) whose row names no noun: the unit the headers give, scaled
+            unit = Unit(unit.unit, unit.quantity_type, unit.factor * scale)
         number = figure.removesuffix(written or "").translate(FULL_WIDTH).replace(",", "").rstrip("%％‰ ").strip()
         if unit.quantity_type is QuantityType.RATIO:
             value = None
@@ -342,9 +357,31 @@ class TableReader:
                 return Unit("pp", QuantityType.PERCENTAGE_POINT)
         # nothing states a unit: a count, as the guideline has it for a noun without classifier
         listed = shared.listed
-        return (row_unit or head_unit or self._listed_unit(listed, first) or self._listed_unit(listed, then)
-                or self._line_unit(listed, context, shared.subject) or shared.title_unit
-                or self._noun_unit(first) or self._noun_unit(then) or Unit("个", QuantityType.COUNT))
+        stated = (row_unit or head_unit or self._excepted_unit(shared.excepted, context)
+                  or self._listed_unit(listed, first) or self._listed_unit(listed, then))
+        if stated is not None:
+            return stated
+        line = self._line_unit(listed, context, shared.subject) or shared.title_unit
+        if line is not None and line.quantity_type is QuantityType.MONEY:
+            # a table of money (单位：万元) with a column that counts things (结余机构数, 超支机构数):
+            # the count is no sum of money
+            line = self._counted(first) or line
+        return line or self._noun_unit(first) or self._noun_unit(then) or Unit("个", QuantityType.COUNT)
+
+    def _excepted_unit(self, excepted: tuple[tuple[str, str], ...], words: str) -> Unit | None:
+        """The unit the unit line gives the row or column that `words` name, by name."""
+        return next((self._parse_unit(unit, words) for label, unit in excepted if label in words), None)
+
+    def _counted(self, words: str) -> Unit | None:
+        """The unit of a measure that ends in a counted noun (`结余机构数` → 个, `手术台次` → 台次):
+        the last noun says what is counted, whatever money word comes before it."""
+        bare = BRACKET.sub("", words).rstrip()
+        for unit, nouns in self.words.unit_nouns.items():
+            if any(bare.endswith((noun, noun + "数")) for noun in nouns):
+                found = self._parse_unit(unit, words)
+                if found is not None and found.quantity_type is not QuantityType.MONEY:
+                    return found
+        return None
 
     def _noun_unit(self, words: str) -> Unit | None:
         """The unit a measure's noun implies (诊疗人次 → 人次, 卫生人员 → 人, 床位 → 张)."""
@@ -580,9 +617,31 @@ def _compared(table: Table, columns: list[Column]) -> list[Column]:
 
 
 def _note(text: str, end: int) -> str:
-    """The note line under a table that ends at `end` (`注：…`), or ""."""
+    """The note under a table that ends at `end` (`注：…`), or "": its first line, and the lines
+    it goes on in where a line ends mid-sentence (`…、` / `肺结核患者等；常住人口为…。`)."""
     after = text[end:end + NOTE_REACH].lstrip("|｜ \t\r\n")
-    return after.split("\n", 1)[0] if after.startswith(("注", "说明")) else ""
+    if not after.startswith(("注", "说明")):
+        return ""
+    lines = after.split("\n")
+    note = lines[0]
+    for line in lines[1:]:
+        if note.rstrip().endswith(NOTE_ENDS) or not line.strip() or line[:1].isspace():
+            break
+        note += line
+    return note
+
+
+def _note_years(clauses: list[str], heads: list[list[str]]) -> dict[int, int]:
+    """Columns a note's clause dates (`常住人口为2018年末…核定数` under a 2019 table): their
+    year is the note's. A column is named by its header without its unit bracket."""
+    dated: dict[int, int] = {}
+    for clause in clauses:
+        for match in NOTE_DATE.finditer(clause):
+            for c, labels in enumerate(heads):
+                name = ANY_BRACKET.sub("", labels[-1]).removesuffix("数") if labels else ""  # 户籍人口数 is 户籍人口
+                if len(name) >= 2 and match.group("what").removesuffix("数").endswith(name):
+                    dated[c] = int(match.group("year"))
+    return dated
 
 
 def _named(label: str, clause: str) -> bool:
@@ -621,19 +680,33 @@ def _listed(unit_line: str | None) -> tuple[str, ...]:
     """The units a unit line lists, a bracketed alternative as both: `单位：人(次)、万元` →
     人, 人次, 万元.
 
-    >>> _listed("（单位：人(次)、万元）")
-    ('人', '人次', '万元')
+    >>> _listed("（单位：人(次)、万元）"), _listed("单位：人、％")
+    (('人', '人次', '万元'), ('人', '%'))
     """
     if not unit_line:
         return ()
     body = re.sub(r"^[（(]?\s*单位\s*[：:]", "", unit_line.strip().strip("|｜ "))
     if unit_line.lstrip().startswith(("（", "(")):
         body = re.sub(r"[）)]\s*$", "", body)
+    body = EXCEPTION.sub("", body)  # `（孕产妇死亡率为1/10万）`: one row's unit, not the table's
     listed: list[str] = []
     for written in re.split(r"[、，,/；;\s]+", body):
         choice = re.fullmatch(r"(.+?)[（(](.+)[)）]", written)
         listed += [choice.group(1), choice.group(1) + choice.group(2)] if choice else [written]
-    return tuple(unit for unit in listed if unit)
+    # a full-width percent sign (单位：人、次、％) is the percent the rows' rates are in
+    return tuple(unit.replace("％", "%") for unit in listed if unit)
+
+
+def _excepted(unit_line: str | None) -> tuple[tuple[str, str], ...]:
+    """The rows a unit line gives a unit of their own: `单位：‰（孕产妇死亡率为1/10万）` →
+    (孕产妇死亡率, 1/10万).
+
+    >>> _excepted("单位：‰（孕产妇死亡率为1/10万）"), _listed("单位：‰（孕产妇死亡率为1/10万）")
+    ((('孕产妇死亡率', '1/10万'),), ('‰',))
+    """
+    if not unit_line:
+        return ()
+    return tuple((m.group("label"), m.group("unit")) for m in EXCEPTION.finditer(unit_line))
 
 
 def _is_year_label(label: str) -> bool:

@@ -11,8 +11,16 @@ Real pages bring tables as text in a few forms, all read here into one `Table`:
   label heads the sub-columns it stands over, a header line in English is no label;
 - cells one a line with a blank line after every row, or a blank line for a cell left empty, and
   rows that open with a running number (a 序号 column);
-- lines of a label and a figure for each year (`县域内就诊率（%）：2022年88.7，2023年91.3`);
-- two label-value tables set side by side (`指标 | 数值 | 指标 | 数值`), read as two.
+- lines of a label and a figure for each year (`县域内就诊率（%）：2022年88.7，2023年91.3`), a plan's
+  indicator lines too (`（1）人均预期寿命：2025年79.6岁，2030年达到80.5岁（预期性）`); lines of a label
+  and one figure under a unit line (`单位：‰` / `婴儿死亡率：2.53`);
+- two label-value tables set side by side (`指标 | 数值 | 指标 | 数值`), read as two;
+- a wide table printed in parts, the right-hand columns under the row labels again with a header
+  of their own: each part a table, all with the first part's title and unit line;
+- a table a PDF's text layer printed column by column (the header cells, the row labels one a
+  line, then each value column's cells): read back row by row;
+- a box-drawn table whose header is wrapped inside its cells, and whose total row's label spans
+  the first columns.
 A table's title is the line just above it, and its unit line (`单位：万元`) the line above or below,
 or a bracket in the title (`（单位：万元）`).
 Every offset is into the text given (the document's text, or its simplified view: same offsets).
@@ -39,15 +47,17 @@ from functools import lru_cache
 NUMBER_CELL = re.compile(
     r"^(?P<before>[↑↓▲▼]?\s*[<>≤≥＜＞约]?\s*)"
     r"(?P<figure>[+\-−－]?[0-9０-９](?:[0-9０-９,，]|\n[ \t]*(?=[0-9０-９.．]))*(?:[.．]\n?[0-9０-９]+)?\s*[%％‰]?"
-    # a unit the cell states itself (`↑2.97个百分点`, `-0.3日`, `133389万人`, `640元`): it goes over the header's
-    r"(?P<unit>个百分点|百分点|个月|[日天]|[万亿]?(?:人次|元|人|张|个|所|家|例))?"
+    # a unit the cell states itself (`↑2.97个百分点`, `-0.3日`, `133389万人`, `640元`): it goes over the header's;
+    # or a scale alone (`39.8万`, `2.41亿`): the row's or column's unit, scaled
+    r"(?P<unit>个百分点|百分点|个月|[日天]|[万亿]?(?:人次|元|人|张|个|所|家|例)|[万亿](?!\S)|岁|[/／]10万)?"
     r"|[0-9０-９]+(?:[.．][0-9０-９]+)?\s*[:：∶]\s*[0-9０-９]+(?:[.．][0-9０-９]+)?)"
-    r"(?P<after>\s*(?:左右|以上|以下|[%％])?)$")  # 9.84%%: a sign typed twice; an arrow is no part of the span
+    r"(?P<after>\s*(?:左右|以上|以下|以内|[%％])?)$")  # 9.84%%: a sign typed twice; an arrow is no part of the span
 EMPTY_CELL = re.compile(r"^[-—–－…/／\s]*$")
 YEAR_CELL = re.compile(r"^(?:19|20)\d\d$")
 YEAR_LABEL = re.compile(r"^((?:19|20)\d\d)\s*年?")
 _PIPE = re.compile(r"[|｜│┃║]")  # a bar, or a box-drawing border's
 BARS = ("|", "｜", "│", "┃", "║")
+BOX_BARS = ("│", "┃", "║")  # a box-drawing border's bars
 _BOX_RULE = re.compile(r"^\s*[┌┬┐├┼┤└┴┘┏┳┓┣╋┫┗┻┛─━═╔╦╗╠╬╣╚╩╝]+\s*$")  # a box-drawing border's rule line
 # a label, a leader of dots (`门急诊人次……………356,218`, `床位数..........120`), and a figure
 _LEADER = re.compile(r"(?:…{2,}|[.．·•]{4,}|[…．.·]{3,}…+)")
@@ -65,6 +75,7 @@ BYLINE = re.compile(r"(?:19|20)\d\d\s*[年\-/.]\s*\d{1,2}\s*[月\-/.]\s*\d{1,2}(
 UNIT_LINE = re.compile(r"^[（(]?\s*单位\s*[：:]")
 UNIT_IN_TITLE = re.compile(r"[（(]\s*单位\s*[：:][^（）()]*(?:[（(][^（）()]*[)）][^（）()]*)*[)）]")  # 表2 …（单位：万元）
 BR_END = re.compile(r"(?:<br\s*/?>)+$", re.IGNORECASE)  # `36712<br>`: a converter's line break ends the cell
+UNIT_END = re.compile(r"[（(][^（）()]{1,8}[)）]$|[%％]$")  # a header cell that states its unit: `床位数(张)`, `占比%`
 UNIT_ONLY = re.compile(r"^[（(][^（）()]{1,8}[)）]$")  # a header cell that is a unit alone: `(例)`, `（1/10万）`
 CELL_LINE_MAX = 24  # longer lines are prose, not a cell of a flattened table
 MAX_COLUMNS = 13  # of a flattened table, label column included
@@ -82,7 +93,17 @@ LATIN_CELL = re.compile(r"^[A-Za-z][A-Za-z .,&'/-]*$")  # a header cell in Engli
 _BETWEEN_UNITS = re.compile(r"(?<=[）)])[ \u3000](?=[（(])")  # `（人次） （人）`: two units a space apart
 # a label, a colon, and a figure for each of two years or more (`县域内就诊率（%）：2022年88.7，2023年91.3`)
 KEYED_LINE = re.compile(r"^\s*(?P<label>\S.{0,40}?)[：:]\s*(?P<pairs>(?:19|20)\d\d\s*年.*?)[。；;]?\s*$")
-KEYED_PAIR = re.compile(r"(?P<year>(?:19|20)\d\d\s*年)\s*(?:为|是)?\s*(?P<figure>[+\-−]?[0-9][0-9,]*(?:\.[0-9]+)?%?)\s*(?:[，,、；;]\s*|$)")
+# A plan's indicator line (`（2）孕产妇死亡率：2025年8.42/10万，2030年控制在9.5/10万以下（预期性）`): a verb
+# between a year and its figure, the figure's own unit and comparator, and the indicator's nature
+# in brackets after it.
+KEYED_PAIR = re.compile(
+    r"(?P<year>(?:19|20)\d\d\s*年)\s*(?:为|是|达到|达|控制在|降至|降到|降低到|下降到|提高到|提高至|提升到|提升至|"
+    r"增至|增加到|保持在|稳定在)?\s*"
+    r"(?P<figure>[+\-−]?[0-9][0-9,]*(?:\.[0-9]+)?(?:%|‰|/10万|岁|张|人|个|所|家|元|万元|亿元)?(?:以上|以下|以内|左右)?)"
+    r"\s*(?:[（(](?:预期性|约束性|预期|约束)[)）])?\s*(?:[，,、；;]\s*|[。]?$)")
+# a label, a colon and one figure (`孕产妇系统管理率（%）：93.6`), under a unit line
+COLON_ROW = re.compile(r"^\s*(?P<label>[^\s：:，。；,;][^：:，。；;]{0,30}?)\s*[：:]\s*"
+                       r"(?P<figure>[+\-−]?[0-9０-９][0-9０-９,，]*(?:[.．][0-9０-９]+)?\s*[%％‰]?)\s*$")
 MIN_BARS, BAR_WINDOW = 3, 12  # lines of a bar alone this often part a flattened table's cells or rows
 
 
@@ -160,7 +181,7 @@ def find_tables(text: str) -> list[Table]:
 
 def _find(text: str, lines: list[tuple[int, str]], starts: list[int]) -> list[Table]:
     tables: list[Table] = []
-    finders = (_pipe_or_tab, _aligned, _barred, _keyed, _cell_per_line)
+    finders = (_pipe_or_tab, _aligned, _barred, _keyed, _colon_rows, _cell_per_line)
     # A finder that read a run of lines and found no table there is not asked again inside that
     # run: each line is read a bounded number of times, and time stays linear in the text.
     blocked = [0] * len(finders)
@@ -187,12 +208,35 @@ def _find(text: str, lines: list[tuple[int, str]], starts: list[int]) -> list[Ta
             # a table continued after a page break (续表) without its header: the header goes on
             table.header_rows, table.unit_line = previous.header_rows, table.unit_line or previous.unit_line
             table.title, table.title_start = previous.title, previous.title_start
+        elif previous is not None and text.count("\n", previous.end, table.start) <= 1 and _next_part(previous, table):
+            # the right-hand columns of a wide table, under the same row labels: the first part's
+            # title and unit line (the line above is the first part's last row)
+            table.title, table.title_start = previous.title, previous.title_start
+            table.unit_line = table.unit_line or previous.unit_line
         elif previous is not None and table.title is not None and CONTINUED.match(table.title):
             # 续表 over a repeated header: the title and unit line are the first part's
             table.unit_line = table.unit_line or previous.unit_line
             table.title, table.title_start = previous.title, previous.title_start
         tables += side_by_side(table)
     return tables
+
+
+def _next_part(previous: Table, table: Table) -> bool:
+    """Whether `table`, on the line right under `previous`, is the next part of a table printed
+    in parts: the same label header, and the same row labels in the same order (a wide table's right-hand
+    columns) or no title of its own (the rows after a page break under the header repeated).
+
+    >>> text = "区县  2019年  2020年\\n甲区  1  2\\n乙区  3  4\\n区县  2021年  2022年\\n甲区  5  6\\n乙区  7  8"
+    >>> [(t.column_labels(1), [r[1].text for r in t.rows]) for t in find_tables(text)]
+    [(['2019年'], ['1', '3']), (['2021年'], ['5', '7'])]
+    """
+    if not (table.header_rows and previous.header_rows) or not table.column_labels(0):
+        return False
+    if previous.column_labels(0)[-1:] != table.column_labels(0)[-1:]:
+        return False
+    # no title of its own (the line above is the first part's last row): the header repeated after a
+    # page break, over the next rows
+    return table.title is None or [row[0].text for row in table.rows] == [row[0].text for row in previous.rows]
 
 
 def tables_of(text: str, given: Sequence[Table] = ()) -> list[Table]:
@@ -410,6 +454,7 @@ def _pipe_or_tab(text: str, lines: list[tuple[int, str]], k: int) -> tuple[Table
     closed = lines[k][1].rstrip().endswith(BARS)  # rows end with a bar: one that does not goes on
     end, fields = k, 0
     wrapped = False  # a line right after a data row, not after a rule: a box row may go on in it
+    figures = boxed = False  # whether a row with figures was read yet; whether the rows are a box's
     while end < len(lines):
         kind = _row_kind(lines[end][1])
         if form == "csv" and kind == form:
@@ -432,19 +477,27 @@ def _pipe_or_tab(text: str, lines: list[tuple[int, str]], k: int) -> tuple[Table
             line, end = _unwrapped(text, lines, end)
         if not _RULE_ROW.match(line):
             cells = _row_cells(text, start, line, form)
-            if wrapped and rows and line.lstrip().startswith(("│", "┃", "║")) and _goes_on(rows[-1], cells):
+            if figures and _repeats_head(rows[0], cells):
+                break  # the header's label cell again, over columns of its own: the table's next part
+            if wrapped and rows and line.lstrip().startswith(BOX_BARS) and _goes_on(rows[-1], cells):
                 # a box row wrapped over lines (`│总诊疗人次（万│ 368.42 │` / `│人次）│ │`): its pieces joined
                 rows[-1] = [c if i >= len(cells) or not cells[i].text else (joined(c, cells[i]) if c.text else cells[i])
                             for i, c in enumerate(rows[-1])]
             else:
                 rows.append(cells)
                 ends.append((line.lstrip().startswith(BARS), line.rstrip().endswith(BARS)))
-            wrapped = any(_is_figure(c) for c in rows[-1][1:])
+            # a box's header lines with no rule between them are one header row wrapped in its
+            # cells (`│卫生技术人│` over `│员（人）  │`), as a data row's are
+            boxed = line.lstrip().startswith(BOX_BARS)
+            figures = figures or any(_is_figure(c) for c in rows[-1][1:])
+            wrapped = any(_is_figure(c) for c in rows[-1][1:]) or (boxed and not figures)
         else:
             wrapped = False
         end += 1
     if form == "pipe":
         rows = _inside_bars(rows, ends)
+        if boxed:
+            rows = _merged_labels(rows)
     elif form == "tab":
         rows = _rejoined_head(rows)
     if not any(any(_is_figure(c) for c in row[1:]) for row in rows) or (form == "csv" and len(rows) < 3):
@@ -475,6 +528,39 @@ def _rejoined_head(rows: list[list[Cell]]) -> list[list[Cell]]:
         merged[-1] = joined(merged[-1], line[0])
         merged += line[1:]
     return [merged, *rows[first:]]
+
+
+def _repeats_head(head: list[Cell], cells: list[Cell]) -> bool:
+    """Whether a row after rows of figures repeats the first row's label cell over cells with no
+    figure (`| 区县 | 2022年 | 2023年 |` under the rows of `| 区县 | 2019年 | … |`): a wide table
+    printed in parts, each part's columns under a header of its own."""
+    label = next((c.text for c in head if c.text), None)
+    mine = [c for c in cells if c.text]
+    return (label is not None and len(mine) >= 2 and mine[0].text == label
+            and not any(_is_figure(c) for c in mine[1:]))
+
+
+def _merged_labels(rows: list[list[Cell]]) -> list[list[Cell]]:
+    """Box rows whose label cell spans the first columns (`│    小    计     │ 590 │`, under
+    `├────┴──────┼`): the label moved to the last column it covers, empty cells before it, so
+    each figure stands in its column. Only a row of a label and figures, short of the width of
+    the table's rows of figures.
+
+    >>> text = "│序号│名称│床位│\\n│ 1 │甲院│ 120 │\\n│  小  计 │ 120 │"
+    >>> [[c.text for c in row] for row in find_tables(text)[0].rows]
+    [['1', '甲院', '120'], ['', '小  计', '120']]
+    """
+    widths = [len(row) for row in rows if any(_is_figure(c) for c in row[1:])]
+    if not widths:
+        return rows
+    width = max(set(widths), key=lambda w: (widths.count(w), w))
+    out = []
+    for row in rows:
+        if (1 < len(row) < width and row[0].text and not _is_value(row[0])
+                and all(_is_value(c) for c in row[1:]) and any(_is_figure(c) for c in row[1:])):
+            row = [*[Cell(row[0].start, row[0].start, "")] * (width - len(row)), *row]
+        out.append(row)
+    return out
 
 
 def _goes_on(above: list[Cell], cells: list[Cell]) -> bool:
@@ -616,6 +702,7 @@ def _aligned(text: str, lines: list[tuple[int, str]], k: int) -> tuple[Table, in
         return None  # a title over tab-separated rows (`表1  2023年…`): the rows are read as such
     block: list[tuple[int, str, list[Cell]]] = []
     end = k
+    head: str | None = None  # once a row with figures is read: the label cell of the line above it
     while end < len(lines):
         start, line = lines[end]
         cells = None if _RULE_LINE.match(line) else _aligned_cells(text, start, line)
@@ -630,6 +717,12 @@ def _aligned(text: str, lines: list[tuple[int, str]], k: int) -> tuple[Table, in
                 end += 1
                 continue
             break
+        has_figure = any(_is_figure(c) for c in cells[1:])
+        if head is not None and not has_figure and (len(cells) >= 2 and cells[0].text == head
+                                                    or TABLE_NUMBER.match(line.strip())):
+            break  # the header's label cell again, over columns of its own, or the next table's title
+        if has_figure and head is None:
+            head = block[-1][2][0].text if block else ""  # the label cell of the header line over the rows
         block.append((start, line, cells))
         end += 1
     data = [i for i, (_s, _l, cells) in enumerate(block) if any(_is_figure(c) for c in cells[1:])]
@@ -1157,6 +1250,14 @@ def _flat_table(placed: list[tuple[Cell, int]], end: int, form: str) -> tuple[Ta
                          len(rows) * columns - len(body), -skip)
                 if rows and (best is None or score > best[0]):
                     best = (score, columns, labels, skip, rows)
+    by_column = _column_blocks(run, header)
+    if by_column is not None and (best is None or len(by_column[1]) * len(by_column[1][0]) > best[0][0]):
+        heads, rows = by_column
+        table = Table(form, heads[0].start, max(cell.end for row in rows for cell in row))
+        table.header_rows.append([*[None] * (len(rows[0]) - len(heads)), *heads])
+        table.rows = rows
+        last = header + sum(len(row) - 1 for row in rows) - 1  # the last value cell: the value block ends it
+        return table, (placed[last][1] + 1 if last + 1 < len(placed) else end)
     if best is None:
         return _Miss(end)
     _score, columns, labels, skip, rows = best
@@ -1179,6 +1280,53 @@ def _flat_table(placed: list[tuple[Cell, int]], end: int, form: str) -> tuple[Ta
     if used + 1 < len(placed):  # what follows the last whole row is not the table's
         end = placed[used][1] + 1
     return table, end
+
+
+def _column_blocks(run: list[Cell], header: int) -> tuple[list[Cell], list[list[Cell]]] | None:
+    """A table a PDF's text layer printed column by column (pdftotext without its layout): the
+    header cells, the row labels one a line, then each value column's cells one a line, column
+    after column. The header cells and the labels are the text cells before the first value
+    (after title lines); the split is the one whose value columns take up the values that
+    follow exactly, header cells holding the units (`卫生技术人员(人)`) rather than the labels,
+    and no title (`表3 …`) taken for a header cell. None where no split reads so.
+
+    >>> cells = [Cell(0, 0, t) for t in ["区域", "床位(张)", "医师(人)", "甲区", "乙区", "丙区",
+    ...                                   "10", "20", "30", "1", "2", "3"]]
+    >>> heads, rows = _column_blocks(cells, 6)
+    >>> [h.text for h in heads], [[c.text for c in row] for row in rows]
+    (['区域', '床位(张)', '医师(人)'], [['甲区', '10', '1'], ['乙区', '20', '2'], ['丙区', '30', '3']])
+    """
+    values = header
+    while values < len(run) and _is_value(run[values]):
+        values += 1
+    count = values - header
+    if header < 4 or count < 4 or sum(_is_figure(c) for c in run[header:values]) < count // 2:
+        return None
+    best: tuple[tuple[int, int], list[Cell], list[list[Cell]]] | None = None
+    for skip in range(min(header - 3, MAX_TITLE_LINES) + 1):
+        texts = run[skip:header]
+        for labels in range(2, len(texts) - 1):
+            heads = texts[:len(texts) - labels]
+            columns = count // labels  # value columns
+            if columns * labels != count or not len(heads) - 1 <= columns <= len(heads) or columns + 1 > MAX_COLUMNS:
+                continue
+            rows = [[texts[len(heads) + i], *(run[header + j * labels + i] for j in range(columns))]
+                    for i in range(labels)]
+            # value columns headed by a unit or a year, not by a label like the rows' (`鼓楼区`),
+            # labels that state no unit, no title (`表3 …`) taken for a header cell; then the
+            # split with more rows
+            headed = sum(1 if _column_head(c.text) else -1 for c in heads[1:])
+            united = sum(_column_head(c.text) for c in texts[len(heads):])
+            titled = sum(_title_like(c.text) or bool(CAPTION.search(c.text)) for c in heads)
+            score = (headed - united - 2 * titled, labels, -skip)
+            if best is None or score > best[0]:
+                best = (score, heads, rows)
+    return None if best is None else (best[1], best[2])
+
+
+def _column_head(text: str) -> bool:
+    """A header cell of a value column by its look: it states a unit (`床位数(张)`) or is a year."""
+    return bool(UNIT_END.search(text) or YEAR_LABEL.match(text))
 
 
 # --- a label and a figure for each year, a line each ---------------------------------------
@@ -1219,6 +1367,34 @@ def _keyed(text: str, lines: list[tuple[int, str]], k: int) -> tuple[Table, int]
         return _Miss(end)
     table = Table("keyed", lines[k][0], lines[end - 1][0] + len(lines[end - 1][1]))
     table.header_rows = [[None, *heads]]
+    table.rows = rows
+    return table, end
+
+
+def _colon_row(text: str, start: int, line: str) -> list[Cell] | None:
+    """A line `婴儿死亡率：2.53` as its row (label, figure), else None."""
+    if "：" not in line and ":" not in line:
+        return None  # most lines, found out cheaply
+    match = COLON_ROW.match(line)
+    if match is None:
+        return None
+    return [_cell(text, start + match.start("label"), start + match.end("label")),
+            _cell(text, start + match.start("figure"), start + match.end("figure"))]
+
+
+def _colon_rows(text: str, lines: list[tuple[int, str]], k: int) -> tuple[Table, int] | _Miss | None:
+    """Lines of a label, a colon and a figure under a unit line (`单位：‰` / `婴儿死亡率：2.53` /
+    `5岁以下儿童死亡率：4.15`): a label-value list written as prose lines. The unit line says
+    it is a table; without it such lines are prose."""
+    if k == 0 or _colon_row(text, *lines[k]) is None or not UNIT_LINE.match(lines[k - 1][1].strip()):
+        return None
+    rows, end = [], k
+    while end < len(lines) and (row := _colon_row(text, *lines[end])) is not None:
+        rows.append(row)
+        end += 1
+    if len(rows) < 2:
+        return _Miss(end)
+    table = Table("keyed", lines[k][0], lines[end - 1][0] + len(lines[end - 1][1]))
     table.rows = rows
     return table, end
 

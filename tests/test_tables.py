@@ -368,3 +368,63 @@ def test_each_row_form_is_found_past_the_cheap_test_for_prose(text, form, first_
 ])
 def test_indented_prose_paragraphs_are_no_table(text):
     assert find_tables(text) == []
+
+
+@pytest.mark.parametrize("text", [
+    ("区县        2019年      2020年\n甲城区       1,205       1,268\n乙山区         864         902\n"
+     "区县        2021年      2022年\n甲城区       1,310       1,352\n乙山区         955         987\n"),
+    ("| 区县 | 2019年 | 2020年 |\n| --- | --- | --- |\n| 甲城区 | 1,205 | 1,268 |\n| 乙山区 | 864 | 902 |\n"
+     "| 区县 | 2021年 | 2022年 |\n| 甲城区 | 1,310 | 1,352 |\n| 乙山区 | 955 | 987 |\n"),
+])
+def test_a_wide_table_printed_in_two_parts_is_two_tables_each_under_its_own_years_with_one_title(text):
+    first, second = find_tables("表3  各区县床位数\n单位：张\n" + text)
+    assert _texts(first)[0][-1] == ["区县", "2019年", "2020年"]
+    assert _texts(second) == ([["区县", "2021年", "2022年"]], [["甲城区", "1,310", "1,352"], ["乙山区", "955", "987"]])
+    assert (second.title, second.unit_line) == (first.title, first.unit_line) == ("表3  各区县床位数", "单位：张")
+
+
+def test_rows_with_other_labels_under_a_repeated_header_are_a_table_of_their_own_title():
+    text = ("表1  床位\n区县    2019年    2020年\n甲城区    1,205    1,268\n乙山区    864    902\n"
+            "表2  人员\n区县    2019年    2020年\n丙水县    2,310    2,402\n丁山县    1,864    1,902\n")
+    assert [t.title for t in find_tables(text)] == ["表1  床位", "表2  人员"]
+
+
+def test_a_table_printed_column_by_column_is_read_row_by_row_with_the_units_in_the_header():
+    # 8 text cells and 12 values read two ways: 4 heads over 4 rows of 3 values, or 6 heads over 2 rows of
+    # 6; the heads that state units are the header, the district names the rows
+    cells = ["区域", "卫生技术人员(人)", "执业(助理)医师(人)", "注册护士(人)", "鼓楼区", "台江区", "仓山区", "晋安区",
+             "15,231", "6,102", "9,870", "7,415", "5,980", "2,404", "3,766", "2,911", "7,310", "2,745", "4,402", "3,388"]
+    table = find_tables("表5 2023年各区卫生人员数\n" + "\n".join(cells) + "\n")[0]
+    assert _texts(table) == ([["区域", "卫生技术人员(人)", "执业(助理)医师(人)", "注册护士(人)"]],
+                             [["鼓楼区", "15,231", "5,980", "7,310"], ["台江区", "6,102", "2,404", "2,745"],
+                              ["仓山区", "9,870", "3,766", "4,402"], ["晋安区", "7,415", "2,911", "3,388"]])
+    assert table.title == "表5 2023年各区卫生人员数"
+
+
+def test_a_flattened_table_read_row_by_row_is_not_read_column_by_column():
+    cells = ["地区", "床位(张)", "人员(人)", "甲市", "1200", "35", "乙市", "900", "20", "丙市", "800", "15"]
+    assert _texts(find_tables("\n".join(cells) + "\n")[0])[1] == [["甲市", "1200", "35"], ["乙市", "900", "20"],
+                                                                 ["丙市", "800", "15"]]
+
+
+def test_lines_of_a_label_a_colon_and_a_figure_are_a_table_under_a_unit_line_only():
+    lines = "婴儿死亡率：2.86\n5岁以下儿童死亡率：4.02\n"
+    table = find_tables("单位：‰\n" + lines)[0]
+    assert (table.form, table.unit_line) == ("keyed", "单位：‰")
+    assert _texts(table) == ([], [["婴儿死亡率", "2.86"], ["5岁以下儿童死亡率", "4.02"]])
+    assert find_tables("四、妇幼健康\n" + lines) == []
+
+
+def test_a_box_header_wrapped_in_its_cells_is_one_row_and_a_merged_total_keeps_its_figures_columns():
+    text = ("┌──┬──────┬────┬──────┐\n│序号│单位名称│床位数│卫生技术人│\n│    │        │（张）│员（人）  │\n"
+            "├──┼──────┼────┼──────┤\n│ 1 │甲镇卫生院│ 60 │ 85 │\n├──┼──────┼────┼──────┤\n"
+            "│ 2 │乙镇卫生院│ 50 │ 65 │\n├──┴──────┼────┼──────┤\n│  合  计  │ 110 │ 150 │\n└─────────┴────┴──────┘\n")
+    headers, rows = _texts(find_tables(text)[0])
+    assert headers == [["序号", "单位名称", "床位数（张）", "卫生技术人员（人）"]]
+    assert rows[-1] == ["", "合  计", "110", "150"]
+
+
+def test_a_header_repeated_over_more_rows_keeps_the_tables_title():
+    text = ("表2  各区县床位数（单位：张）\n| 区县 | 2022年 | 2023年 |\n| --- | --- | --- |\n| 甲城区 | 1,205 | 1,268 |\n"
+            "| 区县 | 2022年 | 2023年 |\n| 乙山区 | 864 | 902 |\n")
+    assert [(t.title, t.unit_line) for t in find_tables(text)] == [("表2  各区县床位数（单位：张）", "（单位：张）")] * 2

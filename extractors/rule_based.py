@@ -1,7 +1,6 @@
 """The rule-based extractor: rules/ compiled into patterns, applied to one document at a time."""
 from __future__ import annotations
 
-import bisect
 from dataclasses import replace
 
 from reform_facts.extractors.code_version import code_version
@@ -14,7 +13,6 @@ from reform_facts.extractors.views import simplified_view
 
 from reform_facts.claim import Claim, Document
 from reform_facts.rulebook import Rulebook, load_rulebook
-from reform_facts.tables import Table
 
 NAME = "rules"
 
@@ -47,13 +45,11 @@ class RuleExtractor:
         """The document's claims; `ctx` is what `read` gives, read here unless given."""
         ctx = ctx or self.read(doc)
         view = ctx.text
-        tables = ctx.structure.tables
-        in_tables = _table_places(tables)
-        claims = [self.table_claim(doc, cell) for table in tables
+        claims = [self.table_claim(doc, cell) for table in ctx.structure.tables
                   for cell in self.tables.claims(table, doc.text, year=ctx.stated.year, region=ctx.stated.region)]
         previous_end = 0
         for found in self.quantities.find(view, ctx.structure):
-            if isinstance(found, Quantity) and not _inside(found.start, found.end, in_tables):
+            if isinstance(found, Quantity) and not ctx.structure.in_table_cell(found.start, found.end):
                 claims.append(self.claim(doc, ctx, found, previous_end))
                 previous_end = found.end
         claims.sort(key=lambda c: (c.start, c.end))
@@ -106,26 +102,6 @@ def bounded(text: str, lo: int, hi: int, start: int, end: int) -> str:
         lo = max(lo, min(start - half, hi - SENTENCE_CHARS))
         hi = min(hi, lo + SENTENCE_CHARS)
     return text[lo:hi].strip()
-
-
-def _table_places(tables: list[Table]) -> list[tuple[int, int]]:
-    """Where prose rules must not look inside tables: figure cells, header rows and short labels
-    (a long text cell of a task list keeps its prose figures)."""
-    places = []
-    for table in tables:
-        for row in [*table.header_rows, *table.rows]:
-            for cell in row:
-                if cell is not None and (cell.figure is not None or len(cell.text) <= 20):
-                    places.append((cell.start, cell.end))
-    return sorted(places)
-
-
-def _inside(start: int, end: int, places: list[tuple[int, int]]) -> bool:
-    at = bisect.bisect_right(places, (start, float("inf"))) - 1
-    for s, e in places[max(at - 1, 0):at + 2]:  # a loop, not any(): this runs for every figure
-        if s < end and start < e:
-            return True
-    return False
 
 
 def _inherit_indicators(claims: list[Claim]) -> list[Claim]:

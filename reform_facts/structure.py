@@ -121,6 +121,20 @@ class Structure:
         # the scopes that openings and headings are (`scopes`), made once, not once per figure
         self._opening_scopes = [Scope("previous_paragraphs", opening, opening.end) for opening in self.openings]
         self._heading_scopes = [Scope("heading", heading, heading.end) for heading in self.headings]
+        # where the tables' own reading holds (`in_table_cell`): figure cells, header cells and
+        # short labels; a long text cell of a task list is prose, its figures read as prose
+        self._cell_places = sorted((cell.start, cell.end) for table in self.tables
+                                   for row in [*table.header_rows, *table.rows] for cell in row
+                                   if cell is not None and (cell.figure is not None or len(cell.text) <= 20))
+
+    def in_table_cell(self, start: int, end: int) -> bool:
+        """Whether the span overlaps a table's figure, header or label cell: read from the
+        table's grid (reform_facts.tables), never as prose."""
+        at = bisect.bisect_right(self._cell_places, (start, float("inf"))) - 1
+        for s, e in self._cell_places[max(at - 1, 0):at + 2]:  # a loop, not any(): this runs for every figure
+            if s < end and start < e:
+                return True
+        return False
 
     # --- the parts that hold a span ------------------------------------------------------
 

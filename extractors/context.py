@@ -11,7 +11,8 @@ body, year) is the last resort. A figure is resolved top to bottom in `Context.d
    scope, baselines (较2019年) skipped; 今年 and the like stand for the document's year;
 3. kind: the nearest kind cue (rules/kind.yaml), else a later year than the document's, the
    section's heading, the genre;
-4. a plan's target with no year of its own takes the plan's horizon (到2025年, “十四五”末).
+4. a plan's target with no year of its own takes the plan's horizon (到2025年, “十四五”末); what a
+   five-year plan's review section (发展基础) reports, the year its period starts from (2020).
 
 Everything a figure looks up is found once per document when the `Context` is built (region
 mentions, years, cue matches); a figure's lookups are bisections into those lists.
@@ -98,6 +99,7 @@ class ContextRules:
         self.starting_value = book.compile(years.starting_value, where="context.yaml: years.starting_value")
         self.years = years  # and the windows it gives: value_of_chars, baseline_*_chars
         self.relative_year = regex.compile("|".join(regex.escape(w) for w in years.relative))
+        self.cited = book.compile(years.cited, where="context.yaml: years.cited") if years.cited else None
         self.not_title = book.compile(context.not_title, where="context.yaml: not_title")
         self.horizon = book.compile(book.kind.plan_horizon, where="kind.yaml: plan_horizon")
         self.cues = [(cue, self._cue_finder(cue)) for cue in book.kind.cues]
@@ -151,7 +153,9 @@ class ContextRules:
         # that is a report's date line (2023年6月 under the issuer: when it was written), a year
         # the paragraph after it names is the year reported (对2021—2022年实施情况进行了评估); a
         # plan's date line is the year it starts from
-        opened = [m for m in self.year_pattern.finditer(opening) if not self.is_baseline(opening, m)]
+        cited = self.cited_spans(opening)
+        opened = [m for m in self.year_pattern.finditer(opening)
+                  if not self.is_baseline(opening, m) and not _inside([lo for lo, _ in cited], cited, m.start())]
         year_match = self.year_pattern.search(title or "") or (opened[0] if opened else None)
         if opened and year_match is opened[0] and not is_plan and self._on_dateline(opening, year_match.start()):
             year_match = self._year_after_dateline(opening, year_match, opened) or year_match
@@ -179,6 +183,10 @@ class ContextRules:
         bare = text[lo:hi if hi >= 0 else len(text)].strip().strip("#*>\t 　").strip()
         patterns = self.structure_patterns
         return bool(bare and patterns.heading.fullmatch(bare) and patterns.dateline.search(bare))
+
+    def cited_spans(self, text: str) -> list[tuple[int, int]]:
+        """Where the text cites a document by its title (《…》), sorted."""
+        return [m.span() for m in self.cited.finditer(text)] if self.cited else []
 
     def is_baseline(self, text: str, match: regex.Match[str]) -> bool:
         """Whether a year mention is a baseline or a starting point (较2019年, 2012年以来)."""
@@ -263,8 +271,12 @@ class Context:
         for k, mention in enumerate(self.mentions):
             named = mention.surface not in rules.gazetteer.deictic
             self.named_up_to.append(k if named else (self.named_up_to[-1] if k else -1))
+        # a year inside a cited title (《…2035年远景目标纲要》) is the cited document's
+        cited = rules.cited_spans(text)
+        cited_starts = [lo for lo, _hi in cited]
         self.years = [YearMention(m.start(), m.end(), None if rules.is_baseline(text, m)
-                                  or _inside(goal_starts, goals, m.start()) else year_of(m))
+                                  or _inside(goal_starts, goals, m.start())
+                                  or _inside(cited_starts, cited, m.start()) else year_of(m))
                       for m in rules.year_pattern.finditer(text)]
         self.year_starts = [y.start for y in self.years]
         relative = [m.span() for m in rules.relative_year.finditer(text)]
@@ -318,6 +330,9 @@ class Context:
         kind, cue = self.kind(start, end, year, clause, sentence, before)
         if kind is Kind.TARGET and year == self.stated.year and self.horizon is not None:
             year = self.horizon  # a plan's target with no year of its own: the plan's end year
+        elif (kind is Kind.ACTUAL and year in (self.stated.year, self.horizon, None) and self.base_year is not None
+              and self.section_kind.get(before.heading, (None, ""))[1] == "kind.default.report_section"):
+            year = self.base_year  # a plan's review section (发展基础): where the period before it ended
         return Described(region, year, kind, cue, clause, sentence)
 
     def _holding(self, field: str, start: int, clause: Segment, sentence: Segment) -> list[Scope]:
@@ -582,6 +597,16 @@ class Context:
     # --- 4. a plan's horizon ------------------------------------------------------------------
 
     @cached_property
+    def base_year(self) -> int | None:
+        """The year a five-year plan starts from, the last of the period before (2020 for a
+        “十四五” plan): its title names the period. What its review section reports, when no
+        year of the figure's own says otherwise, stands at that year."""
+        if not self.stated.is_plan:
+            return None
+        title = self.stated.title or ""
+        return next((end - 5 for period, end in self.rules.book.kind.plan_periods.items() if period in title), None)
+
+    @cached_property
     def horizon(self) -> int | None:
         """The end year of a plan whose title states no year: of the `到2025年` and periods
         (“十四五”末) it names later than the document's year, the one it names most often (the
@@ -650,6 +675,9 @@ def year_of(match: regex.Match[str]) -> int:
 
     >>> import regex; year_of(regex.match(r"(?P<year>(?s:.*))", "２０\n２３"))
     2023
+    >>> year_of(regex.match(r"(?P<year>.*)", "二○二四")), year_of(regex.match(r"(?P<year>.*)", "一九九八"))
+    (2024, 1998)
     """
-    return int(parse_number(match.group("year")))
+    # ○ (a circle) is often typed for the numeral 〇: read as it is meant
+    return int(parse_number(match.group("year").replace("○", "〇")))
 

@@ -14,9 +14,10 @@ from pathlib import Path
 from typing import NamedTuple
 
 import ahocorasick_rs
+import regex
 
 from reform_facts.divisions import LEVELS, Region, dataset_regions
-from reform_facts.rulebook import RegionsFile
+from reform_facts.rulebook import RegionsFile, compile_pattern
 
 
 class Mention(NamedTuple):
@@ -75,6 +76,10 @@ class Gazetteer:
             region = Region(addition.name, addition.code, addition.level, addition.parent)
             self._add(region, [addition.name, *addition.surfaces])
             self.declared.update([addition.name, *addition.surfaces])
+        autonomous = compile_pattern(rules.autonomous_short_form,
+                                     {"PEOPLE": "|".join(map(regex.escape, rules.autonomous_peoples))},
+                                     where="regions.yaml: autonomous_short_form")
+        written: dict[str, list[Region]] = {}  # autonomous divisions' short forms: 瀍河区, 孟村县
         for region, alias in dataset_regions():
             surfaces = [region.name]
             # Short forms of provinces and prefectures (山东, 宜昌) are safe; of counties they are not.
@@ -83,9 +88,14 @@ class Gazetteer:
                     if short not in rules.ignore:
                         surfaces.append(short)
                         self.aliases.add(short)
-            elif region.name.endswith("自治县") and alias:  # 屏边县 for 屏边苗族自治县, as county tables write it
-                surfaces += [form + "县" for form in alias.split("/") if len(form) >= 2 and not form.endswith("县")]
+            if region.level in ("prefecture", "county"):
+                for short in _autonomous_forms(region.name, alias, autonomous):
+                    written.setdefault(short, []).append(region)
             self._add(region, surfaces)
+        for short, regions in written.items():
+            # a short form that names another division, or two autonomous ones, names none
+            if len(regions) == 1 and short not in self.by_surface and short not in rules.ignore:
+                self._add(regions[0], [short])
         for short, official in rules.aliases.items():
             self.by_surface.setdefault(short, []).extend(self.by_surface.get(official, []))
         self.deictic = {s: rule.level for rule in rules.deictic for s in rule.surfaces}
@@ -261,4 +271,28 @@ def _short_forms(name: str, alias: str | None) -> list[str]:
     forms = [form for form in (alias or "").split("/") if len(form) >= 2]
     if name.endswith("自治州"):
         forms += [form + "州" for form in forms if not form.endswith("州")]
+    return list(dict.fromkeys(forms))
+
+
+def _autonomous_forms(name: str, alias: str | None, pattern: regex.Pattern[str]) -> list[str]:
+    """How an autonomous division is written without its peoples and 自治 (`pattern`, from
+    regions.yaml): its stem and level character, and the dataset's short forms with that character
+    (屏边县 for 屏边苗族自治县; 东乡县, 莫旗 as the dataset gives them). Other names give none.
+
+    >>> from reform_facts.rulebook import load_rulebook
+    >>> rules = load_rulebook().regions
+    >>> people = compile_pattern(rules.autonomous_short_form, {"PEOPLE": "|".join(rules.autonomous_peoples)}, where="doc")
+    >>> _autonomous_forms("瀍河回族区", "瀍河", people), _autonomous_forms("莫力达瓦达斡尔族自治旗", "莫旗", people)
+    (['瀍河区'], ['莫力达瓦旗', '莫旗'])
+    >>> _autonomous_forms("东乡族自治县", "东乡县", people), _autonomous_forms("洪山区", "洪山", people)
+    (['东乡县'], [])
+    """
+    match = pattern.match(name)
+    if match is None and "自治" not in name:
+        return []
+    level = name[-1]
+    forms = [match.group("stem") + match.group("level")] if match else []
+    for form in (alias or "").split("/"):
+        if len(form) >= 2:
+            forms.append(form if form.endswith(level) else form + level)
     return list(dict.fromkeys(forms))

@@ -171,6 +171,7 @@ class YearsRule(Strict):
     starting_value: str
     relative: list[str]
     opening_chars: int
+    cited: str = ""  # a cited document's title: the years inside it are that document's
 
 
 class ContextFile(Strict):
@@ -223,6 +224,8 @@ class RegionsFile(Strict):
     aliases: dict[str, str]
     ignore: list[str]
     common_word_max_idf: float
+    autonomous_short_form: str  # 瀍河回族区 written 瀍河区; {PEOPLE} stands for autonomous_peoples
+    autonomous_peoples: list[str]
 
 
 class IndicatorsFile(Strict):

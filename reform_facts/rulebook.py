@@ -372,11 +372,24 @@ class BarePhrases(BaseModel):
     examples: list[tuple[str, str]] = []  # (phrase, unit) as extractors cut them; each must map
 
 
+class Qualifiers(BaseModel):
+    """Words that qualify a measure without changing it (全市, 年末, 实有...) and trailing words
+    that only say "the number of" (数, 数量): the fallback of the phrase -> code rule reads phrases
+    and aliases without them, so one alias covers its qualified and shortened forms."""
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    words: list[str] = []  # removed wherever they stand
+    trailing: list[str] = []  # removed at the end only (the longest that ends the phrase)
+    brackets: bool = False  # a bracketed part (执业(助理)医师, 床位数(张)) removed too
+    examples: list[tuple[str, str]] = []  # (phrase, code) only the fallback maps; each must map so
+
+
 class CanonicalFile(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     indicators: list[Indicator]
     bare_phrases: list[BarePhrases] = []
+    qualifiers: Qualifiers = Qualifiers()
 
 
 FILES = {

@@ -4,11 +4,14 @@ claim's raw indicator phrase to a canonical code.
 The rule, stated once here and in the YAML file's header: normalise (NFKC, traditional characters
 as simplified, no white space); an alias equal to the phrase wins; else a bare phrase equal to it
 (a kind of institution, a short noun) takes the code its figure's unit names; else the longest alias
-contained in the phrase, the one ending later between equals; else no code.
+contained in the phrase, the one ending later between equals; else, as a fallback, the same
+steps over the phrase and the aliases read without their qualifiers (全市, 年末, 实有, a trailing 数,
+a bracketed part: the catalogue's `qualifiers`); else no code.
 """
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -18,7 +21,13 @@ from pydantic import ValidationError
 
 from reform_facts import paths
 from reform_facts.errors import RuleFileError
-from reform_facts.rulebook import CanonicalFile, Indicator, normalise  # noqa: F401 (normalise: theirs)
+from reform_facts.rulebook import (
+    MIN_ALIAS_CHARS,
+    CanonicalFile,
+    Indicator,
+    Qualifiers,
+    normalise,
+)
 
 CANONICAL_FILE = paths.RULES_DIR / "indicators_canonical.yaml"
 
@@ -30,12 +39,16 @@ class IndicatorMap:
     indicators: tuple[Indicator, ...]
     by_alias: dict[str, str]  # normalised alias (and name) -> code
     by_bare: dict[str, dict[str, str]] = field(default_factory=dict)  # normalised phrase -> unit -> code
+    qualifiers: Qualifiers = field(default_factory=Qualifiers)
+    by_stem: dict[str, str] = field(default_factory=dict)  # aliases, bare of qualifiers too -> code
 
     @property
     def digest(self) -> str:
-        """A digest of the mapping rule's data beyond the indicators table (the bare phrases):
-        the warehouse recodes its claims when it changes."""
+        """A digest of the mapping rule's data beyond the indicators table (the bare phrases, the
+        qualifiers): the warehouse recodes its claims when it changes."""
         rows = sorted((phrase, sorted(units.items())) for phrase, units in self.by_bare.items())
+        if self.qualifiers != Qualifiers():  # a catalogue without qualifiers keeps its old digest
+            rows.append(("qualifiers", self.qualifiers.model_dump(exclude={"examples"})))
         return hashlib.sha256(repr(rows).encode("utf-8")).hexdigest()
 
     def code_for(self, phrase: str | None, unit: str | None = None) -> str | None:
@@ -54,17 +67,27 @@ class IndicatorMap:
         ('health_institutions', 'beds')
         >>> canonical.code_for("医院", "%") is None  # a share of beds, visits or staff: unknown
         True
+        >>> canonical.code_for("全市年末实有医院", "张")  # the fallback: without its qualifiers
+        'beds'
         """
         if not phrase:
             return None
         text = normalise(phrase)
-        if text in self.by_alias:
-            return self.by_alias[text]
+        code = self._literal(text, unit, self.by_alias)
+        if code is None and self.by_stem:
+            code = self._literal(strip_qualifiers(text, self.qualifiers), unit, self.by_stem)
+        return code
+
+    def _literal(self, text: str, unit: str | None, aliases: dict[str, str]) -> str | None:
+        """Steps 2-4 of the rule: an equal alias, a bare phrase with its unit, the longest alias
+        contained (the one ending later between equals)."""
+        if text in aliases:
+            return aliases[text]
         if text in self.by_bare:
             return self.by_bare[text].get(unit) if unit else None
         best: tuple[int, int] | None = None
         code = None
-        for alias, alias_code in self.by_alias.items():
+        for alias, alias_code in aliases.items():
             at = text.rfind(alias)
             if at < 0:
                 continue
@@ -72,6 +95,26 @@ class IndicatorMap:
             if best is None or rank > best:
                 best, code = rank, alias_code
         return code
+
+
+def strip_qualifiers(text: str, qualifiers: Qualifiers) -> str:
+    """A normalised phrase without its bracketed parts, qualifier words and trailing count word.
+
+    >>> strip_qualifiers("全市年末实有床位数(张)", Qualifiers(words=["全市", "年末", "实有"],
+    ...                  trailing=["数", "数量"], brackets=True))
+    '床位'
+    """
+    if qualifiers.brackets:
+        text = _BRACKETED.sub("", text)
+    for word in sorted(qualifiers.words, key=len, reverse=True):
+        text = text.replace(word, "")
+    for word in sorted(qualifiers.trailing, key=len, reverse=True):
+        if text.endswith(word) and len(text) > len(word):
+            return text[: -len(word)]
+    return text
+
+
+_BRACKETED = re.compile(r"\([^()]*\)|\[[^\[\]]*\]|【[^【】]*】")
 
 
 def load_canonical(path: Path = CANONICAL_FILE) -> IndicatorMap:
@@ -102,7 +145,9 @@ def _load(path: Path) -> IndicatorMap:
             if by_alias.setdefault(alias, indicator.code) != indicator.code:
                 raise RuleFileError(f"{path}: {indicator.code}: alias {alias!r} also belongs to "
                                     f"{by_alias[alias]}")
-    canonical = IndicatorMap(tuple(parsed.indicators), by_alias, _bare(path, parsed, codes, by_alias))
+    by_bare = _bare(path, parsed, codes, by_alias)
+    canonical = IndicatorMap(tuple(parsed.indicators), by_alias, by_bare, parsed.qualifiers,
+                             _stems(parsed.qualifiers, by_alias, by_bare))
     for indicator in parsed.indicators:
         for example in indicator.examples:
             found = canonical.code_for(example)
@@ -114,7 +159,33 @@ def _load(path: Path) -> IndicatorMap:
             if found is None or found != group.units.get(unit):
                 raise RuleFileError(f"{path}: bare_phrases.{number}: example {example!r} with unit "
                                     f"{unit!r} maps to {found}")
+    for example, code in parsed.qualifiers.examples:
+        if code not in codes:
+            raise RuleFileError(f"{path}: qualifiers: unknown code {code!r}")
+        if (found := canonical.code_for(example)) != code:
+            raise RuleFileError(f"{path}: qualifiers: example {example!r} maps to {found}")
     return canonical
+
+
+def _stems(qualifiers: Qualifiers, by_alias: dict[str, str],
+           by_bare: dict[str, dict[str, str]]) -> dict[str, str]:
+    """The fallback's aliases: every alias, and each alias without its qualifiers where that form
+    is still specific: at least MIN_ALIAS_CHARS long, no bare phrase (医疗卫生机构数 without 数 is
+    the kind of institution, which names no measure alone), and of one code only (a qualifier
+    that tells two codes apart, 平均 in 平均住院费用, is no qualifier there: the form is dropped)."""
+    if qualifiers == Qualifiers():
+        return {}
+    stems: dict[str, str] = {}
+    ambiguous: set[str] = set()
+    for alias, code in by_alias.items():
+        stem = strip_qualifiers(alias, qualifiers)
+        if stem == alias or stem in by_alias or stem in by_bare or len(stem) < MIN_ALIAS_CHARS:
+            continue
+        if stems.setdefault(stem, code) != code:
+            ambiguous.add(stem)
+    for stem in ambiguous:
+        del stems[stem]
+    return {**by_alias, **stems}
 
 
 def _bare(path: Path, parsed: CanonicalFile, codes: set[str],

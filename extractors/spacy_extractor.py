@@ -1,8 +1,9 @@
 """The `spacy` extractor: the trained spaCy pipeline run over a document.
 
     tokenizer              pkuseg over the lines holding a sentence with a quantity candidate of
-                           the rules, read first (spacy_pipeline.document_doc; the model loaded
-                           once per process)
+                           the rules outside table cells, read first (spacy_pipeline.document_doc;
+                           the model loaded once per process); a table's cells are read from its
+                           grid, so the span categoriser neither learns from nor reads them
     reform_rule_spans      quantity, region, year spans and the rules' claims; NORM and TAG marks
     spancat                (disabled: run by the next component on the sentences that matter)
     context_textcat        (disabled: run by reform_context on its feature docs)

@@ -316,8 +316,12 @@ def read(document: Document) -> Reading:
 
 
 def candidate_segments(layout: Structure, spans: Iterable[tuple[int, int]]) -> list[Segment]:
-    """The sentences holding these character spans (the quantity candidates), sorted, without repeats."""
-    return sorted({layout.sentence(start, end) for start, end in spans}, key=lambda s: (s.start, s.end))
+    """The sentences holding these character spans (the quantity candidates), sorted, without
+    repeats. A candidate in a table's cell is left out: the table's grid reads it (its claim
+    kept, its indicator its row's or column's label), so the categoriser neither learns from
+    table rows nor reads them, and they are not segmented."""
+    return sorted({layout.sentence(start, end) for start, end in spans if not layout.in_table_cell(start, end)},
+                  key=lambda s: (s.start, s.end))
 
 
 def document_doc(nlp: Language, document: Document) -> Doc:

@@ -2,6 +2,8 @@
 dictionary from rules/, the span ruler fed by the rule modules, and loading without a network."""
 from __future__ import annotations
 
+import re
+
 import subprocess
 import sys
 import textwrap
@@ -186,6 +188,23 @@ def test_only_the_lines_of_sentences_with_a_figure_are_segmented(nlp, doc_from):
     assert [t.text for t in doc if start <= t.idx < end] == [middle]
     assert len([t for t in whole if start <= t.idx < end]) > 1
     assert doc._.rf_reading is not None and doc._.rf_document.text == LINES
+
+
+TABLE_AND_PROSE = ("表1 2023年各类医疗卫生机构床位数\n"
+                   "| 机构类别 | 床位数（张） | 增长（%） |\n| --- | --- | --- |\n"
+                   "| 基层医疗卫生机构 | 1200 | 3.5 |\n| 专业公共卫生机构 | 980 | -1.2 |\n"
+                   "全市每千人口床位数达6.8张，较上年增长2.1%。\n")
+
+
+def test_a_table_cells_figures_are_not_the_categorisers_to_read():
+    """The sentences to segment and categorise hold a figure outside table cells: a cell's
+    figure is read from the table's grid (rule_based, table_claims)."""
+    layout = spacy_pipeline.structure_of(TABLE_AND_PROSE)
+    figures = [(m.start(), m.end()) for m in re.finditer(r"-?[0-9]+(?:\.[0-9]+)?%?", TABLE_AND_PROSE)
+               if m.start() > TABLE_AND_PROSE.index("\n")]  # the title's 表1 and 2023年 aside
+    assert len(figures) == 6 and layout.tables
+    segments = spacy_pipeline.candidate_segments(layout, figures)
+    assert [TABLE_AND_PROSE[s.start:s.end] for s in segments] == ["全市每千人口床位数达6.8张，较上年增长2.1%。"]
 
 
 @pytest.mark.parametrize("name", ["spacy", "hybrid"])

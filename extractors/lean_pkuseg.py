@@ -98,7 +98,8 @@ class FeatureCover:
         first, second = (self._node_id.get(node, -1) for node in self._normalize(pair))
         if first < 0 or second < 0:  # a character no feature names
             return False
-        code = first * self._nodes + second
+        # in the codes' own dtype: a Python int would make numpy cast the whole array per lookup
+        code = self._pair_codes.dtype.type(first * self._nodes + second)
         rows = self._pair_rows[np.searchsorted(self._pair_codes, code, "left"):
                                np.searchsorted(self._pair_codes, code, "right")]
         if not len(rows) or self._pair_met[rows].all():

@@ -163,6 +163,9 @@ def build(draft: Path, doc_path: Path, out: Path) -> int:
         record["comparator"] = record["comparator"] or "="
         record["unit"] = CANONICAL_UNITS.get(record["unit"], record["unit"])
         record["optional"] = bool(record["optional"])
+        for key in ("value", "value_max"):  # 6.0 is written 6, as the gold set's other writers write it
+            if isinstance(record[key], float) and record[key].is_integer():
+                record[key] = int(record[key])
         if item.get("note"):
             record["note"] = item["note"]
         claims.append(record)

@@ -8,9 +8,10 @@ body, year) is the last resort. A figure is resolved top to bottom in `Context.d
 1. region: the nearest region named in the nearest scope; 全市/全区 stand for a region of that
    level named nearby, else the document's own area;
 2. year: a year that owns the figure (比2018年的77.0岁), else the nearest year of the nearest
-   scope, baselines (较2019年) skipped; 今年 and the like stand for the document's year;
-3. kind: the nearest kind cue (rules/kind.yaml), else a later year than the document's, the
-   section's heading, the genre;
+   scope, baselines (较2019年) skipped, an aside's or an assessment's year seen only in its
+   bracket or sentence; 今年 and the like stand for the document's year;
+3. kind: the nearest kind cue (rules/kind.yaml), else a plan paragraph the figure's continues
+   (2024年,X省将… then 一是…), a later year than the document's, the section's heading, the genre;
 4. a plan's target with no year of its own takes the plan's horizon (到2025年, “十四五”末); what a
    five-year plan's review section (发展基础) reports, the year its period starts from (2020).
 
@@ -77,6 +78,7 @@ class YearMention(NamedTuple):
     start: int
     end: int
     value: int | None  # None: a baseline (较2019年, 2012年以来), not the year of a figure
+    seen: Segment | None = None  # where it dates figures (an aside's bracket, a frame's sentence); None: anywhere
 
 
 class ContextRules:
@@ -100,13 +102,18 @@ class ContextRules:
         self.years = years  # and the windows it gives: value_of_chars, baseline_*_chars
         self.relative_year = regex.compile("|".join(regex.escape(w) for w in years.relative))
         self.cited = book.compile(years.cited, where="context.yaml: years.cited") if years.cited else None
+        self.published = book.compile(years.published, where="context.yaml: years.published") if years.published else None
+        self.aside = book.compile(years.aside, where="context.yaml: years.aside") if years.aside else None
+        self.frame_after = book.compile(years.frame_after, where="context.yaml: years.frame_after") if years.frame_after else None
         self.not_title = book.compile(context.not_title, where="context.yaml: not_title")
         self.horizon = book.compile(book.kind.plan_horizon, where="kind.yaml: plan_horizon")
         self.cues = [(cue, self._cue_finder(cue)) for cue in book.kind.cues]
         self.goal_reached = (book.compile(context.goal_reached, where="context.yaml: goal_reached")
                              if context.goal_reached else None)
-        self.not_plan = (regex.compile("|".join(map(regex.escape, sorted(book.kind.not_plan_words, key=len, reverse=True))))
-                         if book.kind.not_plan_words else None)
+        # words that hold a cue without being one: family planning (计划生育) and the like, and
+        # words such as 主要 (要), 应急 (应), 覆盖率 (覆盖), 提高到 (提高: a level to reach, in a plan too)
+        held_words = sorted({*book.kind.not_plan_words, *book.kind.not_cue_words}, key=len, reverse=True)
+        self.not_plan = regex.compile("|".join(map(regex.escape, held_words))) if held_words else None
         self.not_subject_before = book.compile(regions.not_subject_before, where="regions.yaml")
         self.not_subject_after = book.compile(regions.not_subject_after, where="regions.yaml")
         self.enumeration_joiners = frozenset(regions.enumeration_joiners)
@@ -114,6 +121,7 @@ class ContextRules:
         self.distribute = regex.compile("|".join(map(regex.escape, book.indicators.distribute)))
         self.figure = regex.compile(r"[0-9０-９]+(?:[.．][0-9０-９]+)?")
         self.alias_not_followed_by = frozenset(regions.alias_not_followed_by)
+        self.local_only = frozenset(regions.local_only)
         self.not_subject_chars = regions.not_subject_chars
 
     def _cue_finder(self, cue: KindCue) -> Callable[[str], list[tuple[int, int]]]:
@@ -156,7 +164,11 @@ class ContextRules:
         cited = self.cited_spans(opening)
         opened = [m for m in self.year_pattern.finditer(opening)
                   if not self.is_baseline(opening, m) and not _inside([lo for lo, _ in cited], cited, m.start())]
-        year_match = self.year_pattern.search(title or "") or (opened[0] if opened else None)
+        year_match = self.year_pattern.search(title or "")
+        if year_match is None and self.published is not None:
+            # a web page under a title without a year reports as of when it was published
+            year_match = self.published.search(opening)
+        year_match = year_match or (opened[0] if opened else None)
         if opened and year_match is opened[0] and not is_plan and self._on_dateline(opening, year_match.start()):
             year_match = self._year_after_dateline(opening, year_match, opened) or year_match
         found, unnamed = (self._title_region(title or "") if region else None), None
@@ -228,7 +240,8 @@ class ContextRules:
 
     def _opening_region(self, opening: str) -> tuple[Region | None, str | None]:
         """The opening's first region; when a word like 自治区 or 全市 comes first, the document
-        speaks of its own region without naming it: return that level to resolve later."""
+        speaks of its own region without naming it: return that level to resolve later. A
+        compendium's opening (many regions of one level) speaks of what holds them all."""
         deepest = None
         for match in self.subjects(opening, self.gazetteer.mentions(opening)):
             if in_book_title(opening, match.begin):
@@ -237,8 +250,26 @@ class ContextRules:
             if level is not None:
                 deepest = max(deepest or level, level, key=LEVELS.index)
             elif deepest is None:
-                return self.gazetteer.resolve(match.surface), None
+                first = self.gazetteer.resolve(match.surface)
+                return self._compendium(opening, first) or first, None
         return None, deepest
+
+    def _compendium(self, opening: str, first: Region | None) -> Region | None:
+        """The region that holds the compendium_regions or more different regions of the first
+        one's level the opening names (武汉市, 宜昌市, 荆州市 → 湖北省); None when it names fewer."""
+        least = self.book.context.compendium_regions
+        if not least or first is None:
+            return None
+        level = first.level
+        named = {found.code: found for m in self.gazetteer.mentions(opening)
+                 if m.surface not in self.gazetteer.deictic and not in_book_title(opening, m.begin)
+                 and (region := self.gazetteer.resolve(m.surface)) is not None
+                 and (found := self.gazetteer.at_level(region, level)) is not None}
+        if len(named) < least:
+            return None
+        chains = [self.gazetteer.ancestors(r) for r in named.values()]
+        common = [code for code in chains[0][1:] if all(code in chain for chain in chains[1:])]
+        return self.gazetteer.by_code.get(common[0]) if common else None
 
     def subjects(self, text: str, mentions: list[Mention]) -> list[Mention]:
         """The mentions that name what is talked about: not those that only set a comparison or
@@ -262,7 +293,8 @@ class Context:
         # a goal a figure is measured against (达到全州2025年…目标): its words are the goal's
         goals = [m.span() for m in rules.goal_reached.finditer(text)] if rules.goal_reached else []
         goal_starts = [lo for lo, _hi in goals]
-        self.mentions = [m for m in self._subject_mentions() if not _inside(goal_starts, goals, m.begin)]
+        self.mentions = [m for m in self._subject_mentions() if not _inside(goal_starts, goals, m.begin)
+                         and not (m.surface in rules.local_only and not self._in_own_city(m.surface))]
         self.mention_starts = [m.begin for m in self.mentions]
         self.mention_ends = [m.finish for m in self.mentions]
         # for each mention, the index of the last one up to it that is a name, not a word like
@@ -274,9 +306,14 @@ class Context:
         # a year inside a cited title (《…2035年远景目标纲要》) is the cited document's
         cited = rules.cited_spans(text)
         cited_starts = [lo for lo, _hi in cited]
+        # a year inside an aside's bracket ((2023年为6.12张)) or naming an assessment
+        # (2021年度全国…绩效考核中) dates only the figures of that bracket or sentence
+        asides = [m.span() for m in rules.aside.finditer(text)] if rules.aside else []
+        aside_starts = [lo for lo, _hi in asides]
         self.years = [YearMention(m.start(), m.end(), None if rules.is_baseline(text, m)
                                   or _inside(goal_starts, goals, m.start())
-                                  or _inside(cited_starts, cited, m.start()) else year_of(m))
+                                  or _inside(cited_starts, cited, m.start()) else year_of(m),
+                                  self._seen(m, asides, aside_starts))
                       for m in rules.year_pattern.finditer(text)]
         self.year_starts = [y.start for y in self.years]
         relative = [m.span() for m in rules.relative_year.finditer(text)]
@@ -305,6 +342,34 @@ class Context:
         held = [m.span() for m in rules.not_plan.finditer(text)] if rules.not_plan else []
         held = _merged(held + goals) if goals else held  # ...nor is 目标 in a goal reached
         self.cue_matches = [tuple(zip(*_outside(find(text), held))) or ((), ()) for _cue, find in rules.cues]
+        # where the paragraph-wide target cues (省将, 下一步) are, with their ids: a plan that the
+        # paragraphs after it continue (`_continued_plan`)
+        plan_cues = sorted((lo, cue.id) for (cue, _find), (starts, _ends) in zip(rules.cues, self.cue_matches)
+                           if cue.scope == "paragraph" and cue.kind is Kind.TARGET for lo in starts)
+        self.plan_cue_starts = [lo for lo, _id in plan_cues]
+        self.plan_cue_ids = [cue_id for _lo, cue_id in plan_cues]
+
+    def _seen(self, match: regex.Match[str], asides: list[tuple[int, int]], aside_starts: list[int]) -> Segment | None:
+        """Where a year dates figures: inside its aside's bracket, or its own sentence when it names
+        an assessment (frame_after); None: wherever the scopes reach."""
+        at = bisect.bisect_right(aside_starts, match.start()) - 1
+        if at >= 0 and match.start() < asides[at][1]:
+            return Segment(*asides[at])
+        frame = self.rules.frame_after
+        if frame is not None and frame.match(self.text, match.end(), min(len(self.text), match.end() + 40)):
+            return self.structure.sentence(match.start(), match.end())
+        return None
+
+    def _in_own_city(self, surface: str) -> bool:
+        """Whether a name that is a common word too (老城区) names a division of the document's own
+        city: its area, or the prefecture its area lies in, holds the division (or the document
+        states no area to tell)."""
+        own = self.stated.region
+        if own is None:
+            return True
+        found = self.gazetteer.resolve(surface, near=own)
+        city = self.gazetteer.at_level(own, "prefecture") or own
+        return found is not None and city.code in self.gazetteer.ancestors(found)
 
     def _subject_mentions(self) -> list[Mention]:
         """The region mentions of the whole text that name a subject; a name broken over lines
@@ -519,12 +584,18 @@ class Context:
         """The nearest year stated before the anchor, else a relative word (今年) before it, else
         the first year after it; baselines and the figure itself are skipped."""
         segment, anchor = scope.segment, scope.anchor
+        if scope.name == "heading" and self.stated.year and self._is_title(segment):
+            # the title as a heading: its year is the document's, the first it names, not the
+            # last (…2023年工作总结和2024年工作思路 reports 2023)
+            return self.stated.year
         lo = bisect.bisect_left(self.year_starts, segment.start)
         hi = bisect.bisect_left(self.year_starts, segment.end, lo)
         before = after = None
         for mention in self.years[lo:hi]:
             if mention.end > segment.end or mention.value is None or (mention.start < end and mention.end > start):
                 continue
+            if mention.seen is not None and not mention.seen.start <= start < mention.seen.end:
+                continue  # an aside's or an assessment's year, not seen from here
             if mention.end <= anchor:
                 before = mention.value
             elif after is None:
@@ -534,6 +605,12 @@ class Context:
         if self.stated.year and self._relative_in(segment.start, min(anchor, segment.end)):
             return self.stated.year
         return after
+
+    def _is_title(self, segment: Segment) -> bool:
+        """Whether a heading is the document's title line."""
+        title = self.stated.title
+        return bool(title) and segment.end - segment.start >= len(title) and \
+            self.text[segment.start:segment.end].strip().strip("#*").strip() == title
 
     def _relative_in(self, lo: int, hi: int) -> bool:
         """Whether a relative year word (今年, 目前) lies wholly in text[lo:hi]."""
@@ -552,6 +629,9 @@ class Context:
         if cue is not None and not (year is not None and stated is not None and year < stated
                                     and cue[1] in self.rules.book.kind.past_year_cues):
             return cue
+        continued = self._before_sentence("plan", before, lambda: self._continued_plan(start))
+        if continued is not None and not (year is not None and stated is not None and year < stated):
+            return continued
         if year is not None and stated is not None and year > stated:
             return Kind.TARGET, "kind.default.future_year"
         if year is not None and stated is not None and year < stated and self._dated_before(clause.start, start):
@@ -566,6 +646,38 @@ class Context:
         if self.stated.is_plan:
             return Kind.TARGET, "kind.default.plan"
         return Kind.ACTUAL, "kind.default.report"
+
+    def _continued_plan(self, start: int) -> tuple[Kind, str] | None:
+        """A paragraph that continues a plan's paragraph (2024年,青海省将持续深化医改工作。 then
+        一是…, 二是…) plans what it lists (gold/GUIDELINES.md, Year): the paragraphs before the
+        figure's are read nearest first, up to the first that opens with a year of its own or is a
+        marked heading (五、…); one whose first sentence holds a paragraph-wide target cue (省将,
+        下一步) gives its kind. A paragraph that opens with its own year starts afresh."""
+        structure = self.structure
+        paragraph = structure.paragraph(start)
+        if (paragraph is None or not _starts_in(self.plan_cue_starts, 0, paragraph.start)
+                or self._dated_before(*self._first(paragraph, structure.clause))):
+            return None  # most documents hold no plan paragraph before the figure's
+        levels = self.rules.structure_patterns.levels
+        for scope in structure.scopes(start, ["previous_paragraphs"], clause=paragraph, sentence=paragraph,
+                                      window=self.rules.window):
+            earlier = structure.paragraph(scope.segment.start)
+            bare = self.text[earlier.start:earlier.end].strip().strip("#*>\t 　") if earlier else ""
+            if earlier is None or any(level.match(bare) for level in levels):
+                return None
+            lo, hi = self._first(earlier, structure.sentence)
+            k = bisect.bisect_left(self.plan_cue_starts, lo)
+            if k < len(self.plan_cue_starts) and self.plan_cue_starts[k] < hi:
+                return Kind.TARGET, f"{self.plan_cue_ids[k]}.continued"
+            if self._dated_before(*self._first(earlier, structure.clause)):
+                return None
+        return None
+
+    @staticmethod
+    def _first(paragraph: Segment, unit: Callable[[int, int], Segment]) -> tuple[int, int]:
+        """The span of a paragraph's first clause or sentence (`unit`: Structure.clause or .sentence)."""
+        lo = paragraph.start
+        return lo, min(unit(lo + 1, lo + 1).end, paragraph.end) if paragraph.end > lo else lo
 
     def _dated_before(self, lo: int, hi: int) -> bool:
         """Whether a year that is no baseline lies wholly in text[lo:hi]."""

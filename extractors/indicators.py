@@ -212,6 +212,10 @@ class IndicatorFinder:
         if len(listed) < 2 or figures > len(listed):
             return None
         name = listed[figures - 1]
+        if figures < len(listed) and _shared_head(text, listed):
+            # 高血压、2型糖尿病患者规范管理率分别为x、y: an elliptical member's figure takes the phrase
+            # from it to the shared head (gold/GUIDELINES.md, lists and shares); the last its own
+            return self._before(text, name[0], listed[-1][1], names)
         return self._before(text, name[0], name[1], names)
 
     def _distributed_back(self, text: str, lo: int, order: int, count: int, names: NameIndex) -> Span | None:
@@ -252,6 +256,26 @@ class IndicatorFinder:
             return self._trim(text, end, hi)
         qualifier = self.qualifier.match(text, last.end())
         return end, qualifier.end() if qualifier else last.end()
+
+
+# how much longer than each earlier member the last of a 分别 list is when it alone carries the
+# head the list shares (高血压 / 2型糖尿病患者规范管理率)
+_HEAD_CHARS = 3
+
+
+def _shared_head(text: str, listed: list[Span]) -> bool:
+    """Whether the members of a 分别 list share the head noun that only the last one carries:
+    each earlier member is shorter by at least _HEAD_CHARS and ends otherwise (高血压、2型糖尿病患者
+    规范管理率; 职工医保、城乡居民医保…支付比例), whereas parallel members end alike (基层就诊率和县域
+    就诊率) or are of a size (出院人数和病床使用率).
+
+    >>> text = "高血压、2型糖尿病患者规范管理率"
+    >>> _shared_head(text, [(0, 3), (4, 16)]), _shared_head("基层就诊率和县域就诊率", [(0, 5), (6, 11)])
+    (True, False)
+    """
+    last_lo, last_hi = listed[-1]
+    return all(hi - lo + _HEAD_CHARS <= last_hi - last_lo and text[hi - 1] != text[last_hi - 1]
+               for lo, hi in listed[:-1])
 
 
 class _Affixes:

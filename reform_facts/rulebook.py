@@ -155,6 +155,7 @@ class KindFile(Strict):
     plan_sections: list[str]
     report_sections: list[str]
     not_plan_words: list[str]
+    not_cue_words: list[str] = []  # words that hold a cue without being one (主要 holds 要)
     past_year_cues: list[str]
     plan_horizon: str
     plan_periods: dict[str, int]
@@ -172,6 +173,9 @@ class YearsRule(Strict):
     relative: list[str]
     opening_chars: int
     cited: str = ""  # a cited document's title: the years inside it are that document's
+    published: str = ""  # a web page's publication time (2023-06-14 08:52): the year of an undated page
+    aside: str = ""  # a bracket that dates a figure of its own: its year is seen inside it only
+    frame_after: str = ""  # after a year, an assessment it names (…绩效考核中): seen in its sentence only
 
 
 class ContextFile(Strict):
@@ -187,6 +191,7 @@ class ContextFile(Strict):
     not_title: str
     wide_window: int
     goal_reached: str = ""
+    compendium_regions: int = 0  # an opening naming this many regions of one level is a compendium's
     years: YearsRule
 
 
@@ -223,6 +228,7 @@ class RegionsFile(Strict):
     alias_not_followed_by: list[str]
     aliases: dict[str, str]
     ignore: list[str]
+    local_only: list[str] = []  # names that are common words too: a region only in its own city
     common_word_max_idf: float
     autonomous_short_form: str  # 瀍河回族区 written 瀍河区; {PEOPLE} stands for autonomous_peoples
     autonomous_peoples: list[str]

@@ -191,7 +191,12 @@ def feature_doc(vocab: Vocab, words: list[str]) -> Doc:
 
 def pairs(context: DocumentContext, index: int, label: str) -> Iterator[tuple[object, list[str]]]:
     """Each candidate of claim `index`'s field `label` with its feature words; none when there
-    is nothing to choose (a single candidate) or the claim is no prose claim of the rules."""
+    is nothing to choose (a single candidate) or the claim is a table cell's: its region and
+    year are its row's and column's, read from the grid, so the model neither learns from nor
+    overrides them (as the span categoriser leaves table rows alone)."""
+    claim = context.claims[index]
+    if context.layout.in_table_cell(claim.start, claim.end):
+        return
     values = context.choices(index, label)
     if len(values) < 2:
         return

@@ -174,6 +174,8 @@ class TableReader:
         first_label = next((c for c in range(width) if c not in skip and c != units_at), 0)
         kinds = any(BRACKET.sub("", self._plain(h)).endswith(tuple(self.words.kind_headers))
                     for h in table.column_labels(first_label))
+        if kinds and self._counted_only(columns, first_label, skip, units_at):
+            kinds = False  # `类别 | 人数(人) | 占职工总数(%)`: the columns say how each kind is counted, the rows what
         # rows of years (2019年 … 2023年, 增加值): a change row takes the latest of them
         firsts = [self._clean(row[0].text) if row else None for row in table.rows]  # each row's first cell, cleaned once
         latest = max((y for first in firsts if first is not None and (y := self._period_year(first, base_year))
@@ -207,6 +209,16 @@ class TableReader:
                 if claim is not None:
                     found.append(claim)
         return found
+
+    def _counted_only(self, columns: list[Column], label_at: int, skip: set[int], units_at: int | None) -> bool:
+        """Whether the value columns only say how a row is counted: a bare count (`人数`, `金额`),
+        the rest shares of it in percent (`占职工总数(%)`) or nothing of their own."""
+        values = [column for c, column in enumerate(columns) if c != label_at and c not in skip and c != units_at]
+        bare = [column.measure in self.words.bare_leaves for column in values]
+        return any(bare) and all(
+            is_bare or column.measure is None
+            or (column.unit is not None and column.unit.quantity_type is QuantityType.PERCENTAGE)
+            for is_bare, column in zip(bare, values))
 
     def _width(self, table: Table) -> int:
         return max([len(row) for row in table.rows] + [len(row) for row in table.header_rows] + [0])
@@ -361,7 +373,10 @@ class TableReader:
                   or self._listed_unit(listed, first) or self._listed_unit(listed, then))
         if stated is not None:
             return stated
-        line = self._line_unit(listed, context, shared.subject) or shared.title_unit
+        # of several units none fits (`日间手术例数` under `单位：张、%、日、次`): the noun the
+        # measure ends in says what it counts
+        counted = (self._counted(first) or self._counted(then)) if len(listed) > 1 else None
+        line = counted or self._line_unit(listed, context, shared.subject) or shared.title_unit
         if line is not None and line.quantity_type is QuantityType.MONEY:
             # a table of money (单位：万元) with a column that counts things (结余机构数, 超支机构数):
             # the count is no sum of money
@@ -421,12 +436,15 @@ class TableReader:
         return found or (self._parse_unit(listed[0], label + (subject or "")) if listed else None)
 
     def _listed_unit(self, listed: tuple[str, ...], label: str) -> Unit | None:
-        """Of a unit line's several units (`listed`), the one whose nouns `label` names first."""
+        """Of a unit line's several units (`listed`), the one whose nouns `label` ends in (`病床使用率`
+        is a rate in %, not beds), else the one whose nouns it names first."""
         if len(listed) > 1:
-            for unit, nouns in self.words.unit_nouns.items():
-                written = next((w for w in listed if self._unscaled(w) == unit), None)
-                if written is not None and any(noun in label for noun in nouns):
-                    return self._parse_unit(written, label)
+            bare = BRACKET.sub("", label).rstrip()
+            for ends in (True, False):
+                for unit, nouns in self.words.unit_nouns.items():
+                    written = next((w for w in listed if self._unscaled(w) == unit), None)
+                    if written is not None and any(bare.endswith(noun) if ends else noun in label for noun in nouns):
+                        return self._parse_unit(written, label)
         return None
 
     def _unscaled(self, written: str) -> str:

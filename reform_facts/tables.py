@@ -43,9 +43,10 @@ from functools import lru_cache
 
 # A cell that holds a figure: an optional comparator, sign, digits (thousands separators,
 # full-width digits, a line break where a row was wrapped inside the number), decimals, percent,
-# `左右`; or a ratio. Groups: the figure's own span.
+# `左右`; or a ratio. Groups: the figure's own span (an arrow or a verb of change before it,
+# `↑2.97个百分点`, `上升2.7个百分点`, is no part of it).
 NUMBER_CELL = re.compile(
-    r"^(?P<before>[↑↓▲▼]?\s*[<>≤≥＜＞约]?\s*)"
+    r"^(?P<before>(?:[↑↓▲▼]|上升|下降|提高|降低|增加|减少)?\s*[<>≤≥＜＞约]?\s*)"
     r"(?P<figure>[+\-−－]?[0-9０-９](?:[0-9０-９,，]|\n[ \t]*(?=[0-9０-９.．]))*(?:[.．]\n?[0-9０-９]+)?\s*[%％‰]?"
     # a unit the cell states itself (`↑2.97个百分点`, `-0.3日`, `133389万人`, `640元`): it goes over the header's;
     # or a scale alone (`39.8万`, `2.41亿`): the row's or column's unit, scaled
@@ -73,6 +74,7 @@ NUMBERED_TITLE = re.compile(r"^(?:附表|表)\s*[0-9０-９]")  # a title even w
 # a line with a full date (`发布日期：2023年3月28日`, `2019-01-25 发布`) is a byline, not a title
 BYLINE = re.compile(r"(?:19|20)\d\d\s*[年\-/.]\s*\d{1,2}\s*[月\-/.]\s*\d{1,2}(?![\d\s]*月)|发布|来源[：:]|浏览|阅读")
 UNIT_LINE = re.compile(r"^[（(]?\s*单位\s*[：:]")
+UNIT_BESIDE = re.compile(r"(?<=\S)[ \u3000]{2,}(?=[（(]?\s*单位\s*[：:])")  # `续表      单位：张`: a unit line right of a title
 UNIT_IN_TITLE = re.compile(r"[（(]\s*单位\s*[：:][^（）()]*(?:[（(][^（）()]*[)）][^（）()]*)*[)）]")  # 表2 …（单位：万元）
 BR_END = re.compile(r"(?:<br\s*/?>)+$", re.IGNORECASE)  # `36712<br>`: a converter's line break ends the cell
 UNIT_END = re.compile(r"[（(][^（）()]{1,8}[)）]$|[%％]$")  # a header cell that states its unit: `床位数(张)`, `占比%`
@@ -85,6 +87,7 @@ CAPTION = re.compile(r"\S[：:]\s*\S")  # 公开时段：第10月…, 单位：�
 SHORT_HEAD = 4  # a line this short before a flattened table is a header cell, not a title
 LABEL_PIECE_MAX = 12  # a label wrapped over two lines: its second piece is no longer
 CROWDED_GAP = 2  # screen columns between a label that ran out of room and the next cell
+_SUB_ROW = re.compile(r"^(?:其中|含)\s*[：:]")  # `其中：住院医疗费用` on a line of its own: a sub-row's start, no label's end
 _BRACKET_MARKER = re.compile(r"^[（(][一二三四五六七八九十0-9]+[)）]")  # （二）: a list marker, no label's end
 _LABEL_COLON = re.compile(r"^[^：:]{1,4}[：:][^：:]+$")  # 按基金分：统筹基金收入, 其中：药品收入
 GROUP_GAP = 12  # screen columns between a header group's label and a sub-column it heads
@@ -101,9 +104,13 @@ KEYED_PAIR = re.compile(
     r"增至|增加到|保持在|稳定在)?\s*"
     r"(?P<figure>[+\-−]?[0-9][0-9,]*(?:\.[0-9]+)?(?:%|‰|/10万|岁|张|人|个|所|家|元|万元|亿元)?(?:以上|以下|以内|左右)?)"
     r"\s*(?:[（(](?:预期性|约束性|预期|约束)[)）])?\s*(?:[，,、；;]\s*|[。]?$)")
-# a label, a colon and one figure (`孕产妇系统管理率（%）：93.6`), under a unit line
-COLON_ROW = re.compile(r"^\s*(?P<label>[^\s：:，。；,;][^：:，。；;]{0,30}?)\s*[：:]\s*"
-                       r"(?P<figure>[+\-−]?[0-9０-９][0-9０-９,，]*(?:[.．][0-9０-９]+)?\s*[%％‰]?)\s*$")
+# a label, a colon and one figure (`孕产妇系统管理率（%）：93.6`), under a unit line; a sub-row's
+# `其中：` before its label; a remark in brackets after the figure that gives a second figure
+# (`基金收入：14860（同比增长5.2%）`, `日间手术例数：486（去年同期317）`)
+_COLON_FIGURE = r"[+\-−]?[0-9０-９][0-9０-９,，]*(?:[.．][0-9０-９]+)?\s*[%％‰]?"
+COLON_ROW = re.compile(r"^\s*(?P<label>(?:其中\s*[：:]\s*)?[^\s：:，。；,;][^：:，。；;]{0,30}?)\s*[：:]\s*"
+                       rf"(?P<figure>{_COLON_FIGURE})"
+                       rf"(?:\s*[（(]\s*(?P<remark>[^（）()0-9０-９：:，。；]{{1,8}}?)\s*(?P<again>{_COLON_FIGURE})\s*[)）])?\s*$")
 MIN_BARS, BAR_WINDOW = 3, 12  # lines of a bar alone this often part a flattened table's cells or rows
 
 
@@ -761,7 +768,7 @@ def _aligned(text: str, lines: list[tuple[int, str]], k: int) -> tuple[Table, in
         elif len(cells) == 1 and not _is_figure(cells[0]) and _label_piece(cells[0].text):
             label = table.rows[-1][0] if last is not None and table.rows[-1] else None
             after = block[i + 1][2][0] if i + 1 < len(block) and block[i + 1][2] else None
-            if (label is not None and label.text and not _is_figure(label)
+            if (label is not None and label.text and not _is_figure(label) and not _SUB_ROW.match(cells[0].text)
                     and not _opens(cells[0].text) and not (after is not None and _closes(after.text))
                     and (_bounds(cells[0], start, line)[0] > _bounds(label, *last)[0] or _crowded(table.rows[-1], *last))):
                 # indented under the row just read, or that row's label ran out of room: the end of
@@ -989,9 +996,10 @@ def _crowded(row: list[Cell], start: int, line: str) -> bool:
 
 
 def _title_like(line: str) -> bool:
-    """A unit line, or a table's numbered title (`17-6  卫生机构、床位…`, `表4-1-2  各地区…`)."""
+    """A unit line, a table's numbered title (`17-6  卫生机构、床位…`, `表4-1-2  各地区…`), or the
+    line over a table's part after a page break (`续表            单位：张`)."""
     stripped = line.strip()
-    return bool(UNIT_LINE.match(stripped) or TABLE_NUMBER.match(stripped))
+    return bool(UNIT_LINE.match(stripped) or TABLE_NUMBER.match(stripped) or CONTINUED.match(stripped))
 
 
 def _regroup(table: Table) -> None:
@@ -1103,6 +1111,7 @@ def _cell_run(text: str, lines: list[tuple[int, str]], k: int) -> tuple[list[tup
     spaced = False
     since = 0  # cells since the run's start or its last blank line
     periodic = False  # blank lines part its rows, every `since` cells
+    period = 0  # where they do: the width of the last row so parted
     end = k
     while end < len(lines):
         start, line = lines[end]
@@ -1122,21 +1131,35 @@ def _cell_run(text: str, lines: list[tuple[int, str]], k: int) -> tuple[list[tup
             end += 1
             continue
         following = _cell_line(lines[end + 1][1]) if end + 1 < len(lines) else None
+        # spaced: a blank line before a cell and after it, and again after the next (a title set off
+        # by blank lines over cells one a line is no spaced run: the blank lines stop)
         if not stripped and following is not None and not periodic and (
-                spaced or end + 2 >= len(lines) or not lines[end + 2][1].strip()):
+                spaced or end + 2 >= len(lines) or not lines[end + 2][1].strip() and (
+                    end + 4 >= len(lines) or _cell_line(lines[end + 3][1]) is None or not lines[end + 4][1].strip())):
             spaced = True
             end += 1
             continue
         if not stripped and not spaced and run:
             if since >= 2 and _group(lines, end + 1) == since:
                 # a blank line after every row (`资产负债率` / `%` / `36.62`, blank, …): rows parted
-                periodic, since = True, 0
+                periodic, since, period = True, 0, since
+                end += 1
+                continue
+            if periodic and following is not None and since == period:
+                since = 0  # the end of a row as wide as those before, over a row with a gap
+                end += 1
+                continue
+            if periodic and following is not None and 0 < since < period and since + _group(lines, end + 1) <= period:
+                # a cell left empty inside a row of a table whose rows blank lines part (`合计` / blank / `15` …)
+                run.append((Cell(start, start, ""), end))
+                since += 1
                 end += 1
                 continue
             resumes = following is not None or (
                 end + 2 < len(lines) and not lines[end + 1][1].strip() and _cell_line(lines[end + 2][1]) is not None)
-            # (a header and the first row's label and figure are enough: the first row may hold the gap)
-            if not periodic and resumes and len(run) >= 6 and any(_is_figure(c) for c, _l in run[-2:]):
+            # (a header and the first row's label and figure are enough: the first row may hold the gap;
+            # a figure that reads as a year, `1988` live births, is a figure here, in a table under way)
+            if not periodic and resumes and len(run) >= 6 and any(c.figure is not None for c, _l in run[-2:]):
                 run.append((Cell(start, start, ""), end))  # a cell left empty, in a table under way
                 end += 1
                 continue
@@ -1156,10 +1179,11 @@ def _group(lines: list[tuple[int, str]], k: int) -> int:
     return end - k
 
 
-def _rows(body: list[Cell], columns: int) -> list[list[Cell]]:
-    """`body` cut into rows of `columns` cells, a label and its values, as far as it reads so.
-    Where every row so far is a label and values only, a text cell where a label should be,
-    followed by a whole row, is debris between rows (an advertisement) and is passed over."""
+def _rows(body: list[Cell], columns: int, *, short_last: bool = False) -> list[list[Cell]]:
+    """`body` cut into rows of `columns` cells, a label and its values, as far as it reads so
+    (`short_last`: and a last row cut short, padded with empty cells). Where every row so far is
+    a label and values only, a text cell where a label should be, followed by a whole row, is
+    debris between rows (an advertisement) and is passed over."""
     rows: list[list[Cell]] = []
     plain = True  # every row so far is a label and values only
     # rows that open with a running number (a 序号 column: `1` / `恰卜恰镇卫生院` / figures; a total
@@ -1186,6 +1210,13 @@ def _rows(body: list[Cell], columns: int) -> list[list[Cell]]:
         rows.append(chunk)
         plain = False  # a text cell among this row's values
         at += columns
+    rest = body[at:]
+    if (short_last and rows and 2 <= len(rest) < columns and not _is_value(rest[lead])
+            and all(_is_value(c) for c in rest[lead + 1:]) and any(_is_figure(c) for c in rest[lead + 1:])):
+        # the last row cut short, its last cells left empty (`医疗服务收入占比(%)` / `33.47%` / … with
+        # nothing under `增长比`): the page's blank lines at the table's end are gone
+        end = rest[-1].end
+        rows.append([*rest, *(Cell(end, end, "") for _ in range(columns - len(rest)))])
     return rows
 
 
@@ -1261,6 +1292,8 @@ def _flat_table(placed: list[tuple[Cell, int]], end: int, form: str) -> tuple[Ta
     if best is None:
         return _Miss(end)
     _score, columns, labels, skip, rows = best
+    # the split chosen on whole rows, its last row cut short is read too
+    rows = _rows(run[skip + labels:], columns, short_last=True)
     heads = run[skip:skip + labels]
     table = Table(form, heads[0].start, rows[-1][-1].end)
     if labels <= columns:
@@ -1275,8 +1308,8 @@ def _flat_table(placed: list[tuple[Cell, int]], end: int, form: str) -> tuple[Ta
             under[column] = cell
         table.header_rows += [list(heads[:columns]), under]
     table.rows = rows
-    last = rows[-1][-1]
-    used = next(i for i, (cell, _line) in enumerate(placed) if cell is last)
+    last = rows[-1]  # its cells left empty at the table's end are none of the run's
+    used = max(i for i, (cell, _line) in enumerate(placed) if any(cell is mine for mine in last))
     if used + 1 < len(placed):  # what follows the last whole row is not the table's
         end = placed[used][1] + 1
     return table, end
@@ -1371,31 +1404,42 @@ def _keyed(text: str, lines: list[tuple[int, str]], k: int) -> tuple[Table, int]
     return table, end
 
 
-def _colon_row(text: str, start: int, line: str) -> list[Cell] | None:
-    """A line `婴儿死亡率：2.53` as its row (label, figure), else None."""
+def _colon_row(text: str, start: int, line: str) -> tuple[list[Cell], Cell | None] | None:
+    """A line `婴儿死亡率：2.53` as its row (label, figure, and the remark's figure where the line
+    has one) and the remark's words (`同比增长`), else None."""
     if "：" not in line and ":" not in line:
         return None  # most lines, found out cheaply
     match = COLON_ROW.match(line)
     if match is None:
         return None
-    return [_cell(text, start + match.start("label"), start + match.end("label")),
-            _cell(text, start + match.start("figure"), start + match.end("figure"))]
+    row = [_cell(text, start + match.start("label"), start + match.end("label")),
+           _cell(text, start + match.start("figure"), start + match.end("figure"))]
+    if match.group("again") is None:
+        return row, None
+    row.append(_cell(text, start + match.start("again"), start + match.end("again")))
+    return row, _cell(text, start + match.start("remark"), start + match.end("remark"))
 
 
 def _colon_rows(text: str, lines: list[tuple[int, str]], k: int) -> tuple[Table, int] | _Miss | None:
     """Lines of a label, a colon and a figure under a unit line (`单位：‰` / `婴儿死亡率：2.53` /
     `5岁以下儿童死亡率：4.15`): a label-value list written as prose lines. The unit line says
-    it is a table; without it such lines are prose."""
+    it is a table; without it such lines are prose. A remark's figure (`（同比增长5.2%）`) is a
+    second column, which the remark's words head where every remark says the same (a change, last
+    year's figure), else nothing heads."""
     if k == 0 or _colon_row(text, *lines[k]) is None or not UNIT_LINE.match(lines[k - 1][1].strip()):
         return None
-    rows, end = [], k
-    while end < len(lines) and (row := _colon_row(text, *lines[end])) is not None:
-        rows.append(row)
+    rows, remarks, end = [], [], k
+    while end < len(lines) and (found := _colon_row(text, *lines[end])) is not None:
+        rows.append(found[0])
+        if found[1] is not None:
+            remarks.append(found[1])
         end += 1
     if len(rows) < 2:
         return _Miss(end)
     table = Table("keyed", lines[k][0], lines[end - 1][0] + len(lines[end - 1][1]))
     table.rows = rows
+    if remarks and len({remark.text for remark in remarks}) == 1:
+        table.header_rows = [[None, None, remarks[0]]]
     return table, end
 
 
@@ -1537,6 +1581,11 @@ def _frame(table: Table, lines: list[tuple[int, str]], starts: list[int], text: 
                 table.unit_line = cell.text
     for start, raw in reversed(above):
         line = raw.strip()
+        if (beside := UNIT_BESIDE.search(line)) is not None:
+            # a title with the unit line set at the right (`续表            单位：张`)
+            if table.unit_line is None:
+                table.unit_line = line[beside.end():]
+            line = line[:beside.start()]
         if UNIT_LINE.match(line) and table.unit_line is None:
             table.unit_line = line
         elif table.title is None and len(line) <= 60:

@@ -428,3 +428,23 @@ def test_a_header_repeated_over_more_rows_keeps_the_tables_title():
     text = ("表2  各区县床位数（单位：张）\n| 区县 | 2022年 | 2023年 |\n| --- | --- | --- |\n| 甲城区 | 1,205 | 1,268 |\n"
             "| 区县 | 2022年 | 2023年 |\n| 乙山区 | 864 | 902 |\n")
     assert [(t.title, t.unit_line) for t in find_tables(text)] == [("表2  各区县床位数（单位：张）", "（单位：张）")] * 2
+
+
+def test_a_continued_parts_line_with_its_unit_at_the_right_is_no_header_row():
+    # `续表            单位：张`: the page's running head above it is no title; the line gives the
+    # unit line, and the part takes the first part's title (its columns: no `单位：张` stacked on a label)
+    text = ("17-5  各市床位数\n                              单位：张\n地    区      2022年      2023年\n"
+            "甲    市       1200        1300\n乙    市        900         950\n\n某省统计年鉴—2024\n\n"
+            "续表                          单位：张\n地    区      2022年      2023年\n"
+            "丙    市        800         850\n丁    市        700         720\n")
+    second = find_tables(text)[1]
+    assert (second.title, second.unit_line) == ("17-5  各市床位数", "单位：张")
+    assert [second.column_labels(c) for c in range(3)] == [["地    区"], ["2022年"], ["2023年"]]
+
+
+def test_label_value_lines_take_a_remarks_figure_as_a_column_its_words_head():
+    text = "单位：万元\n基金收入：14860（同比增长5.2%）\n  其中：统筹基金收入：9520\n基金支出：12970（同比增长6.9%）\n"
+    table = find_tables(text)[0]
+    assert [[cell.text for cell in row] for row in table.rows] == [
+        ["基金收入", "14860", "5.2%"], ["其中：统筹基金收入", "9520"], ["基金支出", "12970", "6.9%"]]
+    assert table.column_labels(2) == ["同比增长"]

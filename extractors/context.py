@@ -99,6 +99,10 @@ class ContextRules:
         self.baseline_after = book.compile(years.baseline_after, where="context.yaml: baseline_after")
         self.value_of = book.compile(years.value_of, where="context.yaml: years.value_of")
         self.starting_value = book.compile(years.starting_value, where="context.yaml: years.starting_value")
+        self.starting_year = book.compile(years.starting_year, where="context.yaml: years.starting_year") \
+            if years.starting_year else None
+        self.action_date = book.compile(years.action_date, where="context.yaml: years.action_date") \
+            if years.action_date else None
         self.years = years  # and the windows it gives: value_of_chars, baseline_*_chars
         self.relative_year = regex.compile("|".join(regex.escape(w) for w in years.relative))
         self.cited = book.compile(years.cited, where="context.yaml: years.cited") if years.cited else None
@@ -293,6 +297,7 @@ class Context:
         # a goal a figure is measured against (达到全州2025年…目标): its words are the goal's
         goals = [m.span() for m in rules.goal_reached.finditer(text)] if rules.goal_reached else []
         goal_starts = [lo for lo, _hi in goals]
+        self.goals, self.goal_starts = goals, goal_starts
         self.mentions = [m for m in self._subject_mentions() if not _inside(goal_starts, goals, m.begin)
                          and not (m.surface in rules.local_only and not self._in_own_city(m.surface))]
         self.mention_starts = [m.begin for m in self.mentions]
@@ -310,7 +315,9 @@ class Context:
         # (2021年度全国…绩效考核中) dates only the figures of that bracket or sentence
         asides = [m.span() for m in rules.aside.finditer(text)] if rules.aside else []
         aside_starts = [lo for lo, _hi in asides]
-        self.years = [YearMention(m.start(), m.end(), None if rules.is_baseline(text, m)
+        # the year of an action's date (于2023年1月…考核) dates no figure
+        actions = {m.start("year") for m in rules.action_date.finditer(text)} if rules.action_date else set()
+        self.years = [YearMention(m.start(), m.end(), None if rules.is_baseline(text, m) or m.start() in actions
                                   or _inside(goal_starts, goals, m.start())
                                   or _inside(cited_starts, cited, m.start()) else year_of(m),
                                   self._seen(m, asides, aside_starts))
@@ -392,6 +399,12 @@ class Context:
         owned, year = self.owned_year(start)
         if not owned:
             year = self.year(start, end, clause, sentence, before)
+        if _inside(self.goal_starts, self.goals, start):
+            # a figure of the goal itself (距2025年77岁的目标, 超过25%的目标) is the goal: a target, of
+            # the year the goal names if it names one
+            k = bisect.bisect_right(self.goal_starts, start) - 1
+            named = self.rules.year_pattern.search(self.text, self.goals[k][0], start)
+            return Described(region, year_of(named) if named else year, Kind.TARGET, "context.goal", clause, sentence)
         kind, cue = self.kind(start, end, year, clause, sentence, before)
         if kind is Kind.TARGET and year == self.stated.year and self.horizon is not None:
             year = self.horizon  # a plan's target with no year of its own: the plan's end year
@@ -454,7 +467,8 @@ class Context:
         before = self.mentions[lo:bisect.bisect_right(self.mention_ends, anchor, lo, hi)]
         after = []
         if scope.name == "clause":
-            after = self.mentions[bisect.bisect_left(self.mention_starts, anchor, lo, hi):hi][:1]
+            # from the mention the figure stands in, if any (31个省份: the count is of the name)
+            after = self.mentions[bisect.bisect_right(self.mention_ends, anchor, lo, hi):hi][:1]
         if len(before) >= 2:
             listed = self._enumeration(before, anchor)
             if listed is not None:
@@ -561,11 +575,23 @@ class Context:
         lo = max(0, start - self.rules.years.value_of_chars)
         owned = self.rules.value_of.search(self.text, lo, start)
         if owned is None:
-            # 由80.70岁提高到…: a starting value with no year of its own has none (GUIDELINES: Year)
-            return (True, None) if self.rules.starting_value.search(self.text, lo, start) else (False, None)
+            # 由80.70岁提高到…: a starting value with no year of its own has none (GUIDELINES: Year),
+            # or that of the dated starting value before it in its sentence
+            if self.rules.starting_value.search(self.text, lo, start) is None:
+                return False, None
+            return True, self._starting_year(start)
         if owned.group("year"):
             return True, year_of(owned)
         return True, self.stated.year - 1 if self.stated.year else None
+
+    def _starting_year(self, start: int) -> int | None:
+        """The year of the last dated starting value (由2020年的9.8/10万) before `start` in its sentence."""
+        if self.rules.starting_year is None:
+            return None
+        found = None
+        for found in self.rules.starting_year.finditer(self.text, self.structure.sentence(start, start).start, start):
+            pass
+        return year_of(found) if found is not None else None
 
     def year(self, start: int, end: int, clause: Segment, sentence: Segment, before: Before) -> int | None:
         # as for regions: the scopes that hold the figure only when a year or 今年 starts in them

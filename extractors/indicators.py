@@ -88,6 +88,8 @@ class IndicatorFinder:
         self.qualifier = book.compile(rules.qualifier, where="indicators.yaml: qualifier")
         self.of = rules.attribute_marker
         self.not_a_measure = book.compile(rules.not_a_measure, where="indicators.yaml: not_a_measure")
+        self.standard_after = (book.compile(rules.standard_after, where="indicators.yaml: standard_after")
+                               if rules.standard_after else None)
         self.head_nouns = _alternation(rules.head_nouns, "")
         # searched backwards from the figure: the nearest 由/从 is found first
         self.change_from = regex.compile(_alternation(rules.change_from, "").pattern, regex.REVERSE)
@@ -107,6 +109,8 @@ class IndicatorFinder:
         before the figure starts after the figure before it in the clause (`previous_figure`,
         its end): 778.2万人（占60.2%） gives 60.2% no phrase of its own. `names`: where the
         text's region names are (Gazetteer.names_in), found here unless given."""
+        if self.standard_after is not None and (reached := self.standard_after.match(text, end, clause_end)):
+            return reached.span("phrase")
         names = names or self.cut_before.names(text)
         marked = text.startswith(self.of, end)
         if quantity_type in _AFTER_FIRST or marked:
@@ -119,6 +123,8 @@ class IndicatorFinder:
         if found is None:
             found = self._measure(text, self._before_change(text, clause_start, start, names))
         if previous_clause is not None and previous_figure <= clause_start:
+            if found is None and self._region_led(text, clause_start, start, previous_figure, names):
+                return None
             if found is None:
                 # the previous clause names the measure: up to its own (last) figure, or whole (a
                 # table row's first cell: 基层诊疗量占比\t62.5%); after a figure of the same clause,
@@ -128,6 +134,15 @@ class IndicatorFinder:
             elif found[1] - found[0] <= _QUALIFIER_CHARS and found[1] < start:  # 居民医保为68.9%
                 found = self._shared(text, found, previous_clause, names) or found
         return found
+
+    @staticmethod
+    def _region_led(text: str, clause_start: int, start: int, previous_figure: int, names: NameIndex) -> bool:
+        """Whether a clause that names nothing but its region (…居全省首位；菏泽6.14张) follows a figure
+        of its sentence: it gives the next region's value of the same measure, which the figure
+        takes from that figure (rule_based._inherit_indicators), not the words of the clause
+        between (居全省首位)."""
+        return (0 < previous_figure <= clause_start and bool(names.longest_at(clause_start, start))
+                and not any(mark in text[previous_figure:clause_start] for mark in _SENTENCE_MARKS))
 
     def _previous_stop(self, text: str, clause: Span) -> int:
         """Where the measure of a previous clause ends: at its last figure, or its end. A bracket

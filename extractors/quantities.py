@@ -55,6 +55,11 @@ class QuantityFinder:
         self.bare_scale = book.compile(book.numbers.bare_scale.pattern, where="numbers.yaml: bare_scale")
         self.bare_scale_rule = book.numbers.bare_scale
         self.bare_scale_unit = book.units.rule(book.numbers.bare_scale.unit)
+        noun = book.numbers.noun_scale
+        self.noun_scale = (noun, book.units.rule(noun.unit),
+                           book.compile(noun.pattern, where="numbers.yaml: noun_scale")) if noun else None
+        # one figure of a noun_scale's list: a number and its scale
+        self.scaled = book.compile("(?P<n1> {ARABIC} ) (?P<s1> {SCALE} )", where="numbers.yaml: noun_scale figures")
         self.units: dict[str, UnitRule] = {s: u for u in book.units.units for s in u.surfaces}
         self.context_window = book.units.requires_context_window
         self.rate_window = book.units.rate_cue_window
@@ -120,16 +125,29 @@ class QuantityFinder:
             if sentence is not None:
                 seen[rule.id] = [m.start() for m in sentence.finditer(text)]
         ratio = self.ratio_unit
+        ratios: list[Quantity | Rejection] = []
         for match in self.ratio.finditer(text):
             taken_starts.append(match.start())
             taken_ends.append(match.end())
             rejected = self._ratio_excluded(text, match.start(), match.end())
-            if rejected is not None:
-                yield rejected
-                continue
-            yield Quantity(match.start(), match.end(), None, None, ratio.unit, ratio.quantity_type,
-                           self._comparator(text, match.start(), match.end(), ""),
-                           ratio.id, ratio.confidence)
+            ratios.append(rejected if rejected is not None else Quantity(
+                match.start(), match.end(), None, None, ratio.unit, ratio.quantity_type,
+                self._comparator(text, match.start(), match.end(), ""), ratio.id, ratio.confidence))
+        # in text order, the few ratios and scales of other patterns among the others: a reader
+        # takes the figure before a figure as the one yielded before it (the indicator's previous figure)
+        extras = sorted([*ratios, *self._bare_scales(text, seen), *self._noun_scales(text, seen)],
+                        key=operator.attrgetter("start"))
+        k = 0
+        for found in self._plain(text, seen, taken_starts, taken_ends):
+            while k < len(extras) and extras[k].start < found.start:
+                yield extras[k]
+                k += 1
+            yield found
+        yield from extras[k:]
+
+    def _plain(self, text: str, seen: dict, taken_starts: list[int], taken_ends: list[int]
+               ) -> Iterator[Quantity | Rejection]:
+        """The quantities of the quantity pattern, none inside a ratio's span."""
         for match in self.quantity.finditer(text):
             # the first ratio ending after the match starts, if it starts before the match ends
             k = bisect.bisect_right(taken_ends, match.start())
@@ -140,11 +158,23 @@ class QuantityFinder:
             except ValueError:  # a run of numerals that is no number (三千三六二): never a claim
                 resolved = Rejection(match.start(), match.end(), "numbers.unreadable", "not a number")
             yield resolved
+
+    def _bare_scales(self, text: str, seen: dict) -> Iterator[Quantity]:
         rule, unit = self.bare_scale_rule, self.bare_scale_unit
         for match in self.bare_scale.finditer(text):
             yield Quantity(match.start(), match.end(), _number(seen, match.group("n1")), None, unit.unit,
                            unit.quantity_type, self._comparator(text, match.start(), match.end(), ""),
                            rule.id, rule.confidence)
+
+    def _noun_scales(self, text: str, seen: dict) -> Iterator[Quantity]:
+        if self.noun_scale is None:
+            return
+        rule, unit, pattern = self.noun_scale
+        for listed in pattern.finditer(text):
+            for match in self.scaled.finditer(text, *listed.span("figures")):
+                value = _number(seen, match.group("n1"), self.scales[match.group("s1")])
+                yield Quantity(match.start(), match.end(), value, None, unit.unit, unit.quantity_type,
+                               self._comparator(text, match.start(), match.end(), ""), rule.id, rule.confidence)
 
     def _resolve(self, text: str, match: regex.Match[str], seen: dict | None = None) -> Quantity | Rejection:
         seen = {} if seen is None else seen

@@ -35,6 +35,8 @@ RATIO_SIGN = re.compile(r"[:：∶]")
 NOT_A_CLASSIFIER = re.compile(r"[0-9A-Za-z、，,]")
 YEAR_LABEL = re.compile(r"(?:19|20)\d\d\s*年?(?:末|底)?")
 BARE_YEAR = re.compile(r"(?:19|20)\d\d")
+# the base a change is compared with (`较2019年增减`, `比2020年增长`): no year of the change's own
+COMPARED_BASE = re.compile(r"[较比与]\s*(?:19|20|１９|２０)\d\d\s*年?(?:末|底)?")
 OWN_AREA = re.compile(r"全?[国省市县区州旗盟]")
 COMPARATORS = {"≥": Comparator.GE, "≤": Comparator.LE, ">": Comparator.GT, "<": Comparator.LT, "＞": Comparator.GT,
                "＜": Comparator.LT, "约": Comparator.APPROX, "左右": Comparator.APPROX, "以上": Comparator.GE,
@@ -129,6 +131,7 @@ class TableReader:
         self.words = book.tables
         self.gazetteer = gazetteer
         self.institution_suffixes = tuple(book.tables.institution_suffixes)
+        self.target_titles = tuple(book.tables.target_titles)
         self.row_marker = book.compile(book.tables.row_marker, where="tables.yaml: row_marker")
         self.total_label = book.compile(book.tables.total_label, where="tables.yaml: total_label")
         self.note_mark = book.compile(book.tables.note_mark, where="tables.yaml: note_mark")
@@ -165,8 +168,14 @@ class TableReader:
         clauses = NOTE_CLAUSES.split(_note(text, table.end))
         years |= _note_years(clauses, heads)
         listed = _listed(table.unit_line)
-        columns = _measured(_compared(table, _planned([self._column(text, table, c, heads[c], years, title_region)
-                                                       for c in range(width)])))
+        columns = _measured(_compared(
+            _planned([self._column(text, table, c, heads[c], years, title_region) for c in range(width)], year),
+            self.words.previous_year))
+        if (self._plain(title).rstrip("：:").endswith(self.target_titles)
+                and all(column.year is None for column in columns)):
+            # a table titled as targets with no columns of years to tell baseline from target
+            # (`各县（市、区）2024年主要指标分解目标` over columns of counties): every figure is one
+            columns = [replace(column, target=True) for column in columns]
         shared = Shared(listed, self._title_unit(table), _title_subject(text, table, self.words.title_fillers),
                         f"table.{table.form}", _excepted(table.unit_line))
         # rows of kinds (a label column headed 进展类别, 险种, 药品名称): the column says what is measured
@@ -488,6 +497,9 @@ class TableReader:
 
     def _column_year(self, heads: list[str], base_year: int | None) -> int | None:
         for head in reversed(heads):
+            if any(w in head for w in self.words.change_words):
+                # `较2019年增减`: 2019 is the base compared with, not the change's year (the columns' latest)
+                head = COMPARED_BASE.sub("", head)
             if (found := _year(head)) is not None:
                 return found
             # 比上年增减 compares with last year and is dated by the columns it compares
@@ -605,11 +617,12 @@ class TableReader:
         return self.note_mark.sub("", SPACES.sub("", PINYIN.sub("", ENTITY.sub("", head)))).lstrip("#＃")
 
 
-def _planned(columns: list[Column]) -> list[Column]:
+def _planned(columns: list[Column], document_year: int | None = None) -> list[Column]:
     """Target columns. Where a column says it is one (`规划目标`, `2025年目标`) and has no year
     of its own, its year is the table's last (the plan's end: `2015年 | 规划目标 | 2020年`).
     Where none says so, a plan's table is a baseline year column and later ones at least three
-    years on (`2020年 | 2025年`), and those are the targets."""
+    years on (`2020年 | 2025年`), and those are the targets; but not a year the document has
+    already reached (`改革前（2019年） | 2021年 | 2022年 | 2023年` in a 2023 review: results)."""
     known = [column.year for column in columns if column.year is not None]
     if any(column.target for column in columns):
         last = max(known, default=None)
@@ -619,17 +632,22 @@ def _planned(columns: list[Column]) -> list[Column]:
     if len(distinct) < 2 or all(b - a == 1 for a, b in zip(distinct, distinct[1:])):
         return columns  # one year, or a series year by year (2019年 … 2023年): no plan's baseline and target
     first = distinct[0]  # once, not per column: a row of thousands of cells stays linear
-    return [replace(column, target=True) if column.year is not None and column.year - first >= 3 else column
+    return [replace(column, target=True) if column.year is not None and column.year - first >= 3
+            and (document_year is None or column.year > document_year) else column
             for column in columns]
 
 
-def _compared(table: Table, columns: list[Column]) -> list[Column]:
+def _compared(columns: list[Column], previous: list[str]) -> list[Column]:
     """A change column without a year of its own takes the later year of the columns it
-    compares, and is a target where that column is (`2024年预算数 | 增长(%)`)."""
-    dated = [(column.year, column.target) for column in columns if not column.change and column.year is not None]
+    compares, and is a target where that column is (`2024年预算数 | 增长(%)`). Where the
+    latest dated column is the previous period's (`9月末 | 上年同期 | 同比增减(%)`), the change
+    is the current period's: the year after it."""
+    dated = [(column.year, column.target, any(w in column.joined for w in previous))
+             for column in columns if not column.change and column.year is not None]
     if not dated:
         return columns
-    later = max(dated)
+    year, target, before = max(dated)
+    later = (year + 1 if before else year, target)
     return [replace(column, year=later[0], target=column.target or later[1])
             if column.change and column.year is None else column for column in columns]
 

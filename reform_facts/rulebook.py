@@ -94,6 +94,7 @@ class NumbersFile(Strict):
     quantity: str
     ratio: RatioRule
     bare_scale: BareScaleRule
+    noun_scale: BareScaleRule | None = None  # a scaled number whose unit its noun ends in
 
 
 class JoinerRule(Strict):
@@ -176,6 +177,8 @@ class YearsRule(Strict):
     published: str = ""  # a web page's publication time (2023-06-14 08:52): the year of an undated page
     aside: str = ""  # a bracket that dates a figure of its own: its year is seen inside it only
     frame_after: str = ""  # after a year, an assessment it names (…绩效考核中): seen in its sentence only
+    starting_year: str = ""  # a dated starting value (由2020年的9.8/10万): dates the undated ones after it
+    action_date: str = ""  # the date of an action (于2023年1月至2月…考核): its year dates no figure
 
 
 class ContextFile(Strict):
@@ -249,6 +252,7 @@ class IndicatorsFile(Strict):
     attribute_marker: str
     not_a_measure: str
     owner_words: list[str] = []  # the measure starts after the last of them (乡镇卫生院共有床位 -> 床位)
+    standard_after: str = ""  # after a figure, a standard its units reach (3家达到推荐标准): the measure
 
 
 class TablesFile(Strict):
@@ -274,6 +278,7 @@ class TablesFile(Strict):
     grouping_areas: list[str] = []  # groupings of several areas (东部): rows or columns whose cells have no region
     own_leaves: list[str] = []  # sub-column labels that are measures of their own (完成率 under a measure)
     kind_headers: list[str] = []  # a label column headed so (进展类别, 险种) has rows of kinds: the column measures
+    target_titles: list[str] = []  # a title ending so (分解目标) over columns without years: every figure a target
     change_fillers: list[str] = []  # words a change label holds besides its change word (比, 年均, 值)
     measure_units: list[str] = []  # units only tables state, measures (分: a score)
     note_mark: str = "(?!)"  # a footnote mark at a label's end (①, ※, *)
@@ -387,7 +392,17 @@ class Qualifiers(BaseModel):
     words: list[str] = []  # removed wherever they stand
     trailing: list[str] = []  # removed at the end only (the longest that ends the phrase)
     brackets: bool = False  # a bracketed part (执业(助理)医师, 床位数(张)) removed too
+    # words written for one another (病人 for 患者): each group's later words read as its first
+    variants: list[list[str]] = []
     examples: list[tuple[str, str]] = []  # (phrase, code) only the fallback maps; each must map so
+
+    @field_validator("variants")
+    @classmethod
+    def groups(cls, variants: list[list[str]]) -> list[list[str]]:
+        for group in variants:
+            if len(group) < 2 or not all(group):
+                raise ValueError(f"variants group {group!r} needs a word and at least one variant of it")
+        return variants
 
 
 class CanonicalFile(BaseModel):
@@ -475,7 +490,9 @@ def _check_ids_unique(book: Rulebook, directory: Path) -> None:
 def _check_unit_references(book: Rulebook, directory: Path) -> None:
     """The unit ids that numbers.yaml's ratio and bare_scale name are rules of units.yaml."""
     known = {unit.id for unit in book.units.units}
-    for key in ("ratio", "bare_scale"):
+    for key in ("ratio", "bare_scale", "noun_scale"):
+        if getattr(book.numbers, key) is None:
+            continue
         unit = getattr(book.numbers, key).unit
         if unit not in known:
             raise RuleFileError(f"{directory / 'numbers.yaml'}: {key}.unit: {unit!r} is no rule of units.yaml")
@@ -484,7 +501,9 @@ def _check_unit_references(book: Rulebook, directory: Path) -> None:
 def _check_patterns(book: Rulebook, directory: Path) -> None:
     fragments = book.fragments()
     compile_pattern(book.numbers.quantity, fragments, where=f"{directory / 'numbers.yaml'}: quantity")
-    for key in ("ratio", "bare_scale"):
+    for key in ("ratio", "bare_scale", "noun_scale"):
+        if getattr(book.numbers, key) is None:
+            continue
         compile_pattern(getattr(book.numbers, key).pattern, fragments, where=f"{directory / 'numbers.yaml'}: {key}")
     for rule in book.exclusions.exclusions:
         for key in ("before", "after", "span", "sentence"):
@@ -497,6 +516,8 @@ def _check_patterns(book: Rulebook, directory: Path) -> None:
     compile_pattern(book.context.years.pattern, fragments, where=f"{directory / 'context.yaml'}: years")
     compile_pattern(book.context.years.value_of, fragments, where=f"{directory / 'context.yaml'}: years.value_of")
     compile_pattern(book.indicators.not_a_measure, fragments, where=f"{directory / 'indicators.yaml'}: not_a_measure")
+    if book.indicators.standard_after:
+        compile_pattern(book.indicators.standard_after, fragments, where=f"{directory / 'indicators.yaml'}: standard_after")
     for key in ("row_marker", "total_label"):
         compile_pattern(getattr(book.tables, key), fragments, where=f"{directory / 'tables.yaml'}: {key}")
     for cue in book.kind.cues:

@@ -86,6 +86,7 @@ CHECKS: dict[str, Callable[[Any, Any, str], bool]] = {
     "units.units": _unit,
     "units.rates": _rate,
     "numbers.bare_scale": _unit,
+    "numbers.noun_scale": _unit,
     "ranges.joiners": _joiner,
     "comparators.comparators": _comparator,
     "exclusions.exclusions": _exclusion,

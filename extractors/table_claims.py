@@ -37,6 +37,9 @@ YEAR_LABEL = re.compile(r"(?:19|20)\d\d\s*年?(?:末|底)?")
 BARE_YEAR = re.compile(r"(?:19|20)\d\d")
 # the base a change is compared with (`较2019年增减`, `比2020年增长`): no year of the change's own
 COMPARED_BASE = re.compile(r"[较比与]\s*(?:19|20|１９|２０)\d\d\s*年?(?:末|底)?")
+# a row's ordinal marker (一、 （一） 1. （1）): its kind, and whether it is the first of its siblings
+ORDINAL = re.compile(r"^(?:(?P<chinese>[一二三四五六七八九十]+)[、.．]|[（(](?P<bracketed>[一二三四五六七八九十]+)[)）]"
+                     r"|(?P<arabic>[0-9]+)[、.．](?![0-9])|[（(](?P<bracketed_arabic>[0-9]+)[)）])")
 OWN_AREA = re.compile(r"全?[国省市县区州旗盟]")
 COMPARATORS = {"≥": Comparator.GE, "≤": Comparator.LE, ">": Comparator.GT, "<": Comparator.LT, "＞": Comparator.GT,
                "＜": Comparator.LT, "约": Comparator.APPROX, "左右": Comparator.APPROX, "以上": Comparator.GE,
@@ -105,6 +108,7 @@ class Row:
     year: int | None  # where the column has none: the label's year, else the table's (上年结余: the one before)
     grouping: bool = False  # a row of a grouping of areas (东部地区): its cells have no region
     points: bool = False  # a row the table's note says changes in points or its own unit (病床使用率, 平均住院日)
+    inherits: str | None = None  # a sub-row naming only a scheme or fund (统筹基金): its parent row's measure
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,6 +141,15 @@ class TableReader:
         self.note_mark = book.compile(book.tables.note_mark, where="tables.yaml: note_mark")
         self.month_row = book.compile(book.tables.month_row, where="tables.yaml: month_row")
         self.points_note = book.compile(book.tables.points_note, where="tables.yaml: points_note")
+        self.scheme_rows = tuple(book.tables.scheme_rows)
+        self.benefit_rows = tuple(book.tables.benefit_rows)
+        # a column of the previous or this period that names its measure after the period (`上年同期政策范围内报销比例`)
+        periods = sorted([*book.tables.previous_year, *book.tables.this_year], key=len, reverse=True)
+        stages = sorted(book.tables.period_words, key=len, reverse=True)
+        self.period_prefix = re.compile(f"^(?:{'|'.join(map(re.escape, periods))})(?:{'|'.join(map(re.escape, stages))})*")
+        # a change column that names what changes before its comparison (`发病率比上年增减(%)`)
+        changes = "|".join(map(re.escape, book.tables.change_words))
+        self.compared_measure = re.compile(f"^(?P<what>.{{2,}}?)(?:同比|比|较)(?=.*(?:{changes}))")
         # change words and fillers, longest first: a longer one is taken out before the shorter inside it
         self.change_terms = sorted([*book.tables.change_words, *book.tables.change_fillers], key=len, reverse=True)
         self.scales = sorted(((s.surface, s.factor) for s in book.numbers.scales), key=lambda s: -len(s[0]))
@@ -170,7 +183,7 @@ class TableReader:
         listed = _listed(table.unit_line)
         columns = _measured(_compared(
             _planned([self._column(text, table, c, heads[c], years, title_region) for c in range(width)], year),
-            self.words.previous_year))
+            self.words.previous_year), self.words.bare_leaves, self.words.previous_year)
         if (self._plain(title).rstrip("：:").endswith(self.target_titles)
                 and all(column.year is None for column in columns)):
             # a table titled as targets with no columns of years to tell baseline from target
@@ -193,6 +206,12 @@ class TableReader:
         points = next((clause for clause in clauses if self.points_note.search(clause)), "")
         found = []
         carried: Unit | None = None  # a parent row's unit, which its sub-rows (医院 under 总诊疗人次(亿人次)) keep
+        # the measure a sub-row naming only a scheme or fund takes: the row above's, or where it is numbered
+        # (（二）, 2.) the one above its first sibling's
+        above: str | None = None
+        parents: dict[str, str | None] = {}
+        within = False  # inside the parts a `其中：` row opens
+        institutions = False  # the row above is one of institutions or kinds
         for r, row in enumerate(table.rows):
             label_at = self._label_column(row, skip, units_at)
             label = (firsts[r] if label_at == 0 else self._clean(row[label_at].text)) if label_at is not None else ""
@@ -207,6 +226,25 @@ class TableReader:
             about = self._row(label, own, row_region is not None, base_year, kinds, latest)
             if points and _named(label, points):
                 about = replace(about, points=True)
+            if institutions and label in self.words.other_rows:
+                about = replace(about, institution=True)  # 其他 after 疾病预防控制中心, 妇幼保健院: one more
+            institutions = about.institution
+            marked = self._plain(row[label_at].text) if label_at is not None else ""
+            ordinal = ORDINAL.match(marked)
+            sibling = ordinal.lastgroup if ordinal else None
+            if sibling is not None and (ordinal.group(sibling) in ("一", "1") or sibling not in parents):
+                parents[sibling] = above
+            parent = parents.get(sibling) if sibling is not None else above
+            which = marked.startswith("其中")
+            if not about.whose and BRACKET.sub("", label).endswith(self.scheme_rows):
+                # a scheme or fund names no measure of its own: the rows after it take the parent's too
+                about = replace(about, inherits=parent)
+                above, within = parent, within and which
+            elif which or (within and sibling is None):
+                # `其中：在职职工` and the rows under it (退休职工) are parts, not the measure of the rows after them
+                within = True
+            else:
+                above, within = self._row_measure(about), False
             for c, cell in enumerate(row):
                 if (c in skip or c == label_at or c == units_at or cell.figure is None
                         or c in dates and BARE_YEAR.fullmatch(cell.text)):
@@ -278,8 +316,19 @@ class TableReader:
                    or grouping
                    or change or bool(self.month_row.fullmatch(label)),
                    kinds or any(part.endswith(self.institution_suffixes)
-                                for part in LIST_PARTS.split(BRACKET.sub("", label))),
+                                for part in LIST_PARTS.split(BRACKET.sub("", label)))
+                   or BRACKET.sub("", label).endswith(self.benefit_rows),
                    latest if change else _year(label) or self._row_year(label, base_year), grouping)
+
+    def _row_measure(self, row: Row) -> str | None:
+        """What a row measures, for the sub-rows under it that name only a scheme or fund: its label
+        without its total word and the scheme it is of (`基本医疗保险参保人数` → `参保人数`, `基金收入合计` →
+        `基金收入`); None for a row of regions, years or a bare total."""
+        if row.whose or row.total:
+            return None
+        measure = BRACKET.sub("", row.rest or row.own)
+        cut = max((measure.rfind(w) + len(w) for w in self.words.scheme_words if w in measure), default=0)
+        return measure[cut:] if len(measure) - cut >= 2 else measure or None
 
     def _period_year(self, label: str, base_year: int | None) -> int | None:
         """The year of a row that is a year (2023年) or the table's year or the one before
@@ -362,7 +411,9 @@ class TableReader:
         head_unit = column.unit
         # the nouns of what is measured first: the column's where rows say whose, else the row's
         heads = column.joined
-        first, then = (heads, row.label) if by_column else (row.label, heads)
+        # a sub-row naming only a scheme or part (其中：内科系统) is counted as its parent's measure (病床使用率: %)
+        label = row.inherits if row.inherits and not by_column else row.label
+        first, then = (heads, label) if by_column else (label, heads)
         context = first + then
         if column.change and row.points and row_unit is not None:  # the note says: points, or days
             if row_unit.quantity_type is QuantityType.PERCENTAGE:
@@ -430,6 +481,8 @@ class TableReader:
         if not match:
             return None
         written = match.group(1).strip()
+        if written in self.institution_suffixes and BRACKET.sub("", raw).rstrip().endswith(self.institution_suffixes):
+            return None  # 妇幼保健院（所）, 急救中心（站）: another name of the institution, no unit
         longer = next((u for u in listed if u.endswith(written) and len(u) > len(written)), None)
         return self._parse_unit(longer or written, label, open_class=False)
 
@@ -532,6 +585,9 @@ class TableReader:
         if by_column and subject and (row.whose and not row.total or column.region is not None):
             # rows of regions under columns of years: what is measured is the title's
             return subject
+        if row.inherits and not by_column and measure is None:
+            # 统筹基金 under 基金收入合计, in columns of periods: the parent row's measure (GUIDELINES 5, 9xx)
+            return row.inherits
         if row.total:
             return subject or row.own or None
         if row.rest:
@@ -545,6 +601,20 @@ class TableReader:
         leaf = ""  # a bare sub-column label (人数) waiting for its group's
         for head in reversed(heads):
             bare = BRACKET.sub("", self._plain(head.text)).strip()
+            period = self.period_prefix.match(bare)
+            if period and period.end() < len(bare):
+                # 上年同期政策范围内报销比例, 上年金额: the period's, of the measure that follows it
+                rest = bare[period.end():]
+                if (rest not in self.words.generic_heads and not YEAR.fullmatch(rest)
+                        and not any(w in rest for w in self.words.change_words)):
+                    original = BRACKET.sub("", self._plain(_original(text, head))).strip()
+                    return original[period.end():] if len(original) == len(bare) else rest
+            compared = self.compared_measure.match(bare)
+            if compared and len(what := YEARS.sub("", compared.group("what"))) >= 2 and what == compared.group("what") \
+                    and what not in self.words.generic_heads:
+                # 发病率比上年增减(%): the change of the measure it names, not of the column before
+                original = BRACKET.sub("", self._plain(_original(text, head))).strip()
+                return original[:len(what)] if len(original) == len(bare) else what
             if bare in self.words.own_leaves:  # 完成率 under 家庭医生签约服务覆盖率: a measure of its own
                 return BRACKET.sub("", self._plain(_original(text, head))).strip()
             if self._change_only(bare):
@@ -759,11 +829,16 @@ def _overlapped(group: str, leaf: str) -> str:
     return group + leaf[shared:]
 
 
-def _measured(columns: list[Column]) -> list[Column]:
+def _measured(columns: list[Column], leaves: list[str] = (), previous: list[str] = ()) -> list[Column]:
     """A change column that names no measure (`比上年增长(%)`) measures what the column it
-    follows does (`诊疗人次(万人次) | 比上年增长(%)`)."""
+    follows does (`诊疗人次(万人次) | 比上年增长(%)`). A previous period's column that names only
+    how it counts (`上年金额`) measures what the column of that count does (`支出金额`)."""
     out: list[Column] = []
     for column in columns:
+        if (column.measure in leaves and not column.change and any(w in column.joined for w in previous)
+                and (like := next((c.measure for c in reversed(out) if c.measure and c.measure != column.measure
+                                   and c.measure.endswith(column.measure)), None))):
+            column = replace(column, measure=like)
         before = next((c for c in reversed(out) if not c.change), None)
         if column.change and column.measure is None and before is not None and before.measure is not None:
             column = replace(column, measure=before.measure)

@@ -60,6 +60,7 @@ class UnitsFile(Strict):
     requires_context_window: int  # characters before a figure searched for `requires_context`
     rate_cue_window: int  # characters before a figure searched for a rate's cue
     rates: list[RateRule]
+    rate_classifiers: dict[str, str] = {}  # a count's classifier as its rate writes it (名 -> 人: 人/万人)
 
     def rule(self, unit_id: str) -> UnitRule:
         """The unit rule of an id (numbers.yaml's ratio and bare_scale name theirs)."""
@@ -175,6 +176,7 @@ class YearsRule(Strict):
     opening_chars: int
     cited: str = ""  # a cited document's title: the years inside it are that document's
     published: str = ""  # a web page's publication time (2023-06-14 08:52): the year of an undated page
+    now: list[str] = []  # relative words that name the year of writing (今年): a stamped page's publication year
     aside: str = ""  # a bracket that dates a figure of its own: its year is seen inside it only
     frame_after: str = ""  # after a year, an assessment it names (…绩效考核中): seen in its sentence only
     starting_year: str = ""  # a dated starting value (由2020年的9.8/10万): dates the undated ones after it
@@ -228,6 +230,7 @@ class RegionsFile(Strict):
     not_subject_after: str
     not_subject_chars: int
     enumeration_joiners: list[str]
+    enumeration_counted: str = ""  # what may stand between listed regions and a figure that counts them
     alias_not_followed_by: list[str]
     aliases: dict[str, str]
     ignore: list[str]
@@ -281,6 +284,10 @@ class TablesFile(Strict):
     target_titles: list[str] = []  # a title ending so (分解目标) over columns without years: every figure a target
     change_fillers: list[str] = []  # words a change label holds besides its change word (比, 年均, 值)
     measure_units: list[str] = []  # units only tables state, measures (分: a score)
+    scheme_rows: list[str] = []  # a sub-row ending so names a scheme or fund only (职工基本医疗保险, 统筹基金): the parent's measure
+    scheme_words: list[str] = []  # a parent's measure starts after the last of them (基本医疗保险参保人数 -> 参保人数)
+    benefit_rows: list[str] = []  # a row ending so names a kind of benefit (住院, 普通门诊统筹): the column's measure
+    other_rows: list[str] = []  # a row so (其他) after rows of institutions is one more of them
     note_mark: str = "(?!)"  # a footnote mark at a label's end (①, ※, *)
     month_row: str = "(?!)"  # a row label that is a month (1月, 1-6月): the column measures
     points_note: str = "(?!)"  # a note's clause saying the change column of the rows it names is in points

@@ -1308,6 +1308,9 @@ def _flat_table(placed: list[tuple[Cell, int]], end: int, form: str) -> tuple[Ta
             under[column] = cell
         table.header_rows += [list(heads[:columns]), under]
     table.rows = rows
+    # a unit line among the title lines before the header cells (`表1 参保人数` / `单位：万人` / `|` /
+    # `指标` …): the table's, though the table's text begins above it
+    table.unit_line = next((cell.text for cell in run[:skip] if UNIT_LINE.match(cell.text)), None)
     last = rows[-1]  # its cells left empty at the table's end are none of the run's
     used = max(i for i, (cell, _line) in enumerate(placed) if any(cell is mine for mine in last))
     if used + 1 < len(placed):  # what follows the last whole row is not the table's
@@ -1586,8 +1589,8 @@ def _frame(table: Table, lines: list[tuple[int, str]], starts: list[int], text: 
             if table.unit_line is None:
                 table.unit_line = line[beside.end():]
             line = line[:beside.start()]
-        if UNIT_LINE.match(line) and table.unit_line is None:
-            table.unit_line = line
+        if UNIT_LINE.match(line):  # a unit line is never the title, though the table has its unit already
+            table.unit_line = table.unit_line or line
         elif table.title is None and len(line) <= 60:
             table.title, table.title_start = line, start + raw.index(line)
             break

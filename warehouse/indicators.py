@@ -3,10 +3,12 @@ claim's raw indicator phrase to a canonical code.
 
 The rule, stated once here and in the YAML file's header: normalise (NFKC, traditional characters
 as simplified, no white space); an alias equal to the phrase wins; else a bare phrase equal to it
-(a kind of institution, a short noun) takes the code its figure's unit names; else the longest alias
-contained in the phrase, the one ending later between equals; else, as a fallback, the same
-steps over the phrase and the aliases read without their qualifiers (全市, 年末, 实有, a trailing 数,
-a bracketed part: the catalogue's `qualifiers`); else no code.
+(a kind of institution, a short noun) takes the code its figure's unit names; else the phrase read
+without its qualifiers (全市, 年末, 实有, a trailing 数, a bracketed part: the catalogue's
+`qualifiers`) and with each variant word as its group's first (病人 as 患者) equal to an alias so
+read; else the longest alias contained in the phrase, the one ending later between equals; else,
+as a fallback, the same steps over the phrase and the aliases read without their qualifiers; else
+no code.
 """
 from __future__ import annotations
 
@@ -69,13 +71,23 @@ class IndicatorMap:
         True
         >>> canonical.code_for("全市年末实有医院", "张")  # the fallback: without its qualifiers
         'beds'
+        >>> canonical.code_for("职工基本医疗保险住院费用实际报销比例")  # read so, an alias: before 报销比例
+        'employee_inpatient_reimbursement_rate'
         """
         if not phrase:
             return None
         text = normalise(phrase)
+        if text in self.by_alias or text in self.by_bare or not self.by_stem:
+            return self._literal(text, unit, self.by_alias)
+        # the phrase read without its qualifiers and variants equal to an alias so read names its
+        # measure more closely than a shorter alias merely contained in it: 职工基本医疗保险住院费用
+        # 实际报销比例 is the employee scheme's rate, not the generic 报销比例
+        stem = strip_qualifiers(text, self.qualifiers)
+        if stem != text and stem in self.by_stem:
+            return self.by_stem[stem]
         code = self._literal(text, unit, self.by_alias)
-        if code is None and self.by_stem:
-            code = self._literal(strip_qualifiers(text, self.qualifiers), unit, self.by_stem)
+        if code is None:
+            code = self._literal(stem, unit, self.by_stem)
         return code
 
     def _literal(self, text: str, unit: str | None, aliases: dict[str, str]) -> str | None:
@@ -98,20 +110,31 @@ class IndicatorMap:
 
 
 def strip_qualifiers(text: str, qualifiers: Qualifiers) -> str:
-    """A normalised phrase without its bracketed parts, qualifier words and trailing count word.
+    """A normalised phrase without its bracketed parts, qualifier words and trailing count word,
+    its variant words read as their group's first.
 
     >>> strip_qualifiers("全市年末实有床位数(张)", Qualifiers(words=["全市", "年末", "实有"],
     ...                  trailing=["数", "数量"], brackets=True))
     '床位'
+    >>> strip_qualifiers("住院病人次均医药费用", Qualifiers(variants=[["患者", "病人"], ["费用", "医药费用"]]))
+    '住院患者次均费用'
     """
     if qualifiers.brackets:
         text = _BRACKETED.sub("", text)
+    for first, variant in _variants(qualifiers):
+        text = text.replace(variant, first)
     for word in sorted(qualifiers.words, key=len, reverse=True):
         text = text.replace(word, "")
     for word in sorted(qualifiers.trailing, key=len, reverse=True):
         if text.endswith(word) and len(text) > len(word):
             return text[: -len(word)]
     return text
+
+
+def _variants(qualifiers: Qualifiers) -> list[tuple[str, str]]:
+    """(word, variant) pairs, the longest variant first: 医药费用 is read before a shorter 费用 could."""
+    pairs = [(group[0], variant) for group in qualifiers.variants for variant in group[1:]]
+    return sorted(pairs, key=lambda pair: len(pair[1]), reverse=True)
 
 
 _BRACKETED = re.compile(r"\([^()]*\)|\[[^\[\]]*\]|【[^【】]*】")

@@ -276,7 +276,8 @@ def is_verbatim(phrase: str, doc_text: str) -> bool:
     if bare in joined:
         return True
     lines = "\n".join(_DEBRIS.sub("", line) for line in text.splitlines())
-    return _in_pieces(bare, lines if len(bare) < 5 else joined, 3) or bare in _stacked_headers(text)
+    return (_in_pieces(bare, lines if len(bare) < 5 else joined, 3)
+            or any(bare in header for header in _stacked_headers(text)))  # `注册` over `护士(人)`
 
 
 def _stacked_headers(text: str) -> set[str]:

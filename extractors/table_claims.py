@@ -46,6 +46,7 @@ COMPARATORS = {"≥": Comparator.GE, "≤": Comparator.LE, ">": Comparator.GT, "
                "以下": Comparator.LE}
 DIVISION_ENDS = ("省", "市", "县", "区", "州", "旗", "盟")
 TOWN_AFTER = re.compile(r"[\u4e00-\u9fff]{1,4}?(?:镇|乡|街道|苏木)")  # what follows a name inside a town's name
+SUB_HEAD = re.compile(r"^\s*(?:[#＃]|其中)")  # a sub-column's label (`#医院`, `其中：公立医院`)
 ENTITY = re.compile(r"&(?:[a-zA-Z]{2,8}|#[0-9]{2,5});")  # a page converter's `&nbsp;` (indent, spacing): no part of a label
 NOTE_CLAUSES = re.compile(r"[；;。]|[①②③④⑤⑥⑦⑧⑨⑩]|(?<![0-9])[0-9][.．、](?![0-9])")  # a note's clauses: 1. … ；2. …
 NOTE_REACH = 200  # characters after a table where its note may stand
@@ -143,6 +144,8 @@ class TableReader:
         self.points_note = book.compile(book.tables.points_note, where="tables.yaml: points_note")
         self.scheme_rows = tuple(book.tables.scheme_rows)
         self.benefit_rows = tuple(book.tables.benefit_rows)
+        self.institution_kinds = tuple(book.tables.institution_kinds)
+        self.institution_counts = tuple(book.tables.institution_counts)
         # a column of the previous or this period that names its measure after the period (`上年同期政策范围内报销比例`)
         periods = sorted([*book.tables.previous_year, *book.tables.this_year], key=len, reverse=True)
         stages = sorted(book.tables.period_words, key=len, reverse=True)
@@ -174,16 +177,17 @@ class TableReader:
         heads = [[self._plain(h) for h in table.column_labels(c)] for c in range(width)]  # read once, asked often
         # running numbers: a 序号 column, under no header or first (whatever heads it: `序号 单位名称`)
         skip = {c for c in range(width) if any(h in self.words.index_headers for h in heads[c])
-                or ((c == 0 or not heads[c]) and _running_numbers(table, c))}
+                or ((c == 0 or not heads[c]) and _running_numbers(table, c))
+                or c > 0 and heads[c] and heads[c][-1] in self.words.attribute_headers}  # 等级: 二甲 is no label
         units_at = next((c for c in range(width) if any(h in self.words.unit_headers for h in heads[c])), None)
         dates = {c for c in range(width) if self._dates(table, c)}
         years = {c: self._column_year(heads[c], base_year) for c in range(width)}
         clauses = NOTE_CLAUSES.split(_note(text, table.end))
         years |= _note_years(clauses, heads)
         listed = _listed(table.unit_line)
-        columns = _measured(_compared(
+        columns = _measured(self._parts_measured(table, _compared(
             _planned([self._column(text, table, c, heads[c], years, title_region) for c in range(width)], year),
-            self.words.previous_year), self.words.bare_leaves, self.words.previous_year)
+            self.words.previous_year)), self.words.bare_leaves, self.words.previous_year)
         if (self._plain(title).rstrip("：:").endswith(self.target_titles)
                 and all(column.year is None for column in columns)):
             # a table titled as targets with no columns of years to tell baseline from target
@@ -204,6 +208,10 @@ class TableReader:
                       is not None), default=None)
         # the clause of the note under the table saying which rows' changes are in points (or days)
         points = next((clause for clause in clauses if self.points_note.search(clause)), "")
+        # the measure a title names (`全省医疗卫生机构床位数`), not a count of institutions: rows of institution
+        # kinds under columns of years take it (GUIDELINES 5, 9xx)
+        titled = (shared.subject if shared.subject and (noun := self._noun_unit(shared.subject)) is not None
+                  and noun.unit != "个" else None)
         found = []
         carried: Unit | None = None  # a parent row's unit, which its sub-rows (医院 under 总诊疗人次(亿人次)) keep
         # the measure a sub-row naming only a scheme or fund takes: the row above's, or where it is numbered
@@ -236,8 +244,10 @@ class TableReader:
                 parents[sibling] = above
             parent = parents.get(sibling) if sibling is not None else above
             which = marked.startswith("其中")
-            if not about.whose and BRACKET.sub("", label).endswith(self.scheme_rows):
-                # a scheme or fund names no measure of its own: the rows after it take the parent's too
+            if not about.whose and (BRACKET.sub("", label).endswith(self.scheme_rows)
+                                    or parent is not None and self._whose_part(label, parent)):
+                # a scheme, fund or kind of institution names no measure of its own: the rows after
+                # it take the parent's too
                 about = replace(about, inherits=parent)
                 above, within = parent, within and which
             elif which or (within and sibling is None):
@@ -245,6 +255,8 @@ class TableReader:
                 within = True
             else:
                 above, within = self._row_measure(about), False
+            if titled and not about.whose and about.inherits is None and self._whose_part(label, titled):
+                about = replace(about, inherits=titled)  # 公立医院 under 医院, in a table of 床位数 by year
             for c, cell in enumerate(row):
                 if (c in skip or c == label_at or c == units_at or cell.figure is None
                         or c in dates and BARE_YEAR.fullmatch(cell.text)):
@@ -256,6 +268,35 @@ class TableReader:
                 if claim is not None:
                     found.append(claim)
         return found
+
+    def _whose_part(self, label: str, *parents: str) -> bool:
+        """Whether a sub-row or sub-column `label` names only whose figure of the measure its
+        parent's labels (`parents`, simplified) name it is, a kind of institution (`医院` under
+        `床位数`), not a measure of its own; under a measure that counts institutions (`机构数`) a
+        kind is a count of its own (`村卫生室`)."""
+        measures = [BRACKET.sub("", parent) for parent in parents]
+        # a parent that is an institution itself (`#疾病预防控制中心` over `#妇幼保健院`) or a date is no measure
+        return (BRACKET.sub("", label).endswith(self.institution_kinds)
+                and not any(measure.endswith(self.institution_counts) for measure in measures)
+                and not any(YEAR.search(measure) for measure in measures)
+                and not any(measure.endswith((*self.institution_kinds, *self.institution_suffixes))
+                            for measure in measures))
+
+    def _parts_measured(self, table: Table, columns: list[Column]) -> list[Column]:
+        """A `#` or `其中` sub-column that names a kind of institution (`#医院` after `床位数(张)`)
+        measures what the column it hangs from does, in its unit (GUIDELINES 4a)."""
+        out, parent = list(columns), None
+        for c, column in enumerate(columns):
+            marked = next((head for head in table.column_labels(c) if SUB_HEAD.match(head)), None)
+            if marked is None:
+                if column.measure is not None and not column.change:
+                    parent = column
+                continue
+            # the labels as simplified (醫院 is 医院); the parent's without its years (床位数合计 over 2021)
+            if parent is not None and column.measure is not None and self._whose_part(
+                    self._clean(self._plain(marked)), *(h for h in parent.heads if not YEAR.fullmatch(h))):
+                out[c] = replace(column, measure=parent.measure, unit=column.unit or parent.unit, joined=parent.joined)
+        return out
 
     def _counted_only(self, columns: list[Column], label_at: int, skip: set[int], units_at: int | None) -> bool:
         """Whether the value columns only say how a row is counted: a bare count (`人数`, `金额`),

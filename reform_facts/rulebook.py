@@ -55,12 +55,20 @@ class RateRule(Strict):
     examples: list[str] = []
 
 
+class SharedUnitRule(Strict):
+    unit: str  # the id of the units.yaml rule a figure is cut short to (个)
+    shares: str  # the id of the rule whose unit it shares with the list's last figure (个百分点)
+    after: str  # what follows the figure when it does: the list's joiner and its next figure
+    examples: list[str] = []
+
+
 class UnitsFile(Strict):
     units: list[UnitRule]
     requires_context_window: int  # characters before a figure searched for `requires_context`
     rate_cue_window: int  # characters before a figure searched for a rate's cue
     rates: list[RateRule]
     rate_classifiers: dict[str, str] = {}  # a count's classifier as its rate writes it (名 -> 人: 人/万人)
+    shared_units: list[SharedUnitRule] = []  # a unit a list writes once, at its end (5.6个、2.12个百分点)
 
     def rule(self, unit_id: str) -> UnitRule:
         """The unit rule of an id (numbers.yaml's ratio and bare_scale name theirs)."""
@@ -89,6 +97,15 @@ class BareScaleRule(Strict):
     examples: list[str] = []
 
 
+class ListUnitRule(Strict):
+    id: str
+    confidence: float
+    units: list[str]  # the surfaces (units.yaml) a list writes after its last figure
+    window: int  # how far before such a unit the list is looked for
+    pattern: str  # ends where the unit starts; group `figures`: the bare numbers before the last figure
+    examples: list[str] = []
+
+
 class NumbersFile(Strict):
     fragments: dict[str, str]
     scales: list[ScaleRule]
@@ -96,6 +113,7 @@ class NumbersFile(Strict):
     ratio: RatioRule
     bare_scale: BareScaleRule
     noun_scale: BareScaleRule | None = None  # a scaled number whose unit its noun ends in
+    list_unit: ListUnitRule | None = None  # bare numbers of a list whose unit follows its last figure
 
 
 class JoinerRule(Strict):
@@ -177,6 +195,7 @@ class YearsRule(Strict):
     cited: str = ""  # a cited document's title: the years inside it are that document's
     published: str = ""  # a web page's publication time (2023-06-14 08:52): the year of an undated page
     now: list[str] = []  # relative words that name the year of writing (今年): a stamped page's publication year
+    period: str = ""  # a five-year period's span or end (“十五五”期间, “十四五”末): the year it ends, kind.yaml's plan_periods
     aside: str = ""  # a bracket that dates a figure of its own: its year is seen inside it only
     frame_after: str = ""  # after a year, an assessment it names (…绩效考核中): seen in its sentence only
     starting_year: str = ""  # a dated starting value (由2020年的9.8/10万): dates the undated ones after it
@@ -197,6 +216,7 @@ class ContextFile(Strict):
     wide_window: int
     goal_reached: str = ""
     compendium_regions: int = 0  # an opening naming this many regions of one level is a compendium's
+    problems_heading: str = ""  # a heading naming the problems found before a plan (存在问题及2024年打算)
     years: YearsRule
 
 
@@ -256,6 +276,8 @@ class IndicatorsFile(Strict):
     not_a_measure: str
     owner_words: list[str] = []  # the measure starts after the last of them (乡镇卫生院共有床位 -> 床位)
     standard_after: str = ""  # after a figure, a standard its units reach (3家达到推荐标准): the measure
+    name_numbers: str = ""  # a number that belongs to the name of a group (5岁以下儿童): no cut before the measure
+    recipient: str = ""  # whom a service or staff goes to (向乡镇卫生院派驻): the measure starts after it
 
 
 class TablesFile(Strict):
@@ -287,6 +309,9 @@ class TablesFile(Strict):
     scheme_rows: list[str] = []  # a sub-row ending so names a scheme or fund only (职工基本医疗保险, 统筹基金): the parent's measure
     scheme_words: list[str] = []  # a parent's measure starts after the last of them (基本医疗保险参保人数 -> 参保人数)
     benefit_rows: list[str] = []  # a row ending so names a kind of benefit (住院, 普通门诊统筹): the column's measure
+    attribute_headers: list[str] = []  # a text column headed so (等级) says what an institution is: no label, no claim
+    institution_kinds: list[str] = []  # a sub-row or #-column ending so names whose figure it is (医院): the parent's measure
+    institution_counts: list[str] = []  # a measure ending so counts institutions (机构数): its parts keep their own noun
     other_rows: list[str] = []  # a row so (其他) after rows of institutions is one more of them
     note_mark: str = "(?!)"  # a footnote mark at a label's end (①, ※, *)
     month_row: str = "(?!)"  # a row label that is a month (1月, 1-6月): the column measures
@@ -508,7 +533,7 @@ def _check_unit_references(book: Rulebook, directory: Path) -> None:
 def _check_patterns(book: Rulebook, directory: Path) -> None:
     fragments = book.fragments()
     compile_pattern(book.numbers.quantity, fragments, where=f"{directory / 'numbers.yaml'}: quantity")
-    for key in ("ratio", "bare_scale", "noun_scale"):
+    for key in ("ratio", "bare_scale", "noun_scale", "list_unit"):
         if getattr(book.numbers, key) is None:
             continue
         compile_pattern(getattr(book.numbers, key).pattern, fragments, where=f"{directory / 'numbers.yaml'}: {key}")

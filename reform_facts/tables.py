@@ -92,6 +92,8 @@ _BRACKET_MARKER = re.compile(r"^[（(][一二三四五六七八九十0-9]+[)）]
 _LABEL_COLON = re.compile(r"^[^：:]{1,4}[：:][^：:]+$")  # 按基金分：统筹基金收入, 其中：药品收入
 GROUP_GAP = 12  # screen columns between a header group's label and a sub-column it heads
 LATIN_TITLE = re.compile(r"^[\sA-Za-z0-9.,:;&'()/-]+$")  # a title's English line (Medical Services (2020))
+# the English a cell's Chinese is glossed with, after a space: words (one of three letters or more), units in brackets
+ENGLISH_GLOSS = re.compile(r"(?<=[\u4e00-\u9fff)）])[ \u3000]+(?=[A-Za-z(]*[a-z]{3})[A-Za-z(][A-Za-z0-9 .,&'/()\-]*$")
 LATIN_CELL = re.compile(r"^[A-Za-z][A-Za-z .,&'/-]*$")  # a header cell in English (Beds, Rate of Beds)
 _BETWEEN_UNITS = re.compile(r"(?<=[）)])[ \u3000](?=[（(])")  # `（人次） （人）`: two units a space apart
 # a label, a colon, and a figure for each of two years or more (`县域内就诊率（%）：2022年88.7，2023年91.3`)
@@ -368,11 +370,17 @@ def lines_of(text: str) -> Iterator[tuple[int, str]]:
 
 
 def _cell(text: str, start: int, end: int) -> Cell:
-    """The cell text[start:end] without its surrounding spaces."""
+    """The cell text[start:end] without its surrounding spaces, nor the English it is glossed
+    with in a bilingual yearbook (`床位数(张) Beds (unit)`, `长春市 Changchun`)."""
     raw = text[start:end]
     lead = len(raw) - len(raw.lstrip())
     body = raw.strip()
-    return Cell(start + lead, start + lead + len(body), body)
+    # (a gloss ends the cell in a Latin letter or a bracket: most cells end otherwise, and are not searched)
+    last = body[-1:]
+    if not ("a" <= last <= "z" or "A" <= last <= "Z" or last == ")") or body.isascii() or (
+            gloss := ENGLISH_GLOSS.search(body)) is None:
+        return Cell(start + lead, start + lead + len(body), body)
+    return Cell(start + lead, start + lead + gloss.start(), body[:gloss.start()])
 
 
 def _split(text: str, start: int, line: str, separator: re.Pattern[str]) -> list[Cell]:
@@ -584,10 +592,14 @@ def _inside_bars(rows: list[list[Cell]], ends: list[tuple[bool, bool]]) -> list[
     opened = 2 * sum(first for first, _last in ends) >= len(ends)
     closed = 2 * sum(last for _first, last in ends) >= len(ends)
     out = []
+    width = None  # the first row's (the header's), without its own outer empty cells
     for cells, (first, last) in zip(rows, ends):
         lo = 1 if first and opened and len(cells) > 1 and not cells[0].text else 0
         hi = len(cells) - 1 if last and closed and len(cells) > lo + 1 and not cells[-1].text else len(cells)
+        if lo and width is not None and hi - lo == width - 1 and not ends[0][0]:
+            lo = 0  # ` | 2 | 孕产妇死亡率 | …` under a header with no bar before it: the bar closes a merged cell
         out.append(cells[lo:hi])
+        width = hi - lo if width is None else width
     return out
 
 
@@ -768,7 +780,14 @@ def _aligned(text: str, lines: list[tuple[int, str]], k: int) -> tuple[Table, in
         elif len(cells) == 1 and not _is_figure(cells[0]) and _label_piece(cells[0].text):
             label = table.rows[-1][0] if last is not None and table.rows[-1] else None
             after = block[i + 1][2][0] if i + 1 < len(block) and block[i + 1][2] else None
-            if (label is not None and label.text and not _is_figure(label) and not _SUB_ROW.match(cells[0].text)
+            at = _numbered_label(table.rows[-1], cells[0], start, line, *last) if label is not None else None
+            if at is not None and i + 1 in is_data and _fill(block[i + 1][2], block[i + 1][0], block[i + 1][1],
+                                                             centres)[at].text:
+                # the label after a running number (`2    县万密斋医院（县中医` / `     医院）`), the next row
+                # with a label of its own: the end of this row's label
+                row = table.rows[-1]
+                table.rows[-1] = [*row[:at], joined(row[at], cells[0]), *row[at + 1:]]
+            elif (label is not None and label.text and not _is_figure(label) and not _SUB_ROW.match(cells[0].text)
                     and not _opens(cells[0].text) and not (after is not None and _closes(after.text))
                     and (_bounds(cells[0], start, line)[0] > _bounds(label, *last)[0] or _crowded(table.rows[-1], *last))):
                 # indented under the row just read, or that row's label ran out of room: the end of
@@ -782,6 +801,15 @@ def _aligned(text: str, lines: list[tuple[int, str]], k: int) -> tuple[Table, in
             wrapped, last = None, None
     _regroup(table)
     return table, end
+
+
+def _numbered_label(row: list[Cell], piece: Cell, start: int, line: str, row_start: int, row_line: str) -> int | None:
+    """Where a row that opens with a running number (`2`) has the label a line alone under it
+    (`医院）`) goes on: its text cell that starts where the piece does, before its first figure;
+    None for a row without a running number or a piece standing elsewhere."""
+    if len(row) < 3 or not row[0].text.isdigit() or _is_figure(row[1]) or not row[1].text:
+        return None
+    return 1 if _bounds(piece, start, line)[0] == _bounds(row[1], row_start, row_line)[0] else None
 
 
 def _first_label_piece(piece: tuple[int, str, list[Cell]], row: tuple[int, str, list[Cell]],
@@ -1238,6 +1266,23 @@ def _groups_in_order(heads: list[Cell], columns: int) -> list[list[Cell | None]]
     return None
 
 
+def _groups_then_subs(heads: list[Cell], columns: int) -> list[list[Cell | None]] | None:
+    """A two-row header flattened row by row with no head over the label column: the groups'
+    labels, then the sub-columns under each group, the same under every group (`机构数(个) |
+    床位数(张) | 2020年 | 2021年 | 2020年 | 2021年` over a label and four values): the groups' row
+    over each group's sub-columns and the sub-columns' row; None where the heads do not read so."""
+    subs = columns - 1
+    groups = len(heads) - subs
+    if groups < 2 or subs % groups:
+        return None
+    size = subs // groups
+    under = heads[groups:]
+    texts = [cell.text for cell in under[:size]]
+    if size < 2 or any([cell.text for cell in under[g * size:(g + 1) * size]] != texts for g in range(1, groups)):
+        return None
+    return [[None, *(heads[g] for g in range(groups) for _sub in range(size))], [None, *under]]
+
+
 def _cell_per_line(text: str, lines: list[tuple[int, str]], k: int) -> tuple[Table, int] | _Miss | None:
     """A run of short lines, header cells first, then each row's label and values."""
     if lines[k][1].strip() and _cell_line(lines[k][1]) is None:
@@ -1253,6 +1298,8 @@ def _flat_table(placed: list[tuple[Cell, int]], end: int, form: str) -> tuple[Ta
     figures = sum(_is_figure(c) for c in run)
     if len(run) < 6 or figures < 3:
         return _Miss(end)
+    if (kept := _without_head_padding(placed)) is not placed:
+        placed, run = kept, [cell for cell, _line in kept]
     header = 0
     while header < len(run) and not _is_value(run[header]):
         header += 1
@@ -1269,15 +1316,21 @@ def _flat_table(placed: list[tuple[Cell, int]], end: int, form: str) -> tuple[Ta
             captions = sum(1 for cell in run[skip:skip + labels] if CAPTION.search(cell.text))
             # as many header cells as columns; one fewer (the label column has none); or a
             # second header row under the first (`上年同期 | 本期` over `(2021年) | (2022年)`)
-            for columns in (labels, labels + 1, *range(labels - 2, labels // 2, -1)):
+            # groups' labels, then the same sub-columns under each (no head over the label column): two
+            # groups of two sub-columns at least
+            grouped = [] if labels < 6 else [
+                labels - groups + 1 for groups in range(2, labels // 3 + 1)
+                if _groups_then_subs(run[skip:skip + labels], labels - groups + 1) is not None]
+            for columns in (labels, labels + 1, *range(labels - 2, labels // 2, -1), *grouped):
                 if not 2 <= columns <= MAX_COLUMNS:
                     continue
                 body = run[skip + labels:]
                 rows = _rows(body, columns)
                 # the most cells read as rows; then no caption (`公开时段：…`) taken for a header
-                # cell, nor a header word (`指标`, `单位`) for a title line; then a header as wide
-                # as the rows; then the split that leaves no cell over at the end
-                score = (len(rows) * columns, -captions, -short[skip], labels == columns,
+                # cell; then a header that reads as groups over their sub-columns; nor a header
+                # word (`指标`, `单位`) for a title line; then a header as wide as the rows; then
+                # the split that leaves no cell over at the end
+                score = (len(rows) * columns, -captions, columns in grouped, -short[skip], labels == columns,
                          len(rows) * columns - len(body), -skip)
                 if rows and (best is None or score > best[0]):
                     best = (score, columns, labels, skip, rows)
@@ -1298,7 +1351,7 @@ def _flat_table(placed: list[tuple[Cell, int]], end: int, form: str) -> tuple[Ta
     table = Table(form, heads[0].start, rows[-1][-1].end)
     if labels <= columns:
         table.header_rows.append(list(heads) if labels == columns else [None, *heads])
-    elif (grouped := _groups_in_order(heads, columns)) is not None:
+    elif (grouped := _groups_in_order(heads, columns) or _groups_then_subs(heads, columns)) is not None:
         table.header_rows += grouped
     else:
         # the second header row heads the value columns, from the first on
@@ -1316,6 +1369,26 @@ def _flat_table(placed: list[tuple[Cell, int]], end: int, form: str) -> tuple[Ta
     if used + 1 < len(placed):  # what follows the last whole row is not the table's
         end = placed[used][1] + 1
     return table, end
+
+
+def _without_head_padding(placed: list[tuple[Cell, int]]) -> list[tuple[Cell, int]]:
+    """The run without the empty cells a web table's merged header cells left (a title, then
+    `|` / `|` / … one a line, then the header's labels): two or more empty cells before the first
+    figure with a header label after them say nothing of the columns."""
+    first = next((i for i, (cell, _line) in enumerate(placed) if _is_figure(cell)), len(placed))
+    drop: set[int] = set()
+    at = 0
+    while at < first:
+        if placed[at][0].text:
+            at += 1
+            continue
+        end = at
+        while end < first and not placed[end][0].text:
+            end += 1
+        if end - at >= 2 and end < first and not _is_value(placed[end][0]):
+            drop.update(range(at, end))
+        at = end
+    return [piece for i, piece in enumerate(placed) if i not in drop] if drop else placed
 
 
 def _column_blocks(run: list[Cell], header: int) -> tuple[list[Cell], list[list[Cell]]] | None:
@@ -1488,7 +1561,22 @@ def _barred(text: str, lines: list[tuple[int, str]], k: int) -> tuple[Table, int
         return _Miss(end)
     closed = 2 * sum(lines[i][1].rstrip().endswith(("|", "｜")) for i in cell_lines) >= len(cell_lines)
     found = _bar_rows(lines, items) if closed else _bar_cells(lines, items)
+    if found is None and closed:
+        found = _closed_cells(lines, items)
     return found if found is not None else _Miss(end)
+
+
+def _closed_cells(lines: list[tuple[int, str]], items: list[tuple[str, int]]) -> tuple[Table, int] | None:
+    """Cells one a line, each closed by its bar, where the bars alone are the empty cells of a
+    merged header (a title, ten `|`, the header's labels, then rows with no bar between them):
+    read as cells one a line, each bar alone an empty cell, up to a blank line."""
+    placed: list[tuple[Cell, int]] = []
+    for kind, i in items:
+        if kind == "blank":
+            break
+        placed.append((_bar_cell(lines, i) if kind == "cell" else Cell(lines[i][0], lines[i][0], ""), i))
+    found = _flat_table(placed, placed[-1][1] + 1 if placed else 0, "cell_per_line")
+    return None if isinstance(found, _Miss) else found
 
 
 def _bar_cell(lines: list[tuple[int, str]], i: int) -> Cell:
@@ -1523,6 +1611,10 @@ def _bar_rows(lines: list[tuple[int, str]], items: list[tuple[str, int]]) -> tup
     if first is None:
         return None
     data = groups[first:]
+    if len(data[0]) > 2 * MAX_COLUMNS or (len(data) == 1 and all(len(group) == 1 for group in groups[:first])):
+        # one run of cells after the bars and no row of header cells before it (a title alone,
+        # then bars): the bars part no rows, which run on without them (`_closed_cells`)
+        return None
     lengths = [len(group) for group in data]
     width = max(set(lengths), key=lambda n: (lengths.count(n), n))
     table = Table("cell_per_line", lines[items[first_bar][1]][0], data[-1][-1].end)
@@ -1591,7 +1683,8 @@ def _frame(table: Table, lines: list[tuple[int, str]], starts: list[int], text: 
             line = line[:beside.start()]
         if UNIT_LINE.match(line):  # a unit line is never the title, though the table has its unit already
             table.unit_line = table.unit_line or line
-        elif table.title is None and len(line) <= 60:
+        elif table.title is None and len(line) <= 60 and not line.endswith("。"):
+            # (a sentence introducing the table, `以下价格执行…标准。`, is no title: the heading above it is)
             table.title, table.title_start = line, start + raw.index(line)
             break
     if table.unit_line is None and table.title is not None and (unit := UNIT_IN_TITLE.search(table.title)):

@@ -448,3 +448,45 @@ def test_label_value_lines_take_a_remarks_figure_as_a_column_its_words_head():
     assert [[cell.text for cell in row] for row in table.rows] == [
         ["基金收入", "14860", "5.2%"], ["其中：统筹基金收入", "9520"], ["基金支出", "12970", "6.9%"]]
     assert table.column_labels(2) == ["同比增长"]
+
+
+def test_a_bilingual_cell_loses_its_english_gloss_but_an_english_word_inside_a_label_stays():
+    text = ("| 地 区 Region | 床位数(张) Beds (unit) | # 医院 Hospitals | CT检查人次 |\n|---|---|---|---|\n"
+            "| 长春市 Changchun | 68432 | 54217 | 1200 |\n| 吉林市 Jilin | 26318 | 20106 | 980 |\n")
+    table = find_tables(text)[0]
+    assert [c.text for c in table.header_rows[0]] == ["地 区", "床位数(张)", "# 医院", "CT检查人次"]
+    assert [row[0].text for row in table.rows] == ["长春市", "吉林市"]
+
+
+def test_lone_bars_of_a_merged_header_before_cells_closed_by_bars_are_no_rows():
+    lines = ["各地区中医医院机构、床位情况 |", *["|"] * 6, "机构数(个) |", "床位数(张) |",
+             *[f"{h} |" for h in ("2021年", "2022年") * 2],
+             *[f"{c} |" for c in ("全 国", "10", "12", "100", "120", "河 北 省", "3", "4", "30", "40")]]
+    table = find_tables("\n".join(lines) + "\n")[0]
+    assert [[c.text if c else None for c in row] for row in table.header_rows] == [
+        [None, "机构数(个)", "机构数(个)", "床位数(张)", "床位数(张)"], [None, "2021年", "2022年", "2021年", "2022年"]]
+    assert [[c.text for c in row] for row in table.rows] == [["全 国", "10", "12", "100", "120"],
+                                                            ["河 北 省", "3", "4", "30", "40"]]
+
+
+def test_a_bar_opening_a_row_under_a_header_without_one_closes_an_empty_merged_cell():
+    # most rows open with the bar (the rows under a category), so it is no outer border of the table's
+    text = ("类别 | 序号 | 指标 | 2020年 | 2023年\n健康水平 | 1 | 婴儿死亡率 | 2.4 | 2.0\n"
+            " | 2 | 孕产妇死亡率 | 8.1 | 6.5\n | 3 | 5岁以下儿童死亡率 | 3.3 | 2.9\n | 4 | 健康素养水平 | 26.1 | 31.0\n")
+    table = find_tables(text)[0]
+    assert [[c.text for c in row] for row in table.rows] == [["健康水平", "1", "婴儿死亡率", "2.4", "2.0"],
+                                                            ["", "2", "孕产妇死亡率", "8.1", "6.5"],
+                                                            ["", "3", "5岁以下儿童死亡率", "3.3", "2.9"],
+                                                            ["", "4", "健康素养水平", "26.1", "31.0"]]
+
+
+def test_a_label_after_a_running_number_wrapped_under_itself_is_joined_and_a_sentence_is_no_title():
+    text = ("三、县直机构情况\n以下数据来源于县卫生健康局年报。\n"
+            "序号  机构名称                 床位(张)    人员(人)\n"
+            " 1    县人民医院                 860         702\n"
+            " 2    县中医院（县骨伤           420         356\n"
+            "      医院）\n"
+            " 3    县精神卫生中心             120          82\n")
+    table = find_tables(text)[0]
+    assert [row[1].text for row in table.rows] == ["县人民医院", "县中医院（县骨伤医院）", "县精神卫生中心"]
+    assert table.title == "三、县直机构情况"

@@ -52,6 +52,7 @@ class Stated:
     region: Region | None
     is_plan: bool
     unnamed_level: str | None = None  # the opening says 自治区/全市 without naming it
+    published: int | None = None  # the year of the page's publication stamp (2025-05-22 11:20), if any
 
 
 class Described(NamedTuple):
@@ -72,6 +73,16 @@ class Before(NamedTuple):
     sentence: int
     paragraph: Segment | None
     heading: Segment | None
+
+
+class _Several:
+    """The region of a figure stated for several listed areas at once: none of them, and no
+    area from further away either (gold/GUIDELINES.md: 河北、上海均为3.71人 has region null)."""
+
+    __slots__ = ()
+
+
+SEVERAL = _Several()
 
 
 class YearMention(NamedTuple):
@@ -105,6 +116,8 @@ class ContextRules:
             if years.action_date else None
         self.years = years  # and the windows it gives: value_of_chars, baseline_*_chars
         self.relative_year = regex.compile("|".join(regex.escape(w) for w in years.relative))
+        self.now_words = frozenset(years.now)
+        self.period = book.compile(years.period, where="context.yaml: years.period") if years.period else None
         self.cited = book.compile(years.cited, where="context.yaml: years.cited") if years.cited else None
         self.published = book.compile(years.published, where="context.yaml: years.published") if years.published else None
         self.aside = book.compile(years.aside, where="context.yaml: years.aside") if years.aside else None
@@ -114,6 +127,8 @@ class ContextRules:
         self.cues = [(cue, self._cue_finder(cue)) for cue in book.kind.cues]
         self.goal_reached = (book.compile(context.goal_reached, where="context.yaml: goal_reached")
                              if context.goal_reached else None)
+        self.problems_heading = (book.compile(context.problems_heading, where="context.yaml: problems_heading")
+                                 if context.problems_heading else None)
         # words that hold a cue without being one: family planning (计划生育) and the like, and
         # words such as 主要 (要), 应急 (应), 覆盖率 (覆盖), 提高到 (提高: a level to reach, in a plan too)
         held_words = sorted({*book.kind.not_plan_words, *book.kind.not_cue_words}, key=len, reverse=True)
@@ -121,6 +136,9 @@ class ContextRules:
         self.not_subject_before = book.compile(regions.not_subject_before, where="regions.yaml")
         self.not_subject_after = book.compile(regions.not_subject_after, where="regions.yaml")
         self.enumeration_joiners = frozenset(regions.enumeration_joiners)
+        # what may stand between listed regions and a figure that counts them (包头、赤峰、乌海3个); none: always
+        self.enumeration_counted = (book.compile(regions.enumeration_counted, where="regions.yaml: enumeration_counted")
+                                    if regions.enumeration_counted else None)
         # 分别 (indicators.yaml's distribute words) pairs listed names with the figures after it
         self.distribute = regex.compile("|".join(map(regex.escape, book.indicators.distribute)))
         self.figure = regex.compile(r"[0-9０-９]+(?:[.．][0-9０-９]+)?")
@@ -169,16 +187,18 @@ class ContextRules:
         opened = [m for m in self.year_pattern.finditer(opening)
                   if not self.is_baseline(opening, m) and not _inside([lo for lo, _ in cited], cited, m.start())]
         year_match = self.year_pattern.search(title or "")
-        if year_match is None and self.published is not None:
+        stamp = self.published.search(opening) if self.published is not None else None
+        if year_match is None:
             # a web page under a title without a year reports as of when it was published
-            year_match = self.published.search(opening)
+            year_match = stamp
         year_match = year_match or (opened[0] if opened else None)
         if opened and year_match is opened[0] and not is_plan and self._on_dateline(opening, year_match.start()):
             year_match = self._year_after_dateline(opening, year_match, opened) or year_match
         found, unnamed = (self._title_region(title or "") if region else None), None
         if found is None and region:
             found, unnamed = self._opening_region(opening)
-        return Stated(title, year_of(year_match) if year_match else None, found, is_plan, unnamed)
+        return Stated(title, year_of(year_match) if year_match else None, found, is_plan, unnamed,
+                      year_of(stamp) if stamp else None)
 
     def _year_after_dateline(self, text: str, dated: regex.Match[str], opened: list) -> regex.Match[str] | None:
         """The first year of the first paragraph after the date line that holds `dated`."""
@@ -317,11 +337,11 @@ class Context:
         aside_starts = [lo for lo, _hi in asides]
         # the year of an action's date (于2023年1月…考核) dates no figure
         actions = {m.start("year") for m in rules.action_date.finditer(text)} if rules.action_date else set()
-        self.years = [YearMention(m.start(), m.end(), None if rules.is_baseline(text, m) or m.start() in actions
-                                  or _inside(goal_starts, goals, m.start())
-                                  or _inside(cited_starts, cited, m.start()) else year_of(m),
-                                  self._seen(m, asides, aside_starts))
-                      for m in rules.year_pattern.finditer(text)]
+        self.years = sorted(YearMention(m.start(), m.end(), None if rules.is_baseline(text, m) or m.start() in actions
+                                        or _inside(goal_starts, goals, m.start())
+                                        or _inside(cited_starts, cited, m.start()) else value,
+                                        self._seen(m, asides, aside_starts))
+                            for m, value in self._year_mentions())
         self.year_starts = [y.start for y in self.years]
         relative = [m.span() for m in rules.relative_year.finditer(text)]
         self.relative_starts = [start for start, _ in relative]
@@ -334,7 +354,10 @@ class Context:
         self.section_kinds: dict[Segment, tuple[Kind, str]] = {}
         for heading in structure.headings:
             words = text[heading.start:heading.end]
-            if rules.says(words, book.report_sections):
+            if rules.problems_heading is not None and rules.problems_heading.search(words):
+                # 存在问题及2024年打算: its figures are the problems found; the plan's sentences say so
+                self.section_kinds[heading] = (Kind.ACTUAL, "kind.default.problems_section")
+            elif rules.says(words, book.report_sections):
                 self.section_kinds[heading] = (Kind.ACTUAL, "kind.default.report_section")
             elif rules.says(words, book.plan_sections):
                 self.section_kinds[heading] = (Kind.TARGET, "kind.default.plan_section")
@@ -355,6 +378,18 @@ class Context:
                            if cue.scope == "paragraph" and cue.kind is Kind.TARGET for lo in starts)
         self.plan_cue_starts = [lo for lo, _id in plan_cues]
         self.plan_cue_ids = [cue_id for _lo, cue_id in plan_cues]
+
+    def _year_mentions(self) -> Iterator[tuple[regex.Match[str], int]]:
+        """Every year the text names, with its value: years (2023年), and five-year periods named as
+        a span or an end (“十五五”期间 -> 2030)."""
+        rules = self.rules
+        for m in rules.year_pattern.finditer(self.text):
+            yield m, year_of(m)
+        if rules.period is not None:
+            ends = rules.book.kind.plan_periods
+            for m in rules.period.finditer(self.text):
+                if m.group("period") in ends:
+                    yield m, ends[m.group("period")]
 
     def _seen(self, match: regex.Match[str], asides: list[tuple[int, int]], aside_starts: list[int]) -> Segment | None:
         """Where a year dates figures: inside its aside's bracket, or its own sentence when it names
@@ -443,7 +478,7 @@ class Context:
                 found = self._region_in(scope, lambda: [*holding[i + 1:],
                                                         *self._wide("region", start, clause, sentence)])
                 if found is not None:
-                    return found
+                    return None if found is SEVERAL else found
         return self._before_sentence("region", before,
                                      lambda: self._region_before(list(self._wide("region", start, clause, sentence))))
 
@@ -455,7 +490,7 @@ class Context:
                 return found
         return self.stated.region
 
-    def _region_in(self, scope: Scope, following: Callable[[], list[Scope]]) -> Region | None:
+    def _region_in(self, scope: Scope, following: Callable[[], list[Scope]]) -> Region | _Several | None:
         """The nearest region mention before the scope's anchor (in a clause, else the first
         after it); regions listed together stand for their common parent (`_enumeration`)."""
         segment, anchor = scope.segment, scope.anchor
@@ -470,7 +505,7 @@ class Context:
             # from the mention the figure stands in, if any (31个省份: the count is of the name)
             after = self.mentions[bisect.bisect_right(self.mention_ends, anchor, lo, hi):hi][:1]
         if len(before) >= 2:
-            listed = self._enumeration(before, anchor)
+            listed = self._enumeration(before, anchor, own_clause=scope.name == "clause")
             if listed is not None:
                 return listed
         for mention in [*reversed(before), *after]:
@@ -483,10 +518,12 @@ class Context:
                 return found
         return None
 
-    def _enumeration(self, before: list[Mention], anchor: int) -> Region | None:
+    def _enumeration(self, before: list[Mention], anchor: int, *, own_clause: bool = False) -> Region | _Several | None:
         """包头、赤峰、乌海3个: regions listed right before a figure stand for their common parent;
         with 分别 between them and the figure (清流县、大田县分别为4.84张和4.79张), the i-th figure
-        after it takes the i-th region."""
+        after it takes the i-th region. In the figure's own clause, a figure stated for all of them
+        at once (越城区、新昌县病床使用率低于80%: not right after the list, as a count of its members
+        is) is of several areas: SEVERAL."""
         joiners = self.rules.enumeration_joiners
         group = [before[-1]]
         for mention in reversed(before[:-1]):
@@ -503,6 +540,9 @@ class Context:
             order = len(self.rules.figure.findall(self.text, marker.end(), anchor))
             if order < len(regions):
                 return regions[len(regions) - 1 - order]  # the group runs from the last mention back
+        counted = self.rules.enumeration_counted
+        if own_clause and counted is not None and not counted.match(self.text[group[0].finish:anchor]):
+            return SEVERAL
         chains = [self.gazetteer.ancestors(r) for r in regions]
         common = [code for code in chains[0][1:] if all(code in chain for chain in chains[1:])]
         return self.gazetteer.by_code.get(common[0]) if common else None
@@ -614,6 +654,8 @@ class Context:
             # the title as a heading: its year is the document's, the first it names, not the
             # last (…2023年工作总结和2024年工作思路 reports 2023)
             return self.stated.year
+        if scope.name == "heading" and self.section_kinds.get(segment, (None, ""))[1] == "kind.default.problems_section":
+            return None  # 存在问题及2024年打算: the year is the plan's, not the problems'
         lo = bisect.bisect_left(self.year_starts, segment.start)
         hi = bisect.bisect_left(self.year_starts, segment.end, lo)
         before = after = None
@@ -628,9 +670,23 @@ class Context:
                 after = mention.value
         if before is not None:
             return before
-        if self.stated.year and self._relative_in(segment.start, min(anchor, segment.end)):
-            return self.stated.year
+        relative = self._relative_in(segment.start, min(anchor, segment.end)) if self.stated.year else None
+        if relative is not None:
+            return self._relative_year(relative, own_clause=scope.name == "clause")
         return after
+
+    def _relative_year(self, at: int, *, own_clause: bool) -> int | None:
+        """The year the relative word at `at` stands for: the document's; for a word naming the year
+        of writing (今年) on a page stamped later than the year it reports, the publication year, in
+        the figure's clause or from the opening of a sentence (今年一季度，全省…), not from a remark
+        in passing (人均预期寿命76.4岁，…，预计今年可基本实现；居民健康素养水平28.7%: 2024's)."""
+        published, stated = self.stated.published, self.stated.year
+        i = bisect.bisect_left(self.relative_starts, at)
+        word = self.text[at:self.relative_ends[i]]
+        if word in self.rules.now_words and published and stated and published > stated and (
+                own_clause or not self.text[self.structure.sentence(at, at).start:at].strip()):
+            return published
+        return stated
 
     def _is_title(self, segment: Segment) -> bool:
         """Whether a heading is the document's title line."""
@@ -638,10 +694,10 @@ class Context:
         return bool(title) and segment.end - segment.start >= len(title) and \
             self.text[segment.start:segment.end].strip().strip("#*").strip() == title
 
-    def _relative_in(self, lo: int, hi: int) -> bool:
-        """Whether a relative year word (今年, 目前) lies wholly in text[lo:hi]."""
+    def _relative_in(self, lo: int, hi: int) -> int | None:
+        """Where the first relative year word (今年, 目前) that lies wholly in text[lo:hi] starts, if any."""
         i = bisect.bisect_left(self.relative_starts, lo)
-        return i < len(self.relative_starts) and self.relative_ends[i] <= hi
+        return self.relative_starts[i] if i < len(self.relative_starts) and self.relative_ends[i] <= hi else None
 
     # --- 3. kind ----------------------------------------------------------------------------
 
@@ -658,7 +714,8 @@ class Context:
         continued = self._before_sentence("plan", before, lambda: self._continued_plan(start))
         if continued is not None and not (year is not None and stated is not None and year < stated):
             return continued
-        if year is not None and stated is not None and year > stated:
+        if year is not None and stated is not None and year > max(stated, self.stated.published or stated):
+            # later than the year of writing too (a page stamped 2025 reporting 2024: 今年一季度 is 2025's, done)
             return Kind.TARGET, "kind.default.future_year"
         if year is not None and stated is not None and year < stated and self._dated_before(clause.start, start):
             # a figure its own clause dates before the document's year is what was reached, in a

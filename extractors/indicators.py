@@ -7,7 +7,7 @@ Before the number, the clause is cut back to the words naming the measure (签�
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import regex
 
@@ -48,6 +48,7 @@ class Cut:
 
     years: regex.Pattern[str]
     names: Callable[[str], NameIndex]  # the names of a whole text (Gazetteer.names_in)
+    kept: regex.Pattern[str] | None = None  # numbers that belong to a name (5岁以下儿童): no cut there
 
     def last_end(self, text: str, lo: int, hi: int, names: NameIndex | None = None) -> int:
         """Where the last year, name or number of text[lo:hi] ends (lo: none); `names`, the
@@ -65,6 +66,10 @@ class Cut:
             name_at = starts[k] if k < len(starts) else hi
             year_at = year.start() if year is not None else hi
             digit = _NUMBER_RUN.search(text, at, min(name_at, year_at))  # a number before both
+            named = self.kept.match(text, digit.start(), hi) if digit is not None and self.kept else None
+            if named is not None:
+                at = named.end()  # 5岁以下儿童死亡率: the age is part of the name, no cut
+                continue
             if digit is not None:
                 at = _NUMBER_RUN.match(text, digit.start(), hi).end()
             elif year is not None and year_at <= name_at:
@@ -96,11 +101,22 @@ class IndicatorFinder:
         self.change_from_chars = rules.change_from_chars
         self.distribute = _alternation(rules.distribute, "")
         self.list_joiners = _alternation(rules.list_joiners, "")
-        self.cut_before = cut_before  # years, regions, numbers: an indicator starts after them
+        # numbers that name an age group (5岁以下儿童) are part of a measure: neither cut nor a list's figure
+        self.name_numbers = (book.compile(rules.name_numbers, where="indicators.yaml: name_numbers")
+                             if rules.name_numbers else None)
+        # years, regions, numbers: an indicator starts after them (not after the numbers of a name), and
+        # after a five-year period named as a span or an end, which dates a figure as a year does
+        # (“十五五”期间区级财政卫生健康支出 -> 区级财政卫生健康支出)
+        years = book.context.years
+        if years.period:
+            cut_before = replace(cut_before, years=book.compile(f"(?: {years.pattern} ) | (?: {years.period} )",
+                                                                where="context.yaml: years.pattern, years.period"))
+        self.cut_before = replace(cut_before, kept=self.name_numbers) if self.name_numbers else cut_before
         # ...and the words that set an owner or a whole before what it holds (共有, 中含): searched
         # backwards from the figure, the nearest is found first
         self.owner_words = (regex.compile(_alternation(rules.owner_words, "").pattern, regex.REVERSE)
                             if rules.owner_words else None)
+        self.recipient = book.compile(rules.recipient, where="indicators.yaml: recipient") if rules.recipient else None
 
     def find(self, text: str, clause_start: int, start: int, end: int, clause_end: int,
              quantity_type: QuantityType, *, previous_clause: Span | None = None,
@@ -188,9 +204,26 @@ class IndicatorFinder:
 
     def _before(self, text: str, lo: int, hi: int, names: NameIndex) -> Span | None:
         # after the last year, region, number, and after the last owner word (共有, 中含)
-        lo = self.cut_before.last_end(text, lo, hi, names)
-        owner = self.owner_words.search(text, lo, hi) if self.owner_words else None
-        return self._trim(text, owner.end() if owner else lo, hi)
+        cut = self.cut_before.last_end(text, lo, hi, names)
+        owner = self.owner_words.search(text, cut, hi) if self.owner_words else None
+        cut = owner.end() if owner else cut
+        for recipient in self.recipient.finditer(text, cut, hi) if self.recipient else ():
+            cut = recipient.end()  # 向乡镇卫生院派驻医师: the measure starts after whom it goes to
+        found = self._trim(text, cut, hi)
+        if (found is None and cut > lo and (year := self._year_ending(text, lo, cut)) is not None
+                and _FIGURE.search(text, lo, year) is None):
+            # nothing but verbs after a year that dates the figure (每万人口全科医生数2022年为2.79人,
+            # 推动居民健康素养水平在2025年达到33%): the measure stands before the year, unless a figure
+            # does (由2011年的5.65万元增加到2022年的: that is a change, whose measure is before 由)
+            return self._before(text, lo, year, names)
+        return found
+
+    def _year_ending(self, text: str, lo: int, hi: int) -> int | None:
+        """Where the year mention that ends text[lo:hi] starts, if one does."""
+        last = None
+        for last in self.cut_before.years.finditer(text, lo, hi):
+            pass
+        return last.start() if last is not None and last.end() == hi else None
 
     def _trim(self, text: str, lo: int, hi: int) -> Span | None:
         changed = True
@@ -221,9 +254,11 @@ class IndicatorFinder:
         if marker is None:
             return None
         listed = self._split(text, lo, marker.start())
-        figures = len(_FIGURE.findall(text, marker.end(), hi)) + 1
+        figures = self._count_figures(text, marker.end(), hi) + 1
         if not text[lo:marker.start()].strip():
-            return self._distributed_back(text, lo, figures, len(_FIGURE.findall(text, marker.end(), clause_end)), names)
+            count = self._count_figures(text, marker.end(), clause_end)
+            return (self._distributed_back(text, lo, figures, count, names)
+                    or self._listed_back(text, lo, figures, count, names))
         if len(listed) < 2 or figures > len(listed):
             return None
         name = listed[figures - 1]
@@ -243,7 +278,7 @@ class IndicatorFinder:
             start = max(text.rfind(mark, 0, hi - 1) for mark in _CLAUSE_BREAKS + _SENTENCE_MARKS) + 1
             if (start == 0 or text[start - 1] in _SENTENCE_MARKS) and len(clauses) + 1 < count:
                 return None  # the sentence starts before enough clauses are found
-            figures = [m.start() for m in _FIGURE.finditer(text, start, hi - 1)]
+            figures = [m.start() for m in self._figures(text, start, hi - 1)]
             if len(figures) != 1:
                 return None
             clauses.append((start, figures[0]))
@@ -252,6 +287,36 @@ class IndicatorFinder:
             return None
         first, figure = clauses[count - order]  # found from the nearest back
         return self._before(text, first, figure, names)
+
+    def _figures(self, text: str, lo: int, hi: int) -> list[regex.Match[str]]:
+        """The figures of text[lo:hi], the numbers of years and of names left out (分别较2019年增长5.6个、
+        2.12个百分点: two; 3岁以下儿童系统管理率94.6%: one)."""
+        skipped = [m.span() for m in self.cut_before.years.finditer(text, lo, hi)]
+        if self.name_numbers is not None:
+            skipped += [m.span() for m in self.name_numbers.finditer(text, lo, hi)]
+        return [m for m in _FIGURE.finditer(text, lo, hi)
+                if not any(a <= m.start() < b for a, b in skipped)]
+
+    def _count_figures(self, text: str, lo: int, hi: int) -> int:
+        return len(self._figures(text, lo, hi))
+
+    def _listed_back(self, text: str, lo: int, order: int, count: int, names: NameIndex) -> Span | None:
+        """The measure of the `order`-th of `count` figures that the clause right before text[lo] lists,
+        joined by list joiners (公立医院11804个、民营医院24766个，分别占医院总数的32.3%和67.7%): the words
+        between the figure before it and its own."""
+        if count < 2 or order > count or lo == 0 or text[lo - 1] not in _CLAUSE_BREAKS:
+            return None
+        start = max(text.rfind(mark, 0, lo - 1) for mark in _CLAUSE_BREAKS + _SENTENCE_MARKS) + 1
+        figures = self._figures(text, start, lo - 1)
+        if len(figures) != count:
+            return None
+        first = start
+        if order > 1:
+            joiner = self.list_joiners.search(text, figures[order - 2].end(), figures[order - 1].start())
+            if joiner is None:
+                return None
+            first = joiner.end()
+        return self._before(text, first, figures[order - 1].start(), names)
 
     def _split(self, text: str, lo: int, hi: int) -> list[Span]:
         parts, cursor = [], lo

@@ -58,11 +58,20 @@ class QuantityFinder:
         noun = book.numbers.noun_scale
         self.noun_scale = (noun, book.units.rule(noun.unit),
                            book.compile(noun.pattern, where="numbers.yaml: noun_scale")) if noun else None
+        listed = book.numbers.list_unit
+        # (rule, its units' surfaces as one pattern, longest first, the list's pattern)
+        self.list_unit = (listed, regex.compile("|".join(map(regex.escape, sorted(listed.units, key=len, reverse=True)))),
+                          book.compile(listed.pattern, where="numbers.yaml: list_unit")) if listed else None
+        self.bare_number = book.compile("{ARABIC}", where="numbers.yaml: list_unit figures")
         # one figure of a noun_scale's list: a number and its scale
         self.scaled = book.compile("(?P<n1> {ARABIC} ) (?P<s1> {SCALE} )", where="numbers.yaml: noun_scale figures")
         self.units: dict[str, UnitRule] = {s: u for u in book.units.units for s in u.surfaces}
         self.context_window = book.units.requires_context_window
         self.rate_window = book.units.rate_cue_window
+        self.rate_classifiers = book.units.rate_classifiers
+        # a figure cut short to the head of the unit its list writes at its end: rule id -> (after, shared rule)
+        self.shared_units = {rule.unit: (book.compile(rule.after, where=f"units.yaml: shared_units {rule.unit}"),
+                                         book.units.rule(rule.shares)) for rule in book.units.shared_units}
         self.cmp_window = book.comparators.window
         self.exclusion_window = book.exclusions.window
         self.scales = {s.surface: s.factor for s in book.numbers.scales}
@@ -135,7 +144,8 @@ class QuantityFinder:
                 self._comparator(text, match.start(), match.end(), ""), ratio.id, ratio.confidence))
         # in text order, the few ratios and scales of other patterns among the others: a reader
         # takes the figure before a figure as the one yielded before it (the indicator's previous figure)
-        extras = sorted([*ratios, *self._bare_scales(text, seen), *self._noun_scales(text, seen)],
+        extras = sorted([*ratios, *self._bare_scales(text, seen), *self._noun_scales(text, seen),
+                         *self._list_units(text, seen)],
                         key=operator.attrgetter("start"))
         k = 0
         for found in self._plain(text, seen, taken_starts, taken_ends):
@@ -176,6 +186,22 @@ class QuantityFinder:
                 yield Quantity(match.start(), match.end(), value, None, unit.unit, unit.quantity_type,
                                self._comparator(text, match.start(), match.end(), ""), rule.id, rule.confidence)
 
+    def _list_units(self, text: str, seen: dict) -> Iterator[Quantity]:
+        """The bare numbers of a list that writes its unit after its last figure (0.6、0.9和0.4个百分点):
+        each in that unit; the last figure is the quantity pattern's."""
+        if self.list_unit is None:
+            return
+        rule, units, pattern = self.list_unit
+        for written in units.finditer(text):  # the list is looked for only before its unit (a few in a text)
+            listed = pattern.search(text, max(0, written.start() - rule.window), written.start())
+            if listed is None:
+                continue
+            unit = self.units[written.group()]
+            for match in self.bare_number.finditer(text, *listed.span("figures")):
+                yield Quantity(match.start(), match.end(), _number(seen, match.group()) * unit.factor, None,
+                               unit.unit, unit.quantity_type, self._comparator(text, match.start(), match.end(), ""),
+                               rule.id, rule.confidence)
+
     def _resolve(self, text: str, match: regex.Match[str], seen: dict | None = None) -> Quantity | Rejection:
         seen = {} if seen is None else seen
         start, end = match.span()
@@ -192,6 +218,9 @@ class QuantityFinder:
             window = text[max(0, start - self.context_window):start]
             if not any(word in window for word in unit_rule.requires_context):
                 return Rejection(start, end, unit_rule.id, "unit used without its context")
+        shared = self.shared_units.get(unit_rule.id)
+        if shared is not None and shared[0].match(text, end):
+            unit_rule = shared[1]  # 增长5.6个、2.12个百分点: 5.6个 is in the list's 个百分点
         factor = unit_rule.factor
         value = _number(seen, n1, self.scales.get(s1 or "", 1.0)) * factor
         value_max = None
@@ -215,8 +244,10 @@ class QuantityFinder:
             structure = structure or Structure(text, self.structure_patterns)
             clause = structure.clause(start, end)
             lo = max(clause.start, start - self.rate_window)
+            # the classifier as a rate writes it (名 -> 人: 3.12名 per 万人 is 人/万人)
+            base = self.rate_classifiers.get(unit_rule.unit, unit_rule.unit)
             for rate, cues in self.rates:
-                unit = unit_rule.unit + rate.suffix
+                unit = base + rate.suffix
                 if unit in rate.units and cues.search(text, lo, start):
                     return unit, QuantityType.RATE
             carried = self._carried(text, start, end, unit_rule, value, lo, structure)
@@ -241,7 +272,7 @@ class QuantityFinder:
                     nearest, rate = cue, candidate
         if nearest is None or rate.carry_max is None or value > rate.carry_max:
             return None
-        unit = unit_rule.unit + rate.suffix
+        unit = self.rate_classifiers.get(unit_rule.unit, unit_rule.unit) + rate.suffix
         if unit not in rate.units or nearest.start() < structure.sentence(start, end).start:
             return None
         between = self.quantity.finditer(text, nearest.end(), start)

@@ -48,6 +48,14 @@ def _rate(rules, rule, example: str) -> bool:
                and claim.unit.endswith(rule.suffix) for claim in _claims(rules, example))
 
 
+def _shared_unit(rules, rule, example: str) -> bool:
+    # a figure written with the short unit (5.6个) takes the unit of the rule it shares (个百分点)
+    units = load_rulebook().units
+    short, long = tuple(units.rule(rule.unit).surfaces), tuple(units.rule(rule.shares).surfaces)
+    return any(claim.rule_id == rule.shares and claim.text.endswith(short) and not claim.text.endswith(long)
+               for claim in _claims(rules, example))
+
+
 def _joiner(rules, rule, example: str) -> bool:
     return any(claim.value_max is not None and any(s in claim.text for s in rule.surfaces)
                for claim in _claims(rules, example))
@@ -85,8 +93,10 @@ def _table(rules, _tables, example: str) -> bool:
 CHECKS: dict[str, Callable[[Any, Any, str], bool]] = {
     "units.units": _unit,
     "units.rates": _rate,
+    "units.shared_units": _shared_unit,
     "numbers.bare_scale": _unit,
     "numbers.noun_scale": _unit,
+    "numbers.list_unit": _unit,
     "ranges.joiners": _joiner,
     "comparators.comparators": _comparator,
     "exclusions.exclusions": _exclusion,

@@ -39,6 +39,7 @@ from reform_facts.rulebook import KindCue, Rulebook
 from reform_facts.structure import HOLDING, Scope, Segment, Structure, StructurePatterns
 
 _ATTACHMENT = regex.compile(r"附件\s*\d*")  # an attachment's label line is not its title
+_AREA_COUNT = regex.compile(r"[0-9０-９]+\s*个")  # a figure that counts areas (14个高于全国水平)
 # a cue of a wider scope ranks behind every cue of a narrower one that is no further away than this
 _SCOPE_WEIGHT = {"clause": 0, "sentence": 10_000, "paragraph": 20_000}
 
@@ -112,6 +113,8 @@ class ContextRules:
         self.starting_value = book.compile(years.starting_value, where="context.yaml: years.starting_value")
         self.starting_year = book.compile(years.starting_year, where="context.yaml: years.starting_year") \
             if years.starting_year else None
+        self.frame_defined = book.compile(years.frame_defined, where="context.yaml: years.frame_defined") \
+            if years.frame_defined else None
         self.action_date = book.compile(years.action_date, where="context.yaml: years.action_date") \
             if years.action_date else None
         self.years = years  # and the windows it gives: value_of_chars, baseline_*_chars
@@ -136,6 +139,9 @@ class ContextRules:
         self.not_subject_before = book.compile(regions.not_subject_before, where="regions.yaml")
         self.not_subject_after = book.compile(regions.not_subject_after, where="regions.yaml")
         self.enumeration_joiners = frozenset(regions.enumeration_joiners)
+        # a plural subject that names no area (多数省份): its figures have no region
+        self.several_areas = (book.compile(regions.several_areas, where="regions.yaml: several_areas")
+                              if regions.several_areas else None)
         # what may stand between listed regions and a figure that counts them (包头、赤峰、乌海3个); none: always
         self.enumeration_counted = (book.compile(regions.enumeration_counted, where="regions.yaml: enumeration_counted")
                                     if regions.enumeration_counted else None)
@@ -248,6 +254,11 @@ class ContextRules:
                 found = self.gazetteer.resolve(match.surface)
                 if found is not None:
                     return self._nested(title, found, mentions[k:])
+        # a title that names no region in full may name its county by the short form (罗田统计年鉴)
+        for match, found in self.gazetteer.title_short(title):
+            if not in_book_title(title, match.begin) and not (title[match.finish:match.finish + 1]
+                                                               in self.alias_not_followed_by):
+                return found
         return None
 
     def _nested(self, title: str, found: Region, chain: list[Mention]) -> Region:
@@ -438,8 +449,7 @@ class Context:
             # a figure of the goal itself (距2025年77岁的目标, 超过25%的目标) is the goal: a target, of
             # the year the goal names if it names one
             k = bisect.bisect_right(self.goal_starts, start) - 1
-            named = self.rules.year_pattern.search(self.text, self.goals[k][0], start)
-            return Described(region, year_of(named) if named else year, Kind.TARGET, "context.goal", clause, sentence)
+            return Described(region, self._goal_year(k, start, year), Kind.TARGET, "context.goal", clause, sentence)
         kind, cue = self.kind(start, end, year, clause, sentence, before)
         if kind is Kind.TARGET and year == self.stated.year and self.horizon is not None:
             year = self.horizon  # a plan's target with no year of its own: the plan's end year
@@ -472,6 +482,8 @@ class Context:
         # most sentences name no region (their figures take it from before the sentence): the
         # scopes that hold the figure are searched only when a mention lies wholly inside them
         lo, hi = min(clause.start, sentence.start), max(clause.end, sentence.end)
+        if self._of_several(lo, start):
+            return None
         if bisect.bisect_left(self.mention_starts, lo) < bisect.bisect_right(self.mention_ends, hi):
             holding = self._holding("region", start, clause, sentence)
             for i, scope in enumerate(holding):
@@ -481,6 +493,33 @@ class Context:
                     return None if found is SEVERAL else found
         return self._before_sentence("region", before,
                                      lambda: self._region_before(list(self._wide("region", start, clause, sentence))))
+
+    @cached_property
+    def several_areas(self) -> list[tuple[int, int]]:
+        """Where the text names a plural subject (多数省份, 东北三省) that is no name of the gazetteer."""
+        pattern = self.rules.several_areas
+        if pattern is None:
+            return []
+        spans = []
+        for match in pattern.finditer(self.text):
+            k = bisect.bisect_right(self.mention_ends, match.start())  # the first mention ending after it starts
+            if not (k < len(self.mentions) and self.mention_starts[k] < match.end()):
+                spans.append(match.span())
+        return spans
+
+    def _of_several(self, lo: int, start: int) -> bool:
+        """Whether the last plural subject in the figure's sentence (up to a ；) precedes the figure
+        with no region named in the sentence before the figure (多数省份每千名儿童…不足0.8人): the
+        figure is stated for several areas. Not a count of them (…：14个高于全国水平)."""
+        spans = self.several_areas
+        k = bisect.bisect_right(spans, (start, start)) - 1
+        while k >= 0 and spans[k][1] > start:
+            k -= 1  # one the figure stands in counts the areas (有20个城市)
+        lo = max(lo, self.text.rfind("；", lo, start) + 1, self.text.rfind(";", lo, start) + 1)
+        if k < 0 or spans[k][0] < lo or _AREA_COUNT.match(self.text, start):
+            return False
+        # no region named in the sentence before the figure, subject or not (全市14个县…, 高于全国)
+        return not self.rules.gazetteer.mentions(self.text, lo, start)
 
     def _region_before(self, wide: list[Scope]) -> Region | None:
         """The region of the first scope before the sentence that names one, else the document's."""
@@ -625,13 +664,47 @@ class Context:
         return True, self.stated.year - 1 if self.stated.year else None
 
     def _starting_year(self, start: int) -> int | None:
-        """The year of the last dated starting value (由2020年的9.8/10万) before `start` in its sentence."""
-        if self.rules.starting_year is None:
+        """The year of the comparison nearest before `start` in its paragraph (由2020年的9.8/10万,
+        由上年的…, 比2020年提高, 较改革前 where the document dates 改革前), else in the headings over it."""
+        pattern = self.rules.starting_year
+        if pattern is None:
             return None
+        structure = self.structure
+        paragraph = structure.paragraph(start)
+        lo = min(paragraph.start if paragraph else start, structure.sentence(start, start).start)
+        found = self._last_frame(lo, start)
+        # else the headings of the block of lines over it (no blank line between), nearest first: a
+        # list's title and frame over lines such as 编制床位：由1120张增至1260张; not the title
+        heading, hi = structure.heading(start), start
+        while found is None and heading is not None and not self._is_title(heading):
+            found = self._last_frame(heading.start, min(heading.end, hi))
+            hi = heading.start
+            above = structure.heading(heading.start - 1) if heading.start else None
+            if above is None or regex.search(r"\n[^\S\n]*\n", self.text[above.end:heading.start]):
+                break  # a blank line stands between: the block ends
+            heading = above
+        return found
+
+    def _last_frame(self, lo: int, hi: int) -> int | None:
+        """The year of the last comparison frame in text[lo:hi] whose year is known."""
         found = None
-        for found in self.rules.starting_year.finditer(self.text, self.structure.sentence(start, start).start, start):
-            pass
-        return year_of(found) if found is not None else None
+        for match in self.rules.starting_year.finditer(self.text, lo, hi):
+            if match.group("year"):
+                found = year_of(match)
+            elif match.group("previous"):
+                found = self.stated.year - 1 if self.stated.year else found
+            elif match.group("word") in self.frame_years:
+                found = self.frame_years[match.group("word")]
+        return found
+
+    @cached_property
+    def frame_years(self) -> dict[str, int]:
+        """The comparison words the document dates (改革前（2019年）: 改革前 is 2019); the first date counts."""
+        found: dict[str, int] = {}
+        if self.rules.frame_defined is not None:
+            for match in self.rules.frame_defined.finditer(self.text):
+                found.setdefault(match.group("word"), year_of(match))
+        return found
 
     def year(self, start: int, end: int, clause: Segment, sentence: Segment, before: Before) -> int | None:
         # as for regions: the scopes that hold the figure only when a year or 今年 starts in them
@@ -698,6 +771,32 @@ class Context:
         """Where the first relative year word (今年, 目前) that lies wholly in text[lo:hi] starts, if any."""
         i = bisect.bisect_left(self.relative_starts, lo)
         return self.relative_starts[i] if i < len(self.relative_starts) and self.relative_ends[i] <= hi else None
+
+    def _goal_year(self, k: int, start: int, year: int | None) -> int | None:
+        """The year of the k-th goal's figure at `start`: the year or five-year period the goal
+        names before it (距2025年77岁的目标, 距离“十四五”末3.93人的目标); else that of the last goal of its
+        paragraph naming one (距2025年…的目标…；…已提前超过25%的目标: 2025); else the end of the plan
+        period its document's title names (a “十四五” mid-term review's 距约束性目标3.93人: 2025);
+        else the figure's own year."""
+        lo = self.goals[k][0]
+        named = self._year_between(lo, start)
+        paragraph = self.structure.paragraph(start)
+        while named is None and k > 0 and paragraph is not None and self.goals[k - 1][0] >= paragraph.start:
+            k -= 1
+            named = self._year_between(self.goals[k][0], self.goals[k][1])
+        if named is None:
+            title = self.stated.title or ""
+            named = next((end for period, end in self.rules.book.kind.plan_periods.items() if period in title), None)
+        return named if named is not None else year
+
+    def _year_between(self, lo: int, hi: int) -> int | None:
+        """The year a goal's words text[lo:hi] name: a year, else a five-year period's end (the
+        goal's years date no other figure, so they are read here, not from the year mentions)."""
+        named = self.rules.year_pattern.search(self.text, lo, hi)
+        if named is not None:
+            return year_of(named)
+        period = self.rules.period.search(self.text, lo, hi) if self.rules.period is not None else None
+        return self.rules.book.kind.plan_periods.get(period.group("period")) if period is not None else None
 
     # --- 3. kind ----------------------------------------------------------------------------
 

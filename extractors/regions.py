@@ -80,7 +80,12 @@ class Gazetteer:
                                      {"PEOPLE": "|".join(map(regex.escape, rules.autonomous_peoples))},
                                      where="regions.yaml: autonomous_short_form")
         written: dict[str, list[Region]] = {}  # autonomous divisions' short forms: 瀍河区, 孟村县
+        county_short: dict[str, list[Region]] = {}  # county-level divisions' short forms: 罗田
         for region, alias in dataset_regions():
+            if region.level == "county" and region.name[-1:] in rules.county_short_form_ends:
+                for short in (alias or "").split("/"):
+                    if len(short) >= 2 and short != region.name:
+                        county_short.setdefault(short, []).append(region)
             surfaces = [region.name]
             # Short forms of provinces and prefectures (山东, 宜昌) are safe; of counties they are not.
             if region.level in ("province", "prefecture"):
@@ -96,6 +101,11 @@ class Gazetteer:
             # a short form that names another division, or two autonomous ones, names none
             if len(regions) == 1 and short not in self.by_surface and short not in rules.ignore:
                 self._add(regions[0], [short])
+        # a county's short form names it only when no other division has it (checked against
+        # every name and short form above); common words are left out on first use (`title_short`)
+        self._county_short = {short: regions[0] for short, regions in county_short.items()
+                              if len(regions) == 1 and short not in self.by_surface and short not in rules.ignore}
+        self._title_short: tuple[list[str], ahocorasick_rs.AhoCorasick] | None = None
         for short, official in rules.aliases.items():
             self.by_surface.setdefault(short, []).extend(self.by_surface.get(official, []))
         self.deictic = {s: rule.level for rule in rules.deictic for s in rule.surfaces}
@@ -132,6 +142,25 @@ class Gazetteer:
                 continue
             found.append(Mention(surface, start + lo, start + hi))
         return found
+
+    def title_short(self, title: str) -> list[tuple[Mention, Region]]:
+        """The short forms of county-level divisions in a title (罗田 in 罗田统计年鉴), with the
+        division each names: only forms that one division gives and that are no common word, and
+        only where they stand as a word (see county_short_form_ends in rules/regions.yaml).
+
+        >>> from reform_facts.rulebook import load_rulebook
+        >>> [(m.surface, r.code) for m, r in Gazetteer(load_rulebook().regions).title_short("罗田统计年鉴—2023")]
+        [('罗田', '421123')]
+        """
+        if self._title_short is None:
+            common, _words = self._lexicon()
+            forms = [short for short in self._county_short if short not in common]
+            self._title_short = forms, ahocorasick_rs.AhoCorasick(
+                forms, matchkind=ahocorasick_rs.MatchKind.LeftmostLongest)
+        forms, automaton = self._title_short
+        return [(Mention(forms[index], lo, hi), self._county_short[forms[index]])
+                for index, lo, hi in automaton.find_matches_as_indexes(title)
+                if not self.inside_word(title, lo, hi)]
 
     def _short(self) -> dict[str, bool]:
         """The surfaces that must stand as words (short forms, two-character names), each with

@@ -199,6 +199,7 @@ class YearsRule(Strict):
     aside: str = ""  # a bracket that dates a figure of its own: its year is seen inside it only
     frame_after: str = ""  # after a year, an assessment it names (…绩效考核中): seen in its sentence only
     starting_year: str = ""  # a dated starting value (由2020年的9.8/10万): dates the undated ones after it
+    frame_defined: str = ""  # a comparison word the document dates (改革前（2019年）): frames of starting values
     action_date: str = ""  # the date of an action (于2023年1月至2月…考核): its year dates no figure
 
 
@@ -251,6 +252,7 @@ class RegionsFile(Strict):
     not_subject_chars: int
     enumeration_joiners: list[str]
     enumeration_counted: str = ""  # what may stand between listed regions and a figure that counts them
+    several_areas: str = ""  # a plural subject (多数省份, 东北三省, 两县): the figures stated of it have no region
     alias_not_followed_by: list[str]
     aliases: dict[str, str]
     ignore: list[str]
@@ -258,6 +260,7 @@ class RegionsFile(Strict):
     common_word_max_idf: float
     autonomous_short_form: str  # 瀍河回族区 written 瀍河区; {PEOPLE} stands for autonomous_peoples
     autonomous_peoples: list[str]
+    county_short_form_ends: list[str] = []  # 罗田 for 罗田县: a county's short form, in a title only
 
 
 class IndicatorsFile(Strict):
@@ -316,6 +319,7 @@ class TablesFile(Strict):
     note_mark: str = "(?!)"  # a footnote mark at a label's end (①, ※, *)
     month_row: str = "(?!)"  # a row label that is a month (1月, 1-6月): the column measures
     points_note: str = "(?!)"  # a note's clause saying the change column of the rows it names is in points
+    unmeasured_titles: list[str] = []  # a title ending so (平均水平, 排名前五的省份) names no measure: the table above's
     examples: list[str] = []
 
 

@@ -45,8 +45,8 @@ class RuleExtractor:
         """The document's claims; `ctx` is what `read` gives, read here unless given."""
         ctx = ctx or self.read(doc)
         view = ctx.text
-        claims = [self.table_claim(doc, cell) for table in ctx.structure.tables
-                  for cell in self.tables.claims(table, doc.text, year=ctx.stated.year, region=ctx.stated.region)]
+        claims = [self.table_claim(doc, cell) for cell in self.tables.document_claims(
+            ctx.structure.tables, doc.text, year=ctx.stated.year, region=ctx.stated.region, plan=ctx.stated.is_plan)]
         previous_end = 0
         for found in self.quantities.find(view, ctx.structure):
             if isinstance(found, Quantity) and not ctx.structure.in_table_cell(found.start, found.end):

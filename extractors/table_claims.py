@@ -49,16 +49,22 @@ TOWN_AFTER = re.compile(r"[\u4e00-\u9fff]{1,4}?(?:镇|乡|街道|苏木)")  # wh
 SUB_HEAD = re.compile(r"^\s*(?:[#＃]|其中)")  # a sub-column's label (`#医院`, `其中：公立医院`)
 ENTITY = re.compile(r"&(?:[a-zA-Z]{2,8}|#[0-9]{2,5});")  # a page converter's `&nbsp;` (indent, spacing): no part of a label
 NOTE_CLAUSES = re.compile(r"[；;。]|[①②③④⑤⑥⑦⑧⑨⑩]|(?<![0-9])[0-9][.．、](?![0-9])")  # a note's clauses: 1. … ；2. …
+AS_OF = re.compile(r"^(?:截至|截止到?)\s*(?:[0-9０-９]{1,2}\s*月)?\s*(?:[末底])?\s*")  # a title's date it is as of (year taken out)
 NOTE_REACH = 200  # characters after a table where its note may stand
 NOTE_ENDS = ("。", ".", "．")  # a note line that ends a sentence is the note's last
 # a note's clause dating a measure: `常住人口为2018年末…`, `户籍人口数系2022年底…`
 NOTE_DATE = re.compile(r"(?P<what>[^\s，,：:（）()]{2,16}?)数?\s*(?:为|系|是|采用|取)\s*(?P<year>(?:19|20)\d\d)\s*年\s*(?:末|底|度|年末)")
+# or the basis a rate is computed on: `发病率按2023年末全市常住人口888.0万人计算`
+NOTE_BASIS = re.compile(r"按\s*(?P<year>(?:19|20)\d\d)\s*年\s*(?:末|底)\s*(?P<what>[^\s，,：:（）()0-9０-９]{2,12}?)"
+                        r"(?=\s*[0-9０-９]|\s*(?:数|计算))")
 # a unit line's bracket that gives one row its own unit: `（孕产妇死亡率为1/10万）`, `(床位使用率单位为%)`
 EXCEPTION = re.compile(r"[（(](?P<label>[^（）()为]{2,16}?)(?:单位)?[为是](?P<unit>[^（）()为]{1,8})[)）]")
 ANY_BRACKET = re.compile(r"[（(][^（）()]*[)）]")
 FULL_SCORE = re.compile(r"^[0-9]+(?:\.[0-9]+)?")  # the full score in `（60分）`: the unit is what follows
 FULL_WIDTH = str.maketrans("０１２３４５６７８９．，－−：", "0123456789.,--:")
 
+
+REMARK = re.compile(r"[，,；;]")  # a title bracket's remark before its unit (`简单算术平均，人`)
 
 @dataclass(frozen=True, slots=True)
 class Unit:
@@ -137,6 +143,8 @@ class TableReader:
         self.gazetteer = gazetteer
         self.institution_suffixes = tuple(book.tables.institution_suffixes)
         self.target_titles = tuple(book.tables.target_titles)
+        self.plan_periods = book.kind.plan_periods
+        self.unmeasured_titles = tuple(book.tables.unmeasured_titles)
         self.row_marker = book.compile(book.tables.row_marker, where="tables.yaml: row_marker")
         self.total_label = book.compile(book.tables.total_label, where="tables.yaml: total_label")
         self.note_mark = book.compile(book.tables.note_mark, where="tables.yaml: note_mark")
@@ -165,10 +173,37 @@ class TableReader:
 
     # --- the table as a whole ----------------------------------------------------------
 
-    def claims(self, table: Table, text: str, *, year: int | None, region: Region | None) -> list[CellClaim]:
+    def document_claims(self, tables: list[Table], text: str, *, year: int | None, region: Region | None,
+                        plan: bool = False) -> list[CellClaim]:
+        """Every figure of a document's tables, in order (`claims`), each table knowing the measure
+        the nearest table above it named in its title."""
+        found: list[CellClaim] = []
+        above: str | None = None
+        dated: dict[int | None, tuple[str, ...]] = {}  # by the tables' year: their notes' clauses that date a measure
+        for table in tables:
+            base_year = _year(table.title or "") or _caption_year(table) or year
+            found += self.claims(table, text, year=year, region=region, plan=plan, above=above,
+                                 dated_above=dated.get(base_year, ()))
+            subject = _title_subject(text, table, self.words.title_fillers)
+            if subject is not None and not self._unmeasured(subject):
+                above = subject
+            dating = tuple(clause for clause in NOTE_CLAUSES.split(_note(text, table.end))
+                           if NOTE_DATE.search(clause) or NOTE_BASIS.search(clause))
+            if dating:
+                dated[base_year] = dated.get(base_year, ()) + dating
+        return found
+
+    def _unmeasured(self, subject: str) -> bool:
+        """Whether a title's subject says how rows are grouped or ranked, not what is measured."""
+        return BRACKET.sub("", subject).endswith(self.unmeasured_titles)
+
+    def claims(self, table: Table, text: str, *, year: int | None, region: Region | None,
+               plan: bool = False, above: str | None = None, dated_above: tuple[str, ...] = ()) -> list[CellClaim]:
         """Every figure of `table`, found in the document's simplified view; `text` is the
         document's own text, which indicators are taken from verbatim; `year` and `region` are
-        the document's."""
+        the document's, `plan` whether it is a plan (its year is the plan's end); `above` the
+        measure the nearest table above named in its title, `dated_above` the clauses of the notes
+        under tables above of the same year that date a measure (`按2023年末全市常住人口…计算`)."""
         title = table.title or ""
         title_year = _year(title) or _caption_year(table)
         base_year = title_year or year
@@ -183,17 +218,27 @@ class TableReader:
         dates = {c for c in range(width) if self._dates(table, c)}
         years = {c: self._column_year(heads[c], base_year) for c in range(width)}
         clauses = NOTE_CLAUSES.split(_note(text, table.end))
+        years |= _note_years(list(dated_above), heads)  # a note above dating this table's column, then its own
         years |= _note_years(clauses, heads)
         listed = _listed(table.unit_line)
         columns = _measured(self._parts_measured(table, _compared(
-            _planned([self._column(text, table, c, heads[c], years, title_region) for c in range(width)], year),
+            _planned([self._column(text, table, c, heads[c], years, title_region) for c in range(width)], year, plan),
             self.words.previous_year)), self.words.bare_leaves, self.words.previous_year)
-        if (self._plain(title).rstrip("：:").endswith(self.target_titles)
-                and all(column.year is None for column in columns)):
+        undated = all(column.year is None for column in columns)
+        if undated and self._plain(title).rstrip("：:").endswith(self.target_titles):
             # a table titled as targets with no columns of years to tell baseline from target
             # (`各县（市、区）2024年主要指标分解目标` over columns of counties): every figure is one
             columns = [replace(column, target=True) for column in columns]
-        shared = Shared(listed, self._title_unit(table), _title_subject(text, table, self.words.title_fillers),
+        elif undated and plan and (ends := self._period_end(title)) is not None:
+            # a plan's table titled by a five-year period, with no columns of years: dated by the
+            # period's end; planned where the plan has not passed it (`“十五五”重点建设项目表` in a
+            # 2026—2030 plan), results where it has (`“十四五”期间重点项目完成情况`)
+            planned = year is None or ends >= year
+            columns = [replace(column, target=column.target or planned, year=ends) for column in columns]
+        subject = _title_subject(text, table, self.words.title_fillers)
+        if subject is not None and above is not None and self._unmeasured(subject):
+            subject = above  # `按区域分组的平均水平` under a table of 每千人口执业（助理）医师数: that measure's
+        shared = Shared(listed, self._title_unit(table), subject,
                         f"table.{table.form}", _excepted(table.unit_line))
         # rows of kinds (a label column headed 进展类别, 险种, 药品名称): the column says what is measured
         # (the first column that is no 序号 column: `序号 | 项目名称 | 建设内容 | 总投资(万元)`)
@@ -213,12 +258,15 @@ class TableReader:
         titled = (shared.subject if shared.subject and (noun := self._noun_unit(shared.subject)) is not None
                   and noun.unit != "个" else None)
         found = []
+        totals: list[int] = []  # the claims of total rows that name no area of their own
+        rows_in: set[str | None] = set()  # the areas of the other rows with figures (None: a row of none)
         carried: Unit | None = None  # a parent row's unit, which its sub-rows (医院 under 总诊疗人次(亿人次)) keep
         # the measure a sub-row naming only a scheme or fund takes: the row above's, or where it is numbered
         # (（二）, 2.) the one above its first sibling's
         above: str | None = None
         parents: dict[str, str | None] = {}
         within = False  # inside the parts a `其中：` row opens
+        within_indent = 0  # where the label of the `其中：` row that opened them stands in its line
         institutions = False  # the row above is one of institutions or kinds
         for r, row in enumerate(table.rows):
             label_at = self._label_column(row, skip, units_at)
@@ -230,7 +278,16 @@ class TableReader:
             stated = self._label_unit(self._raw_label(row, units_at, first_figure), label, row, units_at, listed)
             # a row whose own noun the unit line gives a unit to (收入 under 单位：人(次)、万元) is
             # no sub-row of the row above
-            carried = stated or (None if self._listed_unit(listed, label) else carried)
+            # a dash in the unit column says this row has no unit: none carried from the row above either
+            dashed = units_at is not None and units_at < len(row) and bool(row[units_at].text) \
+                and bool(EMPTY_CELL.match(row[units_at].text))
+            carried = stated or (None if dashed or self._listed_unit(listed, label) else carried)
+            row_unit = carried
+            if stated is not None and len(listed) > 1 and stated.quantity_type is QuantityType.MEASURE \
+                    and not any(self._unscaled(w) == stated.unit for w in listed):
+                # a measure in a unit the unit line does not list (`抗菌药物使用强度（DDDs）` under
+                # 单位：%、日) is that row's exception: the rows after it are no parts of it
+                carried = None
             about = self._row(label, own, row_region is not None, base_year, kinds, latest)
             if points and _named(label, points):
                 about = replace(about, points=True)
@@ -244,14 +301,22 @@ class TableReader:
                 parents[sibling] = above
             parent = parents.get(sibling) if sibling is not None else above
             which = marked.startswith("其中")
+            # how far the label stands from its line's start (an aligned table's sub-rows are indented)
+            indent = (row[label_at].start - text.rfind("\n", 0, row[label_at].start) - 1) if label_at is not None else 0
             if not about.whose and (BRACKET.sub("", label).endswith(self.scheme_rows)
                                     or parent is not None and self._whose_part(label, parent)):
                 # a scheme, fund or kind of institution names no measure of its own: the rows after
-                # it take the parent's too
+                # it take the parent's too; with no row above, the measure the title names
+                # (`截至9月末基金累计结存` over 职工基本医疗保险统筹基金, 城乡居民基本医疗保险基金)
+                parent = parent if parent is not None or which else shared.subject
                 about = replace(about, inherits=parent)
                 above, within = parent, within and which
-            elif which or (within and sibling is None):
-                # `其中：在职职工` and the rows under it (退休职工) are parts, not the measure of the rows after them
+            elif which or (within and sibling is None and not (stated is not None and units_at is None)
+                           and indent >= within_indent):
+                # `其中：在职职工` and the rows under it (退休职工) are parts, not the measure of the rows after them;
+                # a row that names its own unit in its label (`出院人数(万人)`) or stands left of the `其中` row
+                # (`实有床位数` under `  其中：医院`) is a measure of its own again
+                within_indent = indent if which else within_indent
                 within = True
             else:
                 above, within = self._row_measure(about), False
@@ -264,9 +329,19 @@ class TableReader:
                 column = columns[c]
                 where = (None if about.grouping or column.grouping
                          else row_region or column.region or title_region)
-                claim = self._cell(cell, column, about, where, carried, shared)
+                claim = self._cell(cell, column, about, where, row_unit, shared)
                 if claim is not None:
                     found.append(claim)
+                    if about.total and row_region is None and column.region is None:
+                        totals.append(len(found) - 1)
+            if not about.total and any(cell.figure is not None for cell in row):
+                rows_in.add(row_region.code if row_region is not None else None)
+        if totals and len(rows_in) == 1 and (only := next(iter(rows_in))) is not None \
+                and (title_region is None or only != title_region.code):
+            # a total of rows that are all of one area (`合计` under 郏县人民医院医共体, 郏县中医院医共体): that area's
+            inside = self.gazetteer.by_code[only]
+            for k in totals:
+                found[k] = replace(found[k], region=inside)
         return found
 
     def _whose_part(self, label: str, *parents: str) -> bool:
@@ -326,7 +401,26 @@ class TableReader:
                 break
             if cell.text and not EMPTY_CELL.match(cell.text):
                 label = c
+        if label is None:
+            label = self._ranked_label(row, skip, units_at)
         return label
+
+    @staticmethod
+    def _ranked_label(row: list[Cell], skip: set[int], units_at: int | None) -> int | None:
+        """The label after a leading column of figures that is no running number (`1　北京　5.59`
+        under `排名　省份　2023年(人)`: ranks with ties and gaps): the first text cell with figures
+        after it, where only figures come before it; None for a row with no such cell."""
+        seen = False  # a leading figure read
+        for c, cell in enumerate(row):
+            if c in skip or c == units_at or not cell.text or EMPTY_CELL.match(cell.text):
+                continue
+            if cell.figure is not None:
+                seen = True
+                continue
+            if not seen:
+                return None
+            return c if any(later.figure is not None for later in row[c + 1:]) else None
+        return None
 
     # --- one cell ------------------------------------------------------------------------
 
@@ -407,13 +501,18 @@ class TableReader:
         figure = match.group("figure")
         start = _offset(cell, match.start("figure"))
         end = _offset(cell, match.end("figure") - 1) + 1  # a figure wrapped over lines (`+2.1个百` / `分点`) ends in its last piece
-        written = match.group("unit")  # the cell's own unit (`↑2.97个百分点`, `-0.3日`) goes over the header's
+        # the cell's own unit (`↑2.97个百分点`, `-0.3日`, `-1.6（百分点）`) goes over the header's
+        written = match.group("unit") or match.group("bracketed")
         own = self._parse_unit(written, row.label) if written else None
         unit = own or self._unit_of(figure, column, row, row_unit, shared, by_column)
         if written and own is None and (scale := self.scale_of.get(written)) is not None:
             # a scale alone (`39.8万`) whose row names no noun: the unit the headers give, scaled
             unit = Unit(unit.unit, unit.quantity_type, unit.factor * scale)
-        number = figure.removesuffix(written or "").translate(FULL_WIDTH).replace(",", "").rstrip("%％‰ ").strip()
+        indicator = self._indicator(column, row, by_column, shared.subject)
+        if own is None and indicator is not None and indicator == shared.subject:
+            # the title's measure is a rate (每千人口执业（助理）医师数) over a column in 人: 人/千人
+            unit = self._rated(unit, indicator)
+        number = figure.removesuffix(match.group("unit") or "").translate(FULL_WIDTH).replace(",", "").rstrip("%％‰ ").strip()
         if unit.quantity_type is QuantityType.RATIO:
             value = None
         else:
@@ -424,7 +523,7 @@ class TableReader:
         before, after = match.group("before").strip(), match.group("after").strip()
         comparator = COMPARATORS.get(before) or COMPARATORS.get(after) or Comparator.EQ
         return CellClaim(start, end, value, unit.unit, unit.quantity_type, comparator,
-                         self._indicator(column, row, by_column, shared.subject), region,
+                         indicator, region,
                          column.year or row.year,
                          Kind.TARGET if column.target else Kind.ACTUAL, shared.rule_id)
 
@@ -482,7 +581,14 @@ class TableReader:
             # a table of money (单位：万元) with a column that counts things (结余机构数, 超支机构数):
             # the count is no sum of money
             line = self._counted(first) or line
-        return line or self._noun_unit(first) or self._noun_unit(then) or Unit("个", QuantityType.COUNT)
+        return (line or self._noun_unit(first) or self._noun_unit(then) or self._unitless_rate(first)
+                or Unit("个", QuantityType.COUNT))
+
+    def _unitless_rate(self, measure: str) -> Unit | None:
+        """A rate whose table states no unit, by its name (出生人口性别比: boys per 100 girls, `/100`)."""
+        bare = BRACKET.sub("", measure).rstrip()
+        return next((Unit(unit, QuantityType.RATE) for name, unit in self.words.unitless_rates.items()
+                     if bare.endswith(name)), None)
 
     def _excepted_unit(self, excepted: tuple[tuple[str, str], ...], words: str) -> Unit | None:
         """The unit the unit line gives the row or column that `words` name, by name."""
@@ -508,8 +614,17 @@ class TableReader:
         return None
 
     def _title_unit(self, table: Table) -> Unit | None:
+        """The unit the title's bracket states, alone or after a remark (`（简单算术平均，人）`)."""
         match = BRACKET.search(table.title or "")
-        return self._parse_unit(match.group(1), table.title or "", open_class=False) if match else None
+        return (self._parse_unit(REMARK.split(match.group(1))[-1], table.title or "", open_class=False)
+                if match else None)
+
+    def _rated(self, unit: Unit, measure: str) -> Unit:
+        """A count of what a rate measures (`人` of 每千人口执业（助理）医师数) as that rate (人/千人)."""
+        if unit.quantity_type is not QuantityType.COUNT:
+            return unit
+        return next((Unit(f"{unit.unit}{suffix}", QuantityType.RATE) for cue, suffix, _allowed in self.rates
+                     if cue in measure), unit)
 
     def _label_unit(self, raw: str, label: str, row: list[Cell], units_at: int | None,
                     listed: tuple[str, ...]) -> Unit | None:
@@ -517,7 +632,8 @@ class TableReader:
         A bracket that completes a unit of the unit line is that unit (`人数(次)` under
         `单位：人(次)` → 人次)."""
         if units_at is not None and units_at < len(row) and row[units_at].text:
-            return self._parse_unit(row[units_at].text, label)
+            # a dash in the unit column (`出生人口性别比 | — |`) states no unit
+            return None if EMPTY_CELL.match(row[units_at].text) else self._parse_unit(row[units_at].text, label)
         match = BRACKET.search(self.note_mark.sub("", PINYIN.sub("", raw)))
         if not match:
             return None
@@ -724,16 +840,21 @@ class TableReader:
         """A label without entities, pinyin debris, spaces, its list marker and note marks."""
         return self.note_mark.sub("", self.row_marker.sub("", SPACES.sub("", PINYIN.sub("", ENTITY.sub("", label)))))
 
+    def _period_end(self, title: str) -> int | None:
+        """The end of the five-year period the title names (kind.yaml's plan_periods: 十五五 → 2030)."""
+        return next((end for period, end in self.plan_periods.items() if period in title), None)
+
     def _plain(self, head: str) -> str:
         return self.note_mark.sub("", SPACES.sub("", PINYIN.sub("", ENTITY.sub("", head)))).lstrip("#＃")
 
 
-def _planned(columns: list[Column], document_year: int | None = None) -> list[Column]:
+def _planned(columns: list[Column], document_year: int | None = None, plan: bool = False) -> list[Column]:
     """Target columns. Where a column says it is one (`规划目标`, `2025年目标`) and has no year
     of its own, its year is the table's last (the plan's end: `2015年 | 规划目标 | 2020年`).
     Where none says so, a plan's table is a baseline year column and later ones at least three
     years on (`2020年 | 2025年`), and those are the targets; but not a year the document has
-    already reached (`改革前（2019年） | 2021年 | 2022年 | 2023年` in a 2023 review: results)."""
+    already reached (`改革前（2019年） | 2021年 | 2022年 | 2023年` in a 2023 review: results). A
+    plan's year is the year it aims at (`（2026—2030年）`): a column of that year is its target."""
     known = [column.year for column in columns if column.year is not None]
     if any(column.target for column in columns):
         last = max(known, default=None)
@@ -744,8 +865,8 @@ def _planned(columns: list[Column], document_year: int | None = None) -> list[Co
         return columns  # one year, or a series year by year (2019年 … 2023年): no plan's baseline and target
     first = distinct[0]  # once, not per column: a row of thousands of cells stays linear
     return [replace(column, target=True) if column.year is not None and column.year - first >= 3
-            and (document_year is None or column.year > document_year) else column
-            for column in columns]
+            and (document_year is None or column.year > document_year or plan and column.year == document_year)
+            else column for column in columns]
 
 
 def _compared(columns: list[Column], previous: list[str]) -> list[Column]:
@@ -783,7 +904,7 @@ def _note_years(clauses: list[str], heads: list[list[str]]) -> dict[int, int]:
     year is the note's. A column is named by its header without its unit bracket."""
     dated: dict[int, int] = {}
     for clause in clauses:
-        for match in NOTE_DATE.finditer(clause):
+        for match in [*NOTE_DATE.finditer(clause), *NOTE_BASIS.finditer(clause)]:
             for c, labels in enumerate(heads):
                 name = ANY_BRACKET.sub("", labels[-1]).removesuffix("数") if labels else ""  # 户籍人口数 is 户籍人口
                 if len(name) >= 2 and match.group("what").removesuffix("数").endswith(name):
@@ -899,6 +1020,7 @@ def _title_subject(text: str, table: Table, fillers: list[str]) -> str | None:
     title = text[table.title_start:table.title_start + len(table.title)]
     bare = YEARS.sub("", BRACKET.sub("", title))
     bare = re.sub(r"^(?:表|专栏)?\s*[0-9０-９\-—.．]*\s*", "", bare).strip()
+    bare = AS_OF.sub("", bare)  # `截至2024年9月末基金累计结存`: as of when, no part of the measure
     while (filler := next((f for f in fillers if bare.startswith(f) and len(bare) > len(f)), None)) is not None:
         bare = bare[len(filler):]
     return bare.strip() or None

@@ -320,6 +320,7 @@ class TablesFile(Strict):
     month_row: str = "(?!)"  # a row label that is a month (1月, 1-6月): the column measures
     points_note: str = "(?!)"  # a note's clause saying the change column of the rows it names is in points
     unmeasured_titles: list[str] = []  # a title ending so (平均水平, 排名前五的省份) names no measure: the table above's
+    unitless_rates: dict[str, str] = {}  # a measure ending so that no unit is stated for is a rate in this unit (性别比: /100)
     examples: list[str] = []
 
 

@@ -122,10 +122,15 @@ class Structure:
         self._opening_scopes = [Scope("previous_paragraphs", opening, opening.end) for opening in self.openings]
         self._heading_scopes = [Scope("heading", heading, heading.end) for heading in self.headings]
         # where the tables' own reading holds (`in_table_cell`): figure cells, header cells and
-        # short labels; a long text cell of a task list is prose, its figures read as prose
-        self._cell_places = sorted((cell.start, cell.end) for table in self.tables
-                                   for row in [*table.header_rows, *table.rows] for cell in row
-                                   if cell is not None and (cell.figure is not None or len(cell.text) <= 20))
+        # short labels; a long text cell of a task list is prose, its figures read as prose, and so
+        # is a cell of remarks (`备注`: `副主任医师14元`)
+        places = [(cell.start, cell.end) for table in self.tables for row in table.header_rows for cell in row
+                  if cell is not None and (cell.figure is not None or len(cell.text) <= 20)]
+        for table in self.tables:
+            remark = table.remark_columns()
+            places += [(cell.start, cell.end) for row in table.rows for c, cell in enumerate(row)
+                       if cell.figure is not None or len(cell.text) <= 20 and c not in remark]
+        self._cell_places = sorted(places)
 
     def in_table_cell(self, start: int, end: int) -> bool:
         """Whether the span overlaps a table's figure, header or label cell: read from the

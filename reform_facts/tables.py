@@ -45,15 +45,21 @@ from functools import lru_cache
 # full-width digits, a line break where a row was wrapped inside the number), decimals, percent,
 # `左右`; or a ratio. Groups: the figure's own span (an arrow or a verb of change before it,
 # `↑2.97个百分点`, `上升2.7个百分点`, is no part of it).
+_CELL_UNITS = r"个百分点|百分点|个月|[日天]|[万亿]?(?:人次|元|人|张|个|所|家|例)|岁|[/／]10万"
 NUMBER_CELL = re.compile(
     r"^(?P<before>(?:[↑↓▲▼]|上升|下降|提高|降低|增加|减少)?\s*[<>≤≥＜＞约]?\s*)"
     r"(?P<figure>[+\-−－]?[0-9０-９](?:[0-9０-９,，]|\n[ \t]*(?=[0-9０-９.．]))*(?:[.．]\n?[0-9０-９]+)?\s*[%％‰]?"
     # a unit the cell states itself (`↑2.97个百分点`, `-0.3日`, `133389万人`, `640元`): it goes over the header's;
     # or a scale alone (`39.8万`, `2.41亿`): the row's or column's unit, scaled
-    r"(?P<unit>个百分点|百分点|个月|[日天]|[万亿]?(?:人次|元|人|张|个|所|家|例)|[万亿](?!\S)|岁|[/／]10万)?"
+    rf"(?P<unit>{_CELL_UNITS}|[万亿](?!\S))?"
     r"|[0-9０-９]+(?:[.．][0-9０-９]+)?\s*[:：∶]\s*[0-9０-９]+(?:[.．][0-9０-９]+)?)"
-    r"(?P<after>\s*(?:左右|以上|以下|以内|[%％])?)$")  # 9.84%%: a sign typed twice; an arrow is no part of the span
+    r"(?P<after>\s*(?:左右|以上|以下|以内|[%％])?)"  # 9.84%%: a sign typed twice; an arrow is no part of the span
+    # the cell's own unit in a bracket after it (`-1.6（百分点）`, `-0.4（日）`): no part of the span either
+    rf"(?:\s*[（(]\s*(?P<bracketed>{_CELL_UNITS})\s*[)）])?$")
 EMPTY_CELL = re.compile(r"^[-—–－…/／\s]*$")
+# The headers of columns of remarks and descriptions: their cells are prose, whatever their length.
+REMARK_HEADERS = frozenset({"备注", "说明", "附注", "备注说明", "建设内容", "主要建设内容", "建设内容及规模",
+                            "建设规模及内容", "建设规模", "主要内容", "工作内容"})
 YEAR_CELL = re.compile(r"^(?:19|20)\d\d$")
 YEAR_LABEL = re.compile(r"^((?:19|20)\d\d)\s*年?")
 _PIPE = re.compile(r"[|｜│┃║]")  # a bar, or a box-drawing border's
@@ -65,6 +71,12 @@ _LEADER = re.compile(r"(?:…{2,}|[.．·•]{4,}|[…．.·]{3,}…+)")
 _LEADER_ROW = re.compile(r"^\s*\S.{0,40}?(?:…{2,}|[.．·•]{4,})[…．.·•]*\s*[+\-−]?[0-9０-９][0-9０-９,.．]*\s*[%％]?\s*$")
 _TAB = re.compile(r"\t")
 _ALIGNED = re.compile(r"(?:[ \u3000]{2,}|\t)")
+# one ideographic space is as wide as two: a line with no wider gap whose cells are set one such space
+# apart (`1　北京　5.59　0.32`, a web page's table) is a row; with at least three cells, not a title
+# (`表2　按区域分组的平均水平`)
+_IDEOGRAPHIC = re.compile(r"(?<=\S)\u3000(?=\S)")
+_ALIGNED_OR_IDEOGRAPHIC = re.compile(r"(?:[ \u3000]{2,}|\t|(?<=\S)\u3000(?=\S))")
+IDEOGRAPHIC_CELLS = 3
 PINYIN = re.compile(r"[（(][a-zāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜü ]+[)）]")  # 醫(yī)院: pinyin debris in a word
 _RULE_ROW = re.compile(r"^[\s|:：\-—=+┌┬┐├┼┤└┴┘┏┳┓┣╋┫┗┻┛─━═╔╦╗╠╬╣╚╩╝│┃]*$")
 _RULE_LINE = re.compile(r"^[\s\-—─━=_]*[\-—─━=_]{3,}[\s\-—─━=_]*$|^\S*\s+[─━]{3,}[\s─━]*$")
@@ -160,6 +172,13 @@ class Table:
     title: str | None = None
     title_start: int = -1  # where the title stands in the text (-1: none)
     unit_line: str | None = None
+
+    def remark_columns(self) -> frozenset[int]:
+        """The columns of remarks and descriptions (`备注`, `建设内容`): text to be read as prose
+        (`副主任医师14元`, `床位由150张增至300张`), not labels of the row."""
+        width = max((len(row) for row in self.header_rows), default=0)
+        return frozenset(c for c in range(width)
+                         if any(re.sub(r"\s+", "", label) in REMARK_HEADERS for label in self.column_labels(c)))
 
     def column_labels(self, column: int) -> list[str]:
         """The header labels over `column`, top down (a group's label, then the column's own)."""
@@ -691,9 +710,14 @@ def _aligned_cells(text: str, start: int, line: str) -> list[Cell] | None:
     # a line with no run of spaces or tab is one cell: most lines of prose, found out cheaply;
     # so is one whose only runs are at its ends (a paragraph's indent `　　`)
     stripped = line.strip()
-    if "|" in line or len(stripped) < 3 or not _ALIGNED.search(stripped):
+    if "|" in line or len(stripped) < 3:
         return None
-    cells = [c for c in _split(text, start, line, _ALIGNED) if c.text]
+    gap = _ALIGNED
+    if not _ALIGNED.search(stripped):
+        if "\u3000" not in stripped or len(_IDEOGRAPHIC.findall(stripped)) < IDEOGRAPHIC_CELLS - 1:
+            return None
+        gap = _ALIGNED_OR_IDEOGRAPHIC
+    cells = [c for c in _split(text, start, line, gap) if c.text]
     # a label spaced wide (`北    京`, `地    区`, `#医  院`): its short pieces, close together, are one cell
     merged: list[Cell] = []
     for cell in cells:

@@ -111,27 +111,22 @@ class ContextRules:
         self.baseline_after = book.compile(years.baseline_after, where="context.yaml: baseline_after")
         self.value_of = book.compile(years.value_of, where="context.yaml: years.value_of")
         self.starting_value = book.compile(years.starting_value, where="context.yaml: years.starting_value")
-        self.starting_year = book.compile(years.starting_year, where="context.yaml: years.starting_year") \
-            if years.starting_year else None
-        self.frame_defined = book.compile(years.frame_defined, where="context.yaml: years.frame_defined") \
-            if years.frame_defined else None
-        self.action_date = book.compile(years.action_date, where="context.yaml: years.action_date") \
-            if years.action_date else None
+        self.starting_year = book.compile_optional(years.starting_year, where="context.yaml: years.starting_year")
+        self.frame_defined = book.compile_optional(years.frame_defined, where="context.yaml: years.frame_defined")
+        self.action_date = book.compile_optional(years.action_date, where="context.yaml: years.action_date")
         self.years = years  # and the windows it gives: value_of_chars, baseline_*_chars
         self.relative_year = regex.compile("|".join(regex.escape(w) for w in years.relative))
         self.now_words = frozenset(years.now)
-        self.period = book.compile(years.period, where="context.yaml: years.period") if years.period else None
-        self.cited = book.compile(years.cited, where="context.yaml: years.cited") if years.cited else None
-        self.published = book.compile(years.published, where="context.yaml: years.published") if years.published else None
-        self.aside = book.compile(years.aside, where="context.yaml: years.aside") if years.aside else None
-        self.frame_after = book.compile(years.frame_after, where="context.yaml: years.frame_after") if years.frame_after else None
+        self.period = book.compile_optional(years.period, where="context.yaml: years.period")
+        self.cited = book.compile_optional(years.cited, where="context.yaml: years.cited")
+        self.published = book.compile_optional(years.published, where="context.yaml: years.published")
+        self.aside = book.compile_optional(years.aside, where="context.yaml: years.aside")
+        self.frame_after = book.compile_optional(years.frame_after, where="context.yaml: years.frame_after")
         self.not_title = book.compile(context.not_title, where="context.yaml: not_title")
         self.horizon = book.compile(book.kind.plan_horizon, where="kind.yaml: plan_horizon")
         self.cues = [(cue, self._cue_finder(cue)) for cue in book.kind.cues]
-        self.goal_reached = (book.compile(context.goal_reached, where="context.yaml: goal_reached")
-                             if context.goal_reached else None)
-        self.problems_heading = (book.compile(context.problems_heading, where="context.yaml: problems_heading")
-                                 if context.problems_heading else None)
+        self.goal_reached = book.compile_optional(context.goal_reached, where="context.yaml: goal_reached")
+        self.problems_heading = book.compile_optional(context.problems_heading, where="context.yaml: problems_heading")
         # words that hold a cue without being one: family planning (计划生育) and the like, and
         # words such as 主要 (要), 应急 (应), 覆盖率 (覆盖), 提高到 (提高: a level to reach, in a plan too)
         held_words = sorted({*book.kind.not_plan_words, *book.kind.not_cue_words}, key=len, reverse=True)
@@ -140,11 +135,9 @@ class ContextRules:
         self.not_subject_after = book.compile(regions.not_subject_after, where="regions.yaml")
         self.enumeration_joiners = frozenset(regions.enumeration_joiners)
         # a plural subject that names no area (多数省份): its figures have no region
-        self.several_areas = (book.compile(regions.several_areas, where="regions.yaml: several_areas")
-                              if regions.several_areas else None)
+        self.several_areas = book.compile_optional(regions.several_areas, where="regions.yaml: several_areas")
         # what may stand between listed regions and a figure that counts them (包头、赤峰、乌海3个); none: always
-        self.enumeration_counted = (book.compile(regions.enumeration_counted, where="regions.yaml: enumeration_counted")
-                                    if regions.enumeration_counted else None)
+        self.enumeration_counted = book.compile_optional(regions.enumeration_counted, where="regions.yaml: enumeration_counted")
         # 分别 (indicators.yaml's distribute words) pairs listed names with the figures after it
         self.distribute = regex.compile("|".join(map(regex.escape, book.indicators.distribute)))
         self.figure = regex.compile(r"[0-9０-９]+(?:[.．][0-9０-９]+)?")
@@ -302,9 +295,7 @@ class ContextRules:
                  and (found := self.gazetteer.at_level(region, level)) is not None}
         if len(named) < least:
             return None
-        chains = [self.gazetteer.ancestors(r) for r in named.values()]
-        common = [code for code in chains[0][1:] if all(code in chain for chain in chains[1:])]
-        return self.gazetteer.by_code.get(common[0]) if common else None
+        return self.gazetteer.common_parent(list(named.values()))
 
     def subjects(self, text: str, mentions: list[Mention]) -> list[Mention]:
         """The mentions that name what is talked about: not those that only set a comparison or
@@ -582,9 +573,7 @@ class Context:
         counted = self.rules.enumeration_counted
         if own_clause and counted is not None and not counted.match(self.text[group[0].finish:anchor]):
             return SEVERAL
-        chains = [self.gazetteer.ancestors(r) for r in regions]
-        common = [code for code in chains[0][1:] if all(code in chain for chain in chains[1:])]
-        return self.gazetteer.by_code.get(common[0]) if common else None
+        return self.gazetteer.common_parent(regions)
 
     def _deictic(self, surface: str, earlier: Scope, scope: Scope, following: list[Scope]) -> Region | None:
         """全市, 自治区 found in a scope (`following`: the scopes after it): a region of that level named earlier in the same

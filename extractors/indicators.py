@@ -116,7 +116,7 @@ class IndicatorFinder:
         # backwards from the figure, the nearest is found first
         self.owner_words = (regex.compile(_alternation(rules.owner_words, "").pattern, regex.REVERSE)
                             if rules.owner_words else None)
-        self.recipient = book.compile(rules.recipient, where="indicators.yaml: recipient") if rules.recipient else None
+        self.recipient = book.compile_optional(rules.recipient, where="indicators.yaml: recipient")
 
     def find(self, text: str, clause_start: int, start: int, end: int, clause_end: int,
              quantity_type: QuantityType, *, previous_clause: Span | None = None,

@@ -236,6 +236,12 @@ class Gazetteer:
         """Codes from the region up to the country, the region's own first."""
         return list(self._chain(region.code))
 
+    def common_parent(self, regions: list[Region]) -> Region | None:
+        """The nearest division above every one of `regions` (包头、赤峰、乌海 → 内蒙古自治区)."""
+        chains = [self._chain(r.code) for r in regions]
+        common = [code for code in chains[0][1:] if all(code in chain for chain in chains[1:])]
+        return self.by_code.get(common[0]) if common else None
+
     def _chain(self, code: str) -> tuple[str, ...]:
         found = self._chains.get(code)
         return found if found is not None else tuple(self._ancestry(code))

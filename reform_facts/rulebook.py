@@ -344,6 +344,10 @@ class Rulebook:
         """Substitute {FRAGMENT}s into a pattern and compile it verbosely."""
         return compile_pattern(template, self.fragments(), where=where)
 
+    def compile_optional(self, template: str, *, where: str) -> regex.Pattern[str] | None:
+        """As `compile`, for a rule the rules files may leave empty: then None, the rule does not apply."""
+        return self.compile(template, where=where) if template else None
+
     def fragments(self) -> dict[str, str]:
         unit_surfaces = sorted({s for u in self.units.units for s in u.surfaces}, key=len, reverse=True)
         joiners = sorted({s for j in self.ranges.joiners for s in j.surfaces}, key=len, reverse=True)

@@ -473,6 +473,9 @@ class Context:
         # most sentences name no region (their figures take it from before the sentence): the
         # scopes that hold the figure are searched only when a mention lies wholly inside them
         lo, hi = min(clause.start, sentence.start), max(clause.end, sentence.end)
+        named = self._named_right_before(start)
+        if named is not None:
+            return named
         if self._of_several(lo, start):
             return None
         if bisect.bisect_left(self.mention_starts, lo) < bisect.bisect_right(self.mention_ends, hi):
@@ -484,6 +487,19 @@ class Context:
                     return None if found is SEVERAL else found
         return self._before_sentence("region", before,
                                      lambda: self._region_before(list(self._wide("region", start, clause, sentence))))
+
+    def _named_right_before(self, start: int) -> Region | None:
+        """The region a name right before the figure (spaces apart) names: it states the figure,
+        after a comparison word too (低于全国6010元, regions.yaml)."""
+        at = start
+        while at > 0 and self.text[at - 1] in " \t　":
+            at -= 1
+        mentions = self.gazetteer.mentions(self.text, max(0, at - self.rules.not_subject_chars), at)
+        if not mentions or mentions[-1].finish != at:
+            return None
+        if self.text[mentions[-1].begin - 1:mentions[-1].begin] in self.rules.enumeration_joiners:
+            return None  # the last of listed names (包头、赤峰、乌海3个): the list is counted (_enumeration)
+        return self.gazetteer.resolve(mentions[-1].surface, near=self.stated.region)
 
     @cached_property
     def several_areas(self) -> list[tuple[int, int]]:

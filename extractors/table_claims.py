@@ -427,7 +427,8 @@ class TableReader:
     def _column(self, text: str, table: Table, c: int, heads: list[str], years: dict[int, int | None],
                 near: Region | None) -> Column:
         joined = "".join(heads)  # 每千人口医疗卫生 over 机构床位数(张): a rate
-        region = self._row_region(heads[-1], near) if heads and c > 0 else None
+        # a column of a region among columns of years (`2022年 | 2023年 | 全国2023年`): its year is the column's
+        region = self._row_region(YEARS.sub("", heads[-1]).strip(), near) if heads and c > 0 else None
         grouping = bool(heads) and c > 0 and self._grouping(heads[-1])
         return Column(
             heads=heads,

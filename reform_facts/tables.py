@@ -1192,7 +1192,8 @@ def _cell_run(text: str, lines: list[tuple[int, str]], k: int) -> tuple[list[tup
             end += 1
             continue
         if not stripped and not spaced and run:
-            if since >= 2 and _group(lines, end + 1) == since:
+            if since >= 2 and _group(lines, end + 1) in (since, since - 1) and (
+                    _group(lines, end + 1) == since or _empty_last(lines, end + 1 + _group(lines, end + 1))):
                 # a blank line after every row (`资产负债率` / `%` / `36.62`, blank, …): rows parted
                 periodic, since, period = True, 0, since
                 end += 1
@@ -1203,6 +1204,12 @@ def _cell_run(text: str, lines: list[tuple[int, str]], k: int) -> tuple[list[tup
                 continue
             if periodic and following is not None and 0 < since < period and since + _group(lines, end + 1) <= period:
                 # a cell left empty inside a row of a table whose rows blank lines part (`合计` / blank / `15` …)
+                run.append((Cell(start, start, ""), end))
+                since += 1
+                end += 1
+                continue
+            if periodic and since + 1 == period and _empty_last(lines, end):
+                # the row's last cell left empty, then the blank line that ends the row
                 run.append((Cell(start, start, ""), end))
                 since += 1
                 end += 1
@@ -1221,6 +1228,14 @@ def _cell_run(text: str, lines: list[tuple[int, str]], k: int) -> tuple[list[tup
             continue
         break
     return run, end
+
+
+def _empty_last(lines: list[tuple[int, str]], k: int) -> bool:
+    """Whether line k and the next are blank, then cells go on: in a table whose rows blank
+    lines part, the row's last cell left empty and the blank line that ends the row (`63` /
+    `72`, blank, blank, `住院次均费用（元）` …)."""
+    return (k + 2 < len(lines) and not lines[k][1].strip() and not lines[k + 1][1].strip()
+            and _group(lines, k + 2) >= 2)
 
 
 def _group(lines: list[tuple[int, str]], k: int) -> int:

@@ -19,6 +19,7 @@ from reform_facts.rulebook import Rulebook
 Span = tuple[int, int]
 _AFTER_FIRST = (QuantityType.COUNT, QuantityType.MONEY)
 _FIGURE = regex.compile(r"[0-9０-９]+(?:\.[0-9]+)?")
+_PER = ("/", "／")  # what stands before the base of a rate's unit (12.5/10万)
 
 
 _NUMBER_RUN = regex.compile(r"[0-9０-９]+[%％]?")
@@ -210,10 +211,10 @@ class IndicatorFinder:
         for recipient in self.recipient.finditer(text, cut, hi) if self.recipient else ():
             cut = recipient.end()  # 向乡镇卫生院派驻医师: the measure starts after whom it goes to
         found = self._trim(text, cut, hi)
-        if (found is None and cut > lo and (year := self._year_ending(text, lo, cut)) is not None
-                and _FIGURE.search(text, lo, year) is None):
-            # nothing but verbs after a year that dates the figure (每万人口全科医生数2022年为2.79人,
-            # 推动居民健康素养水平在2025年达到33%): the measure stands before the year, unless a figure
+        if ((found is None or self._measure(text, found) is None) and cut > lo
+                and (year := self._year_ending(text, lo, cut)) is not None and _FIGURE.search(text, lo, year) is None):
+            # nothing but verbs, or a basis, after a year that dates the figure (每万人口全科医生数2022年为2.79人,
+            # 推动居民健康素养水平在2025年达到33%, 人均预期寿命在2020年基础上提高1岁): the measure stands before the year, unless a figure
             # does (由2011年的5.65万元增加到2022年的: that is a change, whose measure is before 由)
             return self._before(text, lo, year, names)
         return found
@@ -259,6 +260,10 @@ class IndicatorFinder:
             count = self._count_figures(text, marker.end(), clause_end)
             return (self._distributed_back(text, lo, figures, count, names)
                     or self._listed_back(text, lo, figures, count, names))
+        if len(listed) < 2 and self._measure(text, (lo, marker.start())) is None:
+            # 比上年分别下降1.87个十万分点、0.35个千分点: a comparison before 分别, whose names are those
+            # the clause before lists with 分别 (孕产妇死亡率、婴儿死亡率分别降至12.55/10万、2.59‰)
+            listed = self._listed_before(text, lo)
         if len(listed) < 2 or figures > len(listed):
             return None
         name = listed[figures - 1]
@@ -267,6 +272,14 @@ class IndicatorFinder:
             # from it to the shared head (gold/GUIDELINES.md, lists and shares); the last its own
             return self._before(text, name[0], listed[-1][1], names)
         return self._before(text, name[0], name[1], names)
+
+    def _listed_before(self, text: str, lo: int) -> list[Span]:
+        """The names the clause right before text[lo] lists before its own 分别, if it has one."""
+        if lo == 0 or text[lo - 1] not in _CLAUSE_BREAKS:
+            return []
+        start = max(text.rfind(mark, 0, lo - 1) for mark in _CLAUSE_BREAKS + _SENTENCE_MARKS) + 1
+        marker = self.distribute.search(text, start, lo - 1)
+        return self._split(text, start, marker.start()) if marker is not None else []
 
     def _distributed_back(self, text: str, lo: int, order: int, count: int, names: NameIndex) -> Span | None:
         """The measure of the `order`-th of the `count` clauses right before text[lo] in its
@@ -289,13 +302,14 @@ class IndicatorFinder:
         return self._before(text, first, figure, names)
 
     def _figures(self, text: str, lo: int, hi: int) -> list[regex.Match[str]]:
-        """The figures of text[lo:hi], the numbers of years and of names left out (分别较2019年增长5.6个、
-        2.12个百分点: two; 3岁以下儿童系统管理率94.6%: one)."""
+        """The figures of text[lo:hi], the numbers of years, of names and of a rate's unit left out
+        (分别较2019年增长5.6个、2.12个百分点: two; 3岁以下儿童系统管理率94.6%: one; 12.5/10万、3‰: two)."""
         skipped = [m.span() for m in self.cut_before.years.finditer(text, lo, hi)]
         if self.name_numbers is not None:
             skipped += [m.span() for m in self.name_numbers.finditer(text, lo, hi)]
         return [m for m in _FIGURE.finditer(text, lo, hi)
-                if not any(a <= m.start() < b for a, b in skipped)]
+                if not any(a <= m.start() < b for a, b in skipped)
+                and text[m.start() - 1:m.start()] not in _PER]  # the 10 of 12.5/10万 is its unit's
 
     def _count_figures(self, text: str, lo: int, hi: int) -> int:
         return len(self._figures(text, lo, hi))

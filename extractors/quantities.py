@@ -10,7 +10,7 @@ import bisect
 import math
 import operator
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import regex
 
@@ -107,6 +107,7 @@ class QuantityFinder:
         self.cmp_after = self._word_table(after, f"{gap} (?:{{words}})")
         self.cmp_inside = {s: c.comparator for c in book.comparators.comparators
                            if c.position == "inside" for s in c.surfaces}
+        self.list_joiners = frozenset(book.indicators.list_joiners)
 
     def _compile_exclusion(self, rule: ExclusionRule) -> dict[str, regex.Pattern[str]]:
         return {key: self.book.compile(getattr(rule, key), where=f"exclusions.yaml: {rule.id}.{key}")
@@ -147,13 +148,38 @@ class QuantityFinder:
         extras = sorted([*ratios, *self._bare_scales(text, seen), *self._noun_scales(text, seen),
                          *self._list_units(text, seen)],
                         key=operator.attrgetter("start"))
+        ordered: list[Quantity | Rejection] = []
         k = 0
         for found in self._plain(text, seen, taken_starts, taken_ends):
             while k < len(extras) and extras[k].start < found.start:
-                yield extras[k]
+                ordered.append(extras[k])
                 k += 1
-            yield found
-        yield from extras[k:]
+            ordered.append(found)
+        ordered += extras[k:]
+        yield from self._shared_comparators(text, ordered)
+
+    def _shared_comparators(self, text: str, found: list[Quantity | Rejection]) -> list[Quantity | Rejection]:
+        """A comparator written after the last figure of a list (分别达到65%、64%以上, 95%、85%左右)
+        holds for every figure of it that states none of its own (gold/GUIDELINES.md: a shared
+        comparator applies to all)."""
+        shared: Comparator | None = None  # the comparator the figure after this one shares
+        for k in range(len(found) - 1, -1, -1):
+            quantity = found[k]
+            if not isinstance(quantity, Quantity):
+                shared = None
+                continue
+            pattern, comparators = self.cmp_after
+            own = pattern.match(text, quantity.end, min(len(text), quantity.end + self.cmp_window))
+            if own is not None:
+                shared = comparators[int(own.lastgroup[1:])]
+                continue
+            following = found[k + 1] if k + 1 < len(found) else None
+            joined = (following is not None and text[quantity.end:following.start].strip() in self.list_joiners)
+            if shared is not None and joined and quantity.comparator is Comparator.EQ:
+                found[k] = replace(quantity, comparator=shared)
+            elif not joined or quantity.comparator is not Comparator.EQ:
+                shared = None
+        return found
 
     def _plain(self, text: str, seen: dict, taken_starts: list[int], taken_ends: list[int]
                ) -> Iterator[Quantity | Rejection]:

@@ -491,6 +491,9 @@ def _pipe_or_tab(text: str, lines: list[tuple[int, str]], k: int) -> tuple[Table
     figures = boxed = False  # whether a row with figures was read yet; whether the rows are a box's
     while end < len(lines):
         kind = _row_kind(lines[end][1])
+        if (kind is None and form == "pipe" and not closed and _PIPE.search(lines[end][1])
+                and end + 1 < len(lines) and _row_kind(lines[end + 1][1]) == form):
+            kind = form  # one bar only: the first line of a row wrapped over two (`2 | 每千人口拥有…` / `托位数 | 个 | …`)
         if form == "csv" and kind == form:
             count = len(_csv_spans(lines[end][1].strip()))
             if fields and count != fields:
@@ -530,6 +533,8 @@ def _pipe_or_tab(text: str, lines: list[tuple[int, str]], k: int) -> tuple[Table
         end += 1
     if form == "pipe":
         rows = _inside_bars(rows, ends)
+        if not closed:
+            rows = _rejoined_rows(rows)
         if boxed:
             rows = _merged_labels(rows)
     elif form == "tab":
@@ -539,6 +544,26 @@ def _pipe_or_tab(text: str, lines: list[tuple[int, str]], k: int) -> tuple[Table
     table = Table(form, lines[k][0], lines[end - 1][0] + len(lines[end - 1][1]))
     _headers_and_rows(table, rows)
     return table, end
+
+
+def _rejoined_rows(rows: list[list[Cell]]) -> list[list[Cell]]:
+    """Pipe rows with no bar at their ends, one wrapped over two lines (`12 |  | 每千人口拥有3岁以下婴幼儿`
+    / `托位数 | 个 | 0.9 | 4.5 | 预期性`): a row short of the header's width with no figure past its
+    first cell, and the next row with figures, that make that width with the label's pieces joined."""
+    width = len(rows[0]) if rows else 0
+    out: list[list[Cell]] = []
+    k = 0
+    while k < len(rows):
+        row = rows[k]
+        following = rows[k + 1] if k + 1 < len(rows) else None
+        if (following is not None and 1 < len(row) < width and len(row) + len(following) - 1 == width
+                and not any(_is_figure(c) for c in row[1:]) and any(_is_figure(c) for c in following[1:])):
+            out.append([*row[:-1], joined(row[-1], following[0]), *following[1:]])
+            k += 2
+            continue
+        out.append(row)
+        k += 1
+    return out
 
 
 def _rejoined_head(rows: list[list[Cell]]) -> list[list[Cell]]:
@@ -956,13 +981,14 @@ def _runs(leaf: list[Cell | None]) -> list[list[int]]:
     runs: list[list[int]] = []
     seen: set[str] = set()
     restarted = False
+    descending = _descending(leaf)
     for column, cell in enumerate(leaf):
         if cell is None:
             runs.append([column])
             seen = set()
             continue
         before = leaf[runs[-1][-1]] if runs else None
-        back = before is not None and _year_back(before.text, cell.text)
+        back = before is not None and _year_back(before.text, cell.text, descending)
         again = cell.text in seen and _starts_over(leaf, column, runs[-1])
         restarted = restarted or again or back
         if not runs or again or back or len(runs[-1]) == 1 and leaf[runs[-1][0]] is None:
@@ -987,10 +1013,20 @@ def _starts_over(leaf: list[Cell | None], column: int, run: list[int]) -> bool:
     return after is not None and before is not None and after.text == before.text
 
 
-def _year_back(before: str, label: str) -> bool:
-    """Whether two leaf labels are years and the second no later than the first."""
+def _descending(leaf: list[Cell | None]) -> bool:
+    """Whether the leaf labels' years run from the latest (`2023年 | 2022年 | …`)."""
+    years = [m.group(1) for cell in leaf if cell is not None and (m := YEAR_LABEL.match(cell.text))]
+    return len(years) >= 2 and years[1] < years[0]
+
+
+def _year_back(before: str, label: str, descending: bool) -> bool:
+    """Whether two leaf labels are years and the second goes back against the order the
+    group's years run in: no later than the first, or, where they run from the latest
+    (`2023年 | 2022年 | 2023年 | 2022年`), no earlier."""
     a, b = YEAR_LABEL.match(before), YEAR_LABEL.match(label)
-    return a is not None and b is not None and b.group(1) <= a.group(1)
+    if a is None or b is None:
+        return False
+    return b.group(1) >= a.group(1) if descending else b.group(1) <= a.group(1)
 
 
 def _place_group(line_cells: tuple[int, str, list[Cell]], spans: list[tuple[int, int]],
@@ -1063,10 +1099,11 @@ def _regroup(table: Table) -> None:
     leaf = table.header_rows[-1]
     runs: list[list[int]] = []
     seen: set[str] = set()
+    descending = _descending(leaf)
     for column, cell in enumerate(leaf):
         if cell is None:
             continue
-        back = bool(runs) and _year_back(leaf[runs[-1][-1]].text, cell.text)
+        back = bool(runs) and _year_back(leaf[runs[-1][-1]].text, cell.text, descending)
         if not runs or back or cell.text in seen and _starts_over(leaf, column, runs[-1]):
             runs.append([])
             seen = set()

@@ -341,6 +341,8 @@ class IndicatorFinder:
         return [p for p in parts if p[1] > p[0]]
 
     def _after(self, text: str, end: int, clause_end: int) -> Span | None:
+        if text.startswith(tuple(_OPENING), end):
+            return None  # an aside opens right after the figure (3403个（省级32个…）): nothing is counted after it
         boundary = self.after_boundary.search(text, end, clause_end)
         hi = min(boundary.start() if boundary else clause_end, end + self.max_chars + self.after_extra_chars)
         last = None

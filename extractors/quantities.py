@@ -58,6 +58,8 @@ class QuantityFinder:
         noun = book.numbers.noun_scale
         self.noun_scale = (noun, book.units.rule(noun.unit),
                            book.compile(noun.pattern, where="numbers.yaml: noun_scale")) if noun else None
+        self.noun_scale_next = (book.compile_optional(noun.next, where="numbers.yaml: noun_scale.next")
+                                if noun else None)
         listed = book.numbers.list_unit
         # (rule, its units' surfaces as one pattern, longest first, the list's pattern)
         self.list_unit = (listed, regex.compile("|".join(map(regex.escape, sorted(listed.units, key=len, reverse=True)))),
@@ -207,7 +209,12 @@ class QuantityFinder:
             return
         rule, unit, pattern = self.noun_scale
         for listed in pattern.finditer(text):
-            for match in self.scaled.finditer(text, *listed.span("figures")):
+            spans = [listed.span("figures")]
+            following = self.noun_scale_next.match(text, listed.end()) if self.noun_scale_next else None
+            while following is not None:  # the next areas' clauses (；石嘴山市512.3万，…；吴忠市836.9万)
+                spans.append(following.span("figures"))
+                following = self.noun_scale_next.match(text, following.end())
+            for match in (m for span in spans for m in self.scaled.finditer(text, *span)):
                 value = _number(seen, match.group("n1"), self.scales[match.group("s1")])
                 yield Quantity(match.start(), match.end(), value, None, unit.unit, unit.quantity_type,
                                self._comparator(text, match.start(), match.end(), ""), rule.id, rule.confidence)

@@ -94,6 +94,7 @@ class BareScaleRule(Strict):
     unit: str  # the id of the units.yaml rule whose unit and type its claims take
     confidence: float
     pattern: str
+    next: str = ""  # tried right after a match, again and again: its `figures` are of the same noun
     examples: list[str] = []
 
 
@@ -546,6 +547,8 @@ def _check_patterns(book: Rulebook, directory: Path) -> None:
         if getattr(book.numbers, key) is None:
             continue
         compile_pattern(getattr(book.numbers, key).pattern, fragments, where=f"{directory / 'numbers.yaml'}: {key}")
+    if book.numbers.noun_scale is not None and book.numbers.noun_scale.next:
+        compile_pattern(book.numbers.noun_scale.next, fragments, where=f"{directory / 'numbers.yaml'}: noun_scale.next")
     for rule in book.exclusions.exclusions:
         for key in ("before", "after", "span", "sentence"):
             if getattr(rule, key):

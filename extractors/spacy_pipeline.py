@@ -291,8 +291,11 @@ class RuleSpans:
         claims = shared_rules()(document, context)
         doc._.rf_rule_claims = (document, claims)  # the claim assembler reuses them
         layout = structure_for(doc)
+        # a table's claims are not segmented (candidate_segments): their phrases are not marked, and
+        # the search stays within prose sentences (a table is one sentence: searching it for every
+        # cell's label took time growing with the square of its size)
         places = [nearest_occurrence(document.text, c.indicator, c.start, c.end, layout.sentence(c.start, c.end))
-                  for c in claims if c.indicator]
+                  for c in claims if c.indicator and not layout.in_table_cell(c.start, c.end)]
         doc.spans["rule_indicator"] = list(_token_spans(doc, ((*p, "indicator") for p in places if p)))
         for span in doc.spans["rule_indicator"]:
             for token in span:

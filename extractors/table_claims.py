@@ -161,6 +161,9 @@ class TableReader:
         # a change column that names what changes before its comparison (`发病率比上年增减(%)`)
         changes = "|".join(map(re.escape, book.tables.change_words))
         self.compared_measure = re.compile(f"^(?P<what>.{{2,}}?)(?:同比|比|较)(?=.*(?:{changes}))")
+        # a target column that names its measure before the target word (`参保率目标(%)`)
+        targets = "|".join(map(re.escape, sorted(book.tables.target_words, key=len, reverse=True)))
+        self.target_suffix = re.compile(f"(?:{targets})[值数]?$")
         # change words and fillers, longest first: a longer one is taken out before the shorter inside it
         self.change_terms = sorted([*book.tables.change_words, *book.tables.change_fillers], key=len, reverse=True)
         self.scales = sorted(((s.surface, s.factor) for s in book.numbers.scales), key=lambda s: -len(s[0]))
@@ -222,7 +225,8 @@ class TableReader:
         years |= _note_years(clauses, heads)
         listed = _listed(table.unit_line)
         columns = _measured(self._parts_measured(table, _compared(
-            _planned([self._column(text, table, c, heads[c], years, title_region) for c in range(width)], year, plan),
+            _within(_planned([self._column(text, table, c, heads[c], years, title_region) for c in range(width)],
+                             year, plan)),
             self.words.previous_year)), self.words.bare_leaves, self.words.previous_year)
         undated = all(column.year is None for column in columns)
         if undated and self._plain(title).rstrip("：:").endswith(self.target_titles):
@@ -773,6 +777,12 @@ class TableReader:
                 # 发病率比上年增减(%): the change of the measure it names, not of the column before
                 original = BRACKET.sub("", self._plain(_original(text, head))).strip()
                 return original[:len(what)] if len(original) == len(bare) else what
+            target = self.target_suffix.search(bare)
+            if target and len(rest := YEARS.sub("", bare[:target.start()])) >= 2 and rest not in self.words.generic_heads \
+                    and not any(w in rest for w in [*self.words.target_words, *self.words.period_words]):
+                # 参保率目标(%): the target of the measure it names
+                original = BRACKET.sub("", self._plain(_original(text, head))).strip()
+                return YEARS.sub("", original[:target.start()]) if len(original) == len(bare) else rest
             if bare in self.words.own_leaves:  # 完成率 under 家庭医生签约服务覆盖率: a measure of its own
                 return BRACKET.sub("", self._plain(_original(text, head))).strip()
             if self._change_only(bare):
@@ -855,8 +865,14 @@ def _planned(columns: list[Column], document_year: int | None = None, plan: bool
     Where none says so, a plan's table is a baseline year column and later ones at least three
     years on (`2020年 | 2025年`), and those are the targets; but not a year the document has
     already reached (`改革前（2019年） | 2021年 | 2022年 | 2023年` in a 2023 review: results). A
-    plan's year is the year it aims at (`（2026—2030年）`): a column of that year is its target."""
+    plan's year is the year it aims at (`（2026—2030年）`): a column of that year or later is its
+    target, beside a column of an earlier year."""
     known = [column.year for column in columns if column.year is not None]
+    if plan and document_year is not None and any(year < document_year for year in known):
+        # a plan's columns of its own year or later beside a baseline's (`2024年参保人数 | 2025年参保任务` in
+        # a 2025 work plan): the targets, even a year apart
+        columns = [replace(column, target=True) if column.year is not None and column.year >= document_year
+                   else column for column in columns]
     if any(column.target for column in columns):
         last = max(known, default=None)
         return [replace(column, year=last) if column.target and column.year is None and last else column
@@ -868,6 +884,17 @@ def _planned(columns: list[Column], document_year: int | None = None, plan: bool
     return [replace(column, target=True) if column.year is not None and column.year - first >= 3
             and (document_year is None or column.year > document_year or plan and column.year == document_year)
             else column for column in columns]
+
+
+def _within(columns: list[Column]) -> list[Column]:
+    """A sub-column (`其中：脱贫人口及监测对象` after `2025年参保任务`, `#医院`) is part of the column before
+    it: where it states no year, it has that column's year and kind."""
+    out = list(columns)
+    for c in range(1, len(out)):
+        column = out[c]
+        if column.heads and SUB_HEAD.match(column.heads[-1]) and column.year is None:
+            out[c] = replace(column, year=out[c - 1].year, target=column.target or out[c - 1].target)
+    return out
 
 
 def _compared(columns: list[Column], previous: list[str]) -> list[Column]:

@@ -82,6 +82,7 @@ _RULE_ROW = re.compile(r"^[\s|:：\-—=+┌┬┐├┼┤└┴┘┏┳┓┣
 _RULE_LINE = re.compile(r"^[\s\-—─━=_]*[\-—─━=_]{3,}[\s\-—─━=_]*$|^\S*\s+[─━]{3,}[\s─━]*$")
 TABLE_NUMBER = re.compile(r"^(?:(?:表|附表)\s*[0-9０-９]+(?:\s*[-—－.．]\s*[0-9０-９]+)*|[0-9０-９]+(?:\s*[-—－.．]\s*[0-9０-９]+)+)\s+\S")
 CONTINUED = re.compile(r"^续表")
+PAGE_NUMBER = re.compile(r"^\s*[—\-－–·•]+\s*[0-9０-９]{1,4}\s*[—\-－–·•]+\s*$")  # `— 2 —`, `· 312 ·`: a page's number
 NUMBERED_TITLE = re.compile(r"^(?:附表|表)\s*[0-9０-９]")  # a title even where it holds a date (资产负债表（2023年12月31日）)
 # a line with a full date (`发布日期：2023年3月28日`, `2019-01-25 发布`) is a byline, not a title
 BYLINE = re.compile(r"(?:19|20)\d\d\s*[年\-/.]\s*\d{1,2}\s*[月\-/.]\s*\d{1,2}(?![\d\s]*月)|发布|来源[：:]|浏览|阅读")
@@ -1204,6 +1205,9 @@ def _cell_run(text: str, lines: list[tuple[int, str]], k: int) -> tuple[list[tup
     end = k
     while end < len(lines):
         start, line = lines[end]
+        if run and _page_break(lines, end):
+            end += 1  # a page's number between two parts of the table, and the blank lines around it
+            continue
         body = _cell_line(line)
         if body is not None:
             at = line.index(body)
@@ -1212,8 +1216,11 @@ def _cell_run(text: str, lines: list[tuple[int, str]], k: int) -> tuple[list[tup
             end += 1
             continue
         stripped = line.strip()
-        if stripped in ("|", "｜") and _frequent_bars(lines, end):
-            break  # bars part this table's cells or rows: `_barred` reads it
+        # bars part this table's cells or rows: `_barred` reads it; where the cells end with their
+        # bar (`兰州市 |`), a bar alone is an empty cell
+        closed = len(run) >= 6 and 2 * sum(lines[i][1].rstrip().endswith(("|", "｜")) for _c, i in run) > len(run)
+        if stripped in ("|", "｜") and _frequent_bars(lines, end) and not closed:
+            break
         if stripped in ("|", "｜") and run:
             at = start + line.index(stripped)
             run.append((Cell(at, at, ""), end))
@@ -1273,6 +1280,41 @@ def _empty_last(lines: list[tuple[int, str]], k: int) -> bool:
     `72`, blank, blank, `住院次均费用（元）` …)."""
     return (k + 2 < len(lines) and not lines[k][1].strip() and not lines[k + 1][1].strip()
             and _group(lines, k + 2) >= 2)
+
+
+def _page_break(lines: list[tuple[int, str]], k: int) -> bool:
+    """Whether line k is a page's number (`— 2 —`) or a blank line next to one, with the table's
+    cells going on after it (not a new table's title)."""
+    at = k
+    while at < len(lines) and (not lines[at][1].strip() or PAGE_NUMBER.match(lines[at][1])):
+        at += 1
+    if not any(PAGE_NUMBER.match(lines[j][1]) for j in range(max(0, k - 1), at)) or at >= len(lines):
+        return False
+    after = _cell_line(lines[at][1])
+    return after is not None and not (TABLE_NUMBER.match(after) or NUMBERED_TITLE.match(after) or CONTINUED.match(after))
+
+
+def _closed_pieces(lines: list[tuple[int, str]], run: list[tuple[Cell, int]]) -> list[tuple[Cell, int]]:
+    """Cells one a line, each closed by a bar (`序号 |`), where a cell is wrapped over lines
+    (`建档立卡` / `出院人次 |`): a line without its bar goes on in the next, that closes the cell."""
+    closed = [lines[i][1].rstrip().endswith(("|", "｜")) for _cell, i in run]
+    if 2 * sum(closed) < len(run) or all(closed):
+        return run
+    out: list[tuple[Cell, int]] = []
+    piece: Cell | None = None
+    for k, ((cell, i), bar) in enumerate(zip(run, closed)):
+        if piece is not None:
+            cell = joined(piece, cell) if cell.text else piece
+            piece = None
+        following = lines[run[k + 1][1]][1].lstrip() if k + 1 < len(run) else ""
+        if (not bar and cell.text and not _is_figure(cell) and _label_piece(cell.text)
+                and following and not following.startswith(("|", "｜"))):
+            piece = cell  # the cell goes on in the next line (an advertisement's line does not)
+            continue
+        out.append((cell, i))
+    if piece is not None:
+        out.append((piece, run[-1][1]))
+    return out
 
 
 def _group(lines: list[tuple[int, str]], k: int) -> int:
@@ -1364,7 +1406,7 @@ def _cell_per_line(text: str, lines: list[tuple[int, str]], k: int) -> tuple[Tab
     if lines[k][1].strip() and _cell_line(lines[k][1]) is None:
         return _Miss(k)  # a run starts at a cell or a blank line: most lines of prose start none
     placed, end = _cell_run(text, lines, k)
-    return _flat_table(placed, end, "cell_per_line")
+    return _flat_table(_closed_pieces(lines, placed), end, "cell_per_line")
 
 
 def _flat_table(placed: list[tuple[Cell, int]], end: int, form: str) -> tuple[Table, int] | _Miss:

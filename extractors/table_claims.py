@@ -150,6 +150,9 @@ class TableReader:
         self.note_mark = book.compile(book.tables.note_mark, where="tables.yaml: note_mark")
         self.month_row = book.compile(book.tables.month_row, where="tables.yaml: month_row")
         self.points_note = book.compile(book.tables.points_note, where="tables.yaml: points_note")
+        # a name that only sets a standard or a comparison (执行湖南省…价格) is not what a title is about
+        self.not_subject_before = book.compile(book.regions.not_subject_before, where="regions.yaml")
+        self.not_subject_chars = book.regions.not_subject_chars
         self.scheme_rows = tuple(book.tables.scheme_rows)
         self.benefit_rows = tuple(book.tables.benefit_rows)
         self.institution_kinds = tuple(book.tables.institution_kinds)
@@ -711,12 +714,15 @@ class TableReader:
     # --- year, kind, indicator, region -----------------------------------------------------
 
     def _column_year(self, heads: list[str], base_year: int | None) -> int | None:
+        """The year a column's labels state, the lowest first; else the one a relative word gives
+        (`上年`, `本期`): `2020年` over `基期值` is 2020."""
         for head in reversed(heads):
             if any(w in head for w in self.words.change_words):
                 # `较2019年增减`: 2019 is the base compared with, not the change's year (the columns' latest)
                 head = COMPARED_BASE.sub("", head)
             if (found := _year(head)) is not None:
                 return found
+        for head in reversed(heads):
             # 比上年增减 compares with last year and is dated by the columns it compares
             if base_year is not None and not any(w in head for w in self.words.change_words):
                 if any(w in head for w in self.words.previous_year):
@@ -820,7 +826,8 @@ class TableReader:
         """The first region `text` names, or the one inside it that follows (达州市达川区 → 达川区)."""
         found: Region | None = None
         for mention in self.gazetteer.mentions(text):
-            if mention.surface not in self.gazetteer.by_surface:
+            if mention.surface not in self.gazetteer.by_surface or self.not_subject_before.search(
+                    text, max(0, mention.begin - self.not_subject_chars), mention.begin):
                 continue
             if not mention.surface.endswith(DIVISION_ENDS) and TOWN_AFTER.match(text, mention.finish):
                 continue  # 江西沟镇卫生院: a short name that begins a town's name (江西沟镇) is no region

@@ -99,6 +99,7 @@ MAX_TITLE_LINES = 8  # short lines before a flattened table's header cells
 CAPTION = re.compile(r"\S[：:]\s*\S")  # 公开时段：第10月…, 单位：万元: a caption, never a header cell
 SHORT_HEAD = 4  # a line this short before a flattened table is a header cell, not a title
 LABEL_PIECE_MAX = 12  # a label wrapped over two lines: its second piece is no longer
+FIRST_PIECE_MAX = 16  # ...and its first, over the row it begins (`每千人口拥有3岁以下婴幼儿` / `  托位数(个)  1.6`)
 CROWDED_GAP = 2  # screen columns between a label that ran out of room and the next cell
 _SUB_ROW = re.compile(r"^(?:其中|含)\s*[：:]")  # `其中：住院医疗费用` on a line of its own: a sub-row's start, no label's end
 _BRACKET_MARKER = re.compile(r"^[（(][一二三四五六七八九十0-9]+[)）]")  # （二）: a list marker, no label's end
@@ -827,7 +828,8 @@ def _aligned(text: str, lines: list[tuple[int, str]], k: int) -> tuple[Table, in
             wrapped = None
             table.rows.append(row)
             last = (start, line)
-        elif len(cells) == 1 and not _is_figure(cells[0]) and _label_piece(cells[0].text):
+        elif len(cells) == 1 and not _is_figure(cells[0]) and _label_piece(
+                cells[0].text, FIRST_PIECE_MAX if i + 1 in is_data else LABEL_PIECE_MAX):
             label = table.rows[-1][0] if last is not None and table.rows[-1] else None
             after = block[i + 1][2][0] if i + 1 < len(block) and block[i + 1][2] else None
             at = _numbered_label(table.rows[-1], cells[0], start, line, *last) if label is not None else None
@@ -1058,10 +1060,10 @@ def _place_group(line_cells: tuple[int, str, list[Cell]], spans: list[tuple[int,
     return placed
 
 
-def _label_piece(text: str) -> bool:
+def _label_piece(text: str, limit: int = LABEL_PIECE_MAX) -> bool:
     """Whether a line of its own between rows can be part of a row label: short, no sentence
     or advertising punctuation; a colon only after a short heading word (`按基金分：统筹基金收入`)."""
-    if len(PINYIN.sub("", text)) > LABEL_PIECE_MAX or re.search(r"[，。！？!?【】「」《》]", text):
+    if len(PINYIN.sub("", text)) > limit or re.search(r"[，。！？!?【】「」《》]", text):
         return False
     return not re.search(r"[：:]", text) or bool(_LABEL_COLON.match(text)) and not UNIT_LINE.match(text)
 

@@ -93,6 +93,7 @@ class IndicatorFinder:
         self.after_extra_chars = rules.after_extra_chars
         self.qualifier = book.compile(rules.qualifier, where="indicators.yaml: qualifier")
         self.of = rules.attribute_marker
+        self.list_end = rules.list_end
         self.not_a_measure = book.compile(rules.not_a_measure, where="indicators.yaml: not_a_measure")
         self.standard_after = (book.compile(rules.standard_after, where="indicators.yaml: standard_after")
                                if rules.standard_after else None)
@@ -238,8 +239,8 @@ class IndicatorFinder:
                 lo, changed = found, True
         if hi - lo > self.max_chars:
             phrase = text[lo:hi]
-            cut = phrase.rfind(self.of)
-            lo = lo + cut + len(self.of) if cut >= 0 else hi - self.max_chars
+            marker, cut = max(((m, phrase.rfind(m)) for m in (self.of, self.list_end) if m), key=lambda c: c[1])
+            lo = lo + cut + len(marker) if cut >= 0 else hi - self.max_chars
         return (lo, hi) if hi - lo >= 2 else None
 
     def _before_change(self, text: str, lo: int, hi: int, names: NameIndex) -> Span | None:

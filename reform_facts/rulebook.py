@@ -277,6 +277,7 @@ class IndicatorsFile(Strict):
     head_nouns: list[str]
     qualifier: str
     attribute_marker: str
+    list_end: str = ""  # a phrase longer than max_chars keeps what follows it too (A、B等C -> C)
     not_a_measure: str
     owner_words: list[str] = []  # the measure starts after the last of them (乡镇卫生院共有床位 -> 床位)
     standard_after: str = ""  # after a figure, a standard its units reach (3家达到推荐标准): the measure

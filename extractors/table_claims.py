@@ -444,7 +444,9 @@ class TableReader:
             unit=next((u for h in reversed(heads) if (u := self._bracket(h, joined)) is not None), None),
             measure=None if region is not None or grouping else self._column_measure(text, table.column_cells(c)),
             year=years.get(c),
-            target=any(w in h for h in heads for w in self.words.target_words),
+            # 完成预算%, 预算执行率: what was done against a target is no target
+            target=any(w in h for h in heads for w in self.words.target_words)
+            and not any(w in h for h in heads for w in self.words.done_words),
             region=region, grouping=grouping, joined=joined)
 
     def _row(self, label: str, own: str, region_row: bool, base_year: int | None, kinds: bool = False,
@@ -652,8 +654,11 @@ class TableReader:
         return self._parse_unit(longer or written, label, open_class=False)
 
     def _bracket(self, head: str, label: str) -> Unit | None:
+        """The unit a label states in its bracket (`床位数(张)`), or a percent sign it ends in (`完成预算%`)."""
         match = BRACKET.search(head)
-        return self._parse_unit(match.group(1), label, open_class=False) if match else None
+        if match:
+            return self._parse_unit(match.group(1), label, open_class=False)
+        return self._parse_unit("%", label, open_class=False) if head.endswith(("%", "％")) else None
 
     def _line_unit(self, listed: tuple[str, ...], label: str, subject: str | None = None) -> Unit | None:
         """The unit line's unit (`listed`: its units); of several (`单位：个、张、人`), the one
@@ -906,15 +911,17 @@ def _within(columns: list[Column]) -> list[Column]:
 
 def _compared(columns: list[Column], previous: list[str]) -> list[Column]:
     """A change column without a year of its own takes the later year of the columns it
-    compares, and is a target where that column is (`2024年预算数 | 增长(%)`). Where the
-    latest dated column is the previous period's (`9月末 | 上年同期 | 同比增减(%)`), the change
+    compares, and is a target where that column is (`2024年预算数 | 增长(%)`), not where an
+    actual column of that year stands beside it (`2023年预算数 | 2023年决算数 | 比上年增长%`). Where
+    the latest dated column is the previous period's (`9月末 | 上年同期 | 同比增减(%)`), the change
     is the current period's: the year after it."""
     dated = [(column.year, column.target, any(w in column.joined for w in previous))
              for column in columns if not column.change and column.year is not None]
     if not dated:
         return columns
-    year, target, before = max(dated)
-    later = (year + 1 if before else year, target)
+    year = max(y for y, _target, _before in dated)
+    latest = [(target, before) for y, target, before in dated if y == year]
+    later = (year + 1 if all(before for _t, before in latest) else year, all(target for target, _b in latest))
     return [replace(column, year=later[0], target=column.target or later[1])
             if column.change and column.year is None else column for column in columns]
 

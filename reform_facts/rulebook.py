@@ -306,6 +306,7 @@ class TablesFile(Strict):
     bare_leaves: list[str] = []  # sub-column labels that say how, not what (人数 under 常住人群签约)
     date_headers: list[str] = []  # headers of a column of dates (开业时间): its bare years are no figures
     grouping_areas: list[str] = []  # groupings of several areas (东部): rows or columns whose cells have no region
+    done_words: list[str] = []  # a column of what was done against a target (完成预算%) is no target column
     own_leaves: list[str] = []  # sub-column labels that are measures of their own (完成率 under a measure)
     kind_headers: list[str] = []  # a label column headed so (进展类别, 险种) has rows of kinds: the column measures
     target_titles: list[str] = []  # a title ending so (分解目标) over columns without years: every figure a target

@@ -1657,9 +1657,10 @@ def _barred(text: str, lines: list[tuple[int, str]], k: int) -> tuple[Table, int
       a blank line inside a row is an empty cell;
     - or a bar alone stands between every two cells, and a cell may be wrapped over lines
       (`卫生技术` / `人员`): the column count is inferred as for cells one a line.
-    The table starts at a bar, or at a cell line with a bar after it."""
-    if not _is_bar(lines[k][1]) and not (
-            k + 1 < len(lines) and _is_bar(lines[k + 1][1]) and _cell_line(lines[k][1]) is not None):
+    - or cells without bars and a bar alone after each row, the header's too (`县市区` / … / `|` /
+      `青州市` / `81` / … / `|`): the bars part rows.
+    The table starts at a bar, or at a run of cell lines with a bar after it."""
+    if not _is_bar(lines[k][1]) and _bar_after(lines, k) is None:
         return None
     items: list[tuple[str, int]] = []  # ("bar" | "cell" | "blank", line index)
     end = k
@@ -1680,10 +1681,51 @@ def _barred(text: str, lines: list[tuple[int, str]], k: int) -> tuple[Table, int
     if sum(kind == "bar" for kind, _i in items) < MIN_BARS or len(cell_lines) < 6:
         return _Miss(end)
     closed = 2 * sum(lines[i][1].rstrip().endswith(("|", "｜")) for i in cell_lines) >= len(cell_lines)
-    found = _bar_rows(lines, items) if closed else _bar_cells(lines, items)
+    found = _bar_rows(lines, items) if closed or _rows_between_bars(items) else _bar_cells(lines, items)
     if found is None and closed:
         found = _closed_cells(lines, items)
     return found if found is not None else _Miss(end)
+
+
+def _bar_after(lines: list[tuple[int, str]], k: int) -> int | None:
+    """The index of the bar alone that ends the run of cell lines from line k (at most a row's
+    worth of them), if one does; None where line k is no cell line or the run ends otherwise."""
+    end = k
+    while end < len(lines) and end - k <= MAX_COLUMNS and (cell := _cell_line(lines[end][1])) is not None \
+            and not (CAPTION.search(cell) or NUMBERED_TITLE.match(cell)):  # a title or unit line heads no column
+        end += 1
+    return end if k < end < len(lines) and _is_bar(lines[end][1]) else None
+
+
+def _rows_between_bars(items: list[tuple[str, int]]) -> bool:
+    """Whether the bars alone part rows, not cells: most runs of cells between them are as long
+    as one another, three cells at least (a row's label and its figures)."""
+    runs = _runs_between_bars(items)
+    if len(runs) < 3:
+        return False
+    common = max(set(runs), key=runs.count)
+    return common >= 3 and 3 * runs.count(common) >= 2 * len(runs)
+
+
+def _row_size(items: list[tuple[str, int]]) -> int:
+    """The most common number of cells between two bars alone."""
+    runs = _runs_between_bars(items)
+    return max(set(runs), key=runs.count) if runs else 0
+
+
+def _runs_between_bars(items: list[tuple[str, int]]) -> list[int]:
+    """How many cells stand between each two bars alone (and before the first, after the last)."""
+    runs, size = [], 0
+    for kind, _i in items:
+        if kind == "bar":
+            if size:
+                runs.append(size)
+            size = 0
+        elif kind == "cell":
+            size += 1
+    if size:
+        runs.append(size)
+    return runs
 
 
 def _closed_cells(lines: list[tuple[int, str]], items: list[tuple[str, int]]) -> tuple[Table, int] | None:
@@ -1710,6 +1752,8 @@ def _bar_rows(lines: list[tuple[int, str]], items: list[tuple[str, int]]) -> tup
     """Rows parted by bars alone, a cell a line: the header rows are those before the first
     with a figure past its label; one with fewer cells than the rows heads the last columns."""
     first_bar = next(n for n, (kind, _i) in enumerate(items) if kind == "bar")
+    if _rows_between_bars(items) and sum(kind == "cell" for kind, _i in items[:first_bar]) == _row_size(items):
+        first_bar = 0  # the header's cells, as many as a row's, then its bar
     groups: list[list[Cell]] = []
     current: list[Cell] = []
     for kind, i in items[first_bar:]:  # what stands before the first bar is a caption, not a row

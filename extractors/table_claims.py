@@ -887,6 +887,8 @@ def _planned(columns: list[Column], document_year: int | None = None, plan: bool
                    else column for column in columns]
     if any(column.target for column in columns):
         last = max(known, default=None)
+        if not plan and document_year is not None and last is not None and last < document_year:
+            last = document_year  # a report's `年度任务 | 完成情况 | 上年`: this year's task, not last year's
         return [replace(column, year=last) if column.target and column.year is None and last else column
                 for column in columns]
     distinct = sorted(set(known))

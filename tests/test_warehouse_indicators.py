@@ -157,6 +157,47 @@ PHRASES = [
     ("净资产合计", "net_assets"),
     ("流动资产合计", None),
     ("资产负债率", "debt_asset_ratio"),
+    # grown from the Cxx-Exx dev documents: a resident fund's final accounts, row by row
+    ("城乡医疗救助资助收入", "assisted_contribution_income"),
+    ("财政为困难人员代缴收入", "assisted_contribution_income"),
+    ("单位缴费", "employer_contribution_income"),
+    ("上级补助收入", "higher_level_subsidy_income"),
+    ("上解上级支出", "remittance_to_higher_level"),
+    ("各级财政补助", "government_subsidy_income"),
+    ("居民医保人均财政补助", "resident_subsidy_standard"),  # a standard per person, not the income
+    # a plan's enrolment table: the target, the group, and the group's rate naming its base
+    ("参保任务", "insurance_enrolment_target"),
+    ("脱贫人口及监测对象", "poverty_monitored_population"),
+    ("脱贫人口及监测对象参保率", "poverty_population_participation_rate"),
+    ("户籍人口参保率", "insurance_participation_rate"),
+    # the poverty-relief one-window settlement: the rate, the stays settled and not, the costly cases
+    ("“一站式”结报率", "one_stop_settlement_rate"),
+    ("一站式结报人次", "one_stop_settlements"),
+    ("未实现“一站式”结报人次", "one_stop_unsettled"),  # not the settled stays it contains
+    ("个人自付超3000元例数", "high_out_of_pocket_cases"),
+    ("个人自付超3000元例数占出院人次比例", "high_out_of_pocket_case_share"),  # not 出院人次
+    # DRG payment and settlement out of the insured's area (跨省 alone stays its own code)
+    ("病例组合指数", "case_mix_index"),
+    ("病案首页主要诊断编码准确率", "primary_diagnosis_coding_accuracy"),
+    ("低倍率病例占比", "low_ratio_case_share"),
+    ("市域内住院率", "city_inpatient_rate"),
+    ("住院费用个人负担比例", "out_of_pocket_share"),
+    ("省内异地住院直接结算率", "out_of_area_settlement_rate"),
+    ("异地就医住院费用直接结算率", "out_of_area_settlement_rate"),
+    ("跨省异地就医直接结算率", "cross_province_settlement_rate"),
+    # names of measures the catalogue had under another wording
+    ("核定床位", "authorised_beds"),
+    ("出院例数", "discharges"),
+    ("传染病网络直报及时率", "infectious_disease_report_timeliness"),
+    ("大型医用设备检查阳性率", "large_equipment_positive_rate"),
+    ("3岁以下婴幼儿入托率", "childcare_enrolment_rate"),
+    ("城乡社区托育服务提供覆盖率", "community_childcare_coverage_rate"),
+    ("60岁及以上人口占比", "elderly_population_share"),
+    # quotation marks are qualifiers: read without them, the phrase finds its measure's alias
+    ("每千人口“执业（助理）医师”数", "doctors_per_thousand"),  # not the count it contains
+    ("“日间手术”占比", "day_surgery_share"),
+    # 2型糖尿病 is a variant of 糖尿病
+    ("高血压、2型糖尿病患者基层规范管理服务率", "hypertension_diabetes_management_rate"),
 ]
 
 
@@ -201,6 +242,13 @@ BARE = [
     ("已签", "人", "family_doctor_contracted_people"),    # a family-doctor table's 应签/已签 columns
     ("职工医保", "人", "employee_insurance_participants"),
     ("居民医保", "人", "resident_insurance_participants"),
+    ("手术", "台次", "surgeries"),                        # a hospital's volume table: 手术 台次
+    ("可支付", "月", "fund_months_payable"),              # 累计结余可支付 X 个月, cut short
+    ("新生兒數", "人", "births"),                         # a birth register's row, its 数 read off
+    ("新生儿", "‰", "neonatal_mortality"),
+    ("丙类传染病", "例", "infectious_disease_cases"),
+    ("丙类传染病", "种", None),                           # a number of diseases, not of cases
+    ("手术", "%", None),
     # units that name no single measure of a kind: a share, staff or patients, a bed-size group
     ("医院", "%", None),
     ("基层医疗卫生机构", "人", None),
@@ -249,7 +297,9 @@ def test_most_dev_gold_claims_carry_a_code():
     (66% before the bare phrases and the codes grown in issue 19; 75.9% once the dev split grew
     to 55 documents, before the catalogue grew with it; 81.0% on 61 documents; 84.2% once the
     dev split grew to 67, 84.4% on 73, 86.7% on 79 once the gold took parents' measures on sub-rows;
-    GOLD_FLOOR after the codes grown from the Bxx documents' fee, delivery and telemedicine rows.)"""
+    87.7% after the codes grown from the Bxx documents' fee, delivery and telemedicine rows; 86.2%
+    once the dev split grew to 97 with the Cxx-Exx documents; GOLD_FLOOR after their fund-account,
+    poverty-relief settlement and DRG codes.)"""
     claims = [claim for path in gold_files(paths.GOLD_DIR, split="dev") for claim in load_file(path)]
     canonical = load_canonical()
     coded = sum(canonical.code_for(claim.indicator, claim.unit) is not None for claim in claims)
@@ -260,7 +310,8 @@ def test_most_dev_gold_claims_carry_a_code():
 # Measured on the bundled corpus as the rule extractor reads it, loaded into the warehouse
 # (`python -m benchmarks.indicator_coverage --documents bundled` measures the warehouse of a full
 # run). Floors are the measured shares: raise them when the catalogue grows, never lower them.
-GOLD_FLOOR = 0.877  # measured on the 79-document dev split (9,342 of 10,647; 0.861 was 8,197 of 9,518 on 73)
+GOLD_FLOOR = 0.879  # measured on the 97-document dev split (11,470 of 13,044; 0.862 before the Cxx-Exx
+# codes; 0.877 was 9,342 of 10,647 on 79 documents)
 BUNDLED_FLOOR = 0.483
 
 

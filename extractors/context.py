@@ -494,12 +494,17 @@ class Context:
         at = start
         while at > 0 and self.text[at - 1] in " \t　":
             at -= 1
-        mentions = self.gazetteer.mentions(self.text, max(0, at - self.rules.not_subject_chars), at)
-        if not mentions or mentions[-1].finish != at:
+        mention = self.names_ending.get(at)
+        if mention is None:
             return None
-        if self.text[mentions[-1].begin - 1:mentions[-1].begin] in self.rules.enumeration_joiners:
+        if self.text[mention.begin - 1:mention.begin] in self.rules.enumeration_joiners:
             return None  # the last of listed names (包头、赤峰、乌海3个): the list is counted (_enumeration)
-        return self.gazetteer.resolve(mentions[-1].surface, near=self.stated.region)
+        return self.gazetteer.resolve(mention.surface, near=self.stated.region)
+
+    @cached_property
+    def names_ending(self) -> dict[int, Mention]:
+        """Every region name of the text, subject or not, by where it ends."""
+        return {mention.finish: mention for mention in self.gazetteer.mentions(self.text)}
 
     @cached_property
     def several_areas(self) -> list[tuple[int, int]]:

@@ -164,23 +164,24 @@ class QuantityFinder:
         """A comparator written after the last figure of a list (分别达到65%、64%以上, 95%、85%左右)
         holds for every figure of it that states none of its own (gold/GUIDELINES.md: a shared
         comparator applies to all)."""
-        shared: Comparator | None = None  # the comparator the figure after this one shares
-        for k in range(len(found) - 1, -1, -1):
-            quantity = found[k]
-            if not isinstance(quantity, Quantity):
-                shared = None
-                continue
-            pattern, comparators = self.cmp_after
-            own = pattern.match(text, quantity.end, min(len(text), quantity.end + self.cmp_window))
-            if own is not None:
-                shared = comparators[int(own.lastgroup[1:])]
-                continue
-            following = found[k + 1] if k + 1 < len(found) else None
-            joined = (following is not None and text[quantity.end:following.start].strip() in self.list_joiners)
-            if shared is not None and joined and quantity.comparator is Comparator.EQ:
-                found[k] = replace(quantity, comparator=shared)
-            elif not joined or quantity.comparator is not Comparator.EQ:
-                shared = None
+        pattern, comparators = self.cmp_after
+        k = 0
+        while k < len(found):
+            # the run of quantities from k joined by list joiners only (65%、64%)
+            last = k
+            while (last + 1 < len(found) and isinstance(found[last], Quantity) and isinstance(found[last + 1], Quantity)
+                   and text[found[last].end:found[last + 1].start].strip() in self.list_joiners):
+                last += 1
+            shared: Comparator | None = None  # the comparator the figure after this one shares
+            for j in range(last, k - 1, -1) if last > k else ():
+                own = pattern.match(text, found[j].end, min(len(text), found[j].end + self.cmp_window))
+                if own is not None:
+                    shared = comparators[int(own.lastgroup[1:])]
+                elif shared is not None and found[j].comparator is Comparator.EQ:
+                    found[j] = replace(found[j], comparator=shared)
+                else:
+                    shared = None
+            k = last + 1
         return found
 
     def _plain(self, text: str, seen: dict, taken_starts: list[int], taken_ends: list[int]

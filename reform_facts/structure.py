@@ -19,12 +19,12 @@ from reform_facts.claim import Document
 from reform_facts.tables import Table, lines_of, tables_of
 
 # Line breaks that do not end a sentence (conversion debris): inside a number (96\n.5%), after a
-# comma (a row of clauses goes on in the next line), between two Han characters after a long line.
+# comma (a row of clauses goes on in the next line), between two Han characters after a long line
 _NUMBER_BREAK = regex.compile(r"(?<=[0-9０-９.．])\n(?=[0-9０-９.．])")
 _CLAUSE_BREAK = regex.compile(r"(?<=[，,、；;：:][ \t　]*)\n+")
 # ...and between a word and a figure, as fixed-width lines of PDF text break them (基本医疗保险\n参保 562.31
 # 万人, 资助参保资金 5,326\n万元): a break after a long line only (soft_break_min_line)
-_HAN_BREAK = regex.compile(r"(?<=[\p{Han}0-9０-９%％])[ \t\u3000]*\n+(?=[ \t\u3000]*[\p{Han}0-9０-９])")
+_WRAP_BREAK = regex.compile(r"(?<=[\p{Han}0-9０-９%％])[ \t\u3000]*\n+(?=[ \t\u3000]*[\p{Han}0-9０-９])")
 # a line that opens with a list marker (一、 （二） 3. ) starts anew, whatever the line before ended with
 _LIST_MARKER = regex.compile(r"(?:[一二三四五六七八九十]+、|[（(][一二三四五六七八九十\d]+[)）]|\d+[.、．](?!\d))")
 _COMMA_AT_END = regex.compile(r"[，,、；;：:][ \t　]*$")
@@ -242,7 +242,7 @@ def _soft_breaks(text: str, min_line: int) -> set[int]:
     soft = {m.start() for m in _NUMBER_BREAK.finditer(text)}
     for match in _CLAUSE_BREAK.finditer(text):
         soft.update(range(match.start(), match.end()))
-    for match in _HAN_BREAK.finditer(text):
+    for match in _WRAP_BREAK.finditer(text):
         if match.start() - (text.rfind("\n", 0, match.start()) + 1) >= min_line:
             soft.update(range(match.start(), match.end()))
     return soft

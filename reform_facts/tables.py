@@ -1290,8 +1290,8 @@ def _page_break(lines: list[tuple[int, str]], k: int) -> bool:
     at = k
     while at < len(lines) and (not lines[at][1].strip() or PAGE_NUMBER.match(lines[at][1])):
         at += 1
-    if not any(PAGE_NUMBER.match(lines[j][1]) for j in range(max(0, k - 1), at)) or at >= len(lines):
-        return False
+    if at == k or at >= len(lines) or not any(PAGE_NUMBER.match(lines[j][1]) for j in range(max(0, k - 1), at)):
+        return False  # most lines are cells: nothing to pass over
     after = _cell_line(lines[at][1])
     return after is not None and not (TABLE_NUMBER.match(after) or NUMBERED_TITLE.match(after) or CONTINUED.match(after))
 

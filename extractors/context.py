@@ -122,6 +122,7 @@ class ContextRules:
         self.published = book.compile_optional(years.published, where="context.yaml: years.published")
         self.aside = book.compile_optional(years.aside, where="context.yaml: years.aside")
         self.frame_after = book.compile_optional(years.frame_after, where="context.yaml: years.frame_after")
+        self.year_span = book.compile_optional(years.span, where="context.yaml: years.span")
         self.not_title = book.compile(context.not_title, where="context.yaml: not_title")
         self.horizon = book.compile(book.kind.plan_horizon, where="kind.yaml: plan_horizon")
         self.cues = [(cue, self._cue_finder(cue)) for cue in book.kind.cues]
@@ -142,6 +143,8 @@ class ContextRules:
         self.distribute = regex.compile("|".join(map(regex.escape, book.indicators.distribute)))
         self.figure = regex.compile(r"[0-9０-９]+(?:[.．][0-9０-９]+)?")
         self.alias_not_followed_by = frozenset(regions.alias_not_followed_by)
+        self.gap_before = book.compile_optional(regions.gap_before, where="regions.yaml: gap_before")
+        self.level_after = book.compile_optional(regions.level_after, where="regions.yaml: level_after")
         self.local_only = frozenset(regions.local_only)
         self.not_subject_chars = regions.not_subject_chars
 
@@ -192,6 +195,8 @@ class ContextRules:
             year_match = stamp
         year_match = year_match or (opened[0] if opened else None)
         if opened and year_match is opened[0] and not is_plan and self._on_dateline(opening, year_match.start()):
+            # the date line says when the report was written, as a page's stamp does
+            stamp = stamp or year_match
             year_match = self._year_after_dateline(opening, year_match, opened) or year_match
         found, unnamed = (self._title_region(title or "") if region else None), None
         if found is None and region:
@@ -432,10 +437,10 @@ class Context:
         clause, sentence = structure.clause(start, end), structure.sentence(start, end)
         # what the scopes before the figure's sentence depend on, looked up once for all fields
         before = Before(sentence.start, structure.paragraph(start), structure.heading(start))
-        region = self.region(start, clause, sentence, before)
+        region = self.region(start, end, clause, sentence, before)
         owned, year = self.owned_year(start)
         if not owned:
-            year = self.year(start, end, clause, sentence, before)
+            year = self.listed_year(start, clause) or self.year(start, end, clause, sentence, before)
         if _inside(self.goal_starts, self.goals, start):
             # a figure of the goal itself (距2025年77岁的目标, 超过25%的目标) is the goal: a target, of
             # the year the goal names if it names one
@@ -469,11 +474,11 @@ class Context:
 
     # --- 1. region --------------------------------------------------------------------------
 
-    def region(self, start: int, clause: Segment, sentence: Segment, before: Before) -> Region | None:
+    def region(self, start: int, end: int, clause: Segment, sentence: Segment, before: Before) -> Region | None:
         # most sentences name no region (their figures take it from before the sentence): the
         # scopes that hold the figure are searched only when a mention lies wholly inside them
         lo, hi = min(clause.start, sentence.start), max(clause.end, sentence.end)
-        named = self._named_right_before(start)
+        named = self._named_right_before(start, end)
         if named is not None:
             return named
         if self._of_several(lo, start):
@@ -488,9 +493,10 @@ class Context:
         return self._before_sentence("region", before,
                                      lambda: self._region_before(list(self._wide("region", start, clause, sentence))))
 
-    def _named_right_before(self, start: int) -> Region | None:
+    def _named_right_before(self, start: int, end: int) -> Region | None:
         """The region a name right before the figure (spaces apart) names: it states the figure,
-        after a comparison word too (低于全国6010元, regions.yaml)."""
+        after a comparison word too where its level follows (低于全国6010元左右的平均水平), not a gap
+        to it (高于全国0.62岁: regions.yaml)."""
         at = start
         while at > 0 and self.text[at - 1] in " \t　":
             at -= 1
@@ -499,6 +505,10 @@ class Context:
             return None
         if self.text[mention.begin - 1:mention.begin] in self.rules.enumeration_joiners:
             return None  # the last of listed names (包头、赤峰、乌海3个): the list is counted (_enumeration)
+        rules = self.rules
+        if (rules.gap_before is not None and rules.gap_before.search(self.text, max(0, mention.begin - 4), mention.begin)
+                and not (rules.level_after is not None and rules.level_after.match(self.text, end))):
+            return None
         return self.gazetteer.resolve(mention.surface, near=self.stated.region)
 
     @cached_property
@@ -673,6 +683,54 @@ class Context:
             return True, year_of(owned)
         return True, self.stated.year - 1 if self.stated.year else None
 
+    def listed_year(self, start: int, clause: Segment) -> int | None:
+        """The k-th year of a list of years (2015年、2016年、2017年) or a span (2015—2017年) for the
+        k-th figure after 分别 in the figure's clause, where the list has as many years as 分别 has
+        figures: the nearest such list before 分别 in the paragraph."""
+        text = self.text
+        marker = None
+        for marker in self.rules.distribute.finditer(text, clause.start, start):
+            pass
+        if marker is None:
+            return None
+        figures = self._figure_starts(marker.end(), clause.end)
+        if len(figures) < 2 or start not in figures:
+            return None
+        # in the figure's sentence the nearest list; before it in its paragraph, one that frames a
+        # sentence (2015年、2016年、2017年，…), not one dating a figure of its own (2012—2014年年均15.9%)
+        sentence = self.structure.sentence(start, start)
+        paragraph = self.structure.paragraph(start)
+        lists = [years for years, end in self._year_lists(paragraph.start if paragraph else sentence.start, marker.start())
+                 if end > sentence.start or text[end:end + 1] in ("，", ",")]
+        years = next((listed for listed in reversed(lists) if len(listed) == len(figures)), None)
+        return years[figures.index(start)] if years else None
+
+    def _figure_starts(self, lo: int, hi: int) -> list[int]:
+        """Where the figures of text[lo:hi] start: numbers that are no year and no rate's unit (/10万)."""
+        k = bisect.bisect_left(self.year_starts, lo)
+        years = [(y.start, y.end) for y in self.years[k:bisect.bisect_left(self.year_starts, hi, k)]]
+        return [m.start() for m in self.rules.figure.finditer(self.text, lo, hi)
+                if self.text[m.start() - 1:m.start()] not in "/／" and not _inside([a for a, _ in years], years, m.start())]
+
+    def _year_lists(self, lo: int, hi: int) -> list[tuple[list[int], int]]:
+        """The lists of years in text[lo:hi] in text order, each as its years and where it ends:
+        runs of years joined by list joiners only, and spans of years."""
+        found: list[tuple[int, list[int], int]] = []  # (where a list starts, its years, where it ends)
+        k = bisect.bisect_left(self.year_starts, lo)
+        for mention in self.years[k:bisect.bisect_left(self.year_starts, hi, k)]:
+            if mention.end > hi or mention.value is None:
+                continue
+            if found and self.text[found[-1][2]:mention.start].strip() in self.rules.enumeration_joiners:
+                found[-1] = (found[-1][0], [*found[-1][1], mention.value], mention.end)
+            else:
+                found.append((mention.start, [mention.value], mention.end))
+        if self.rules.year_span is not None:
+            for match in self.rules.year_span.finditer(self.text, lo, hi):
+                first, last = int(match.group("first")), int(match.group("last"))
+                if first < last <= first + 10:
+                    found.append((match.start(), list(range(first, last + 1)), match.end()))
+        return [(years, end) for _start, years, end in sorted(found, key=lambda item: item[0])]
+
     def _starting_year(self, start: int) -> int | None:
         """The year of the comparison nearest before `start` in its paragraph (由2020年的9.8/10万,
         由上年的…, 比2020年提高, 较改革前 where the document dates 改革前), else in the headings over it."""
@@ -813,7 +871,8 @@ class Context:
     def kind(self, start: int, end: int, year: int | None, clause: Segment, sentence: Segment,
              before: Before) -> tuple[Kind, str]:
         """The kind and the id of the cue (or default) that decided it."""
-        paragraph = before.paragraph or Segment(0, len(self.text))
+        # a figure outside every paragraph (a heading's: 青岛：人均预期寿命82.57岁) has its sentence for one
+        paragraph = before.paragraph or sentence
         segments = {"clause": clause, "sentence": sentence, "paragraph": Segment(paragraph.start, max(paragraph.end, end))}
         cue = self._nearest_cue(start, end, segments)
         stated = self.stated.year

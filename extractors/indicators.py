@@ -263,8 +263,11 @@ class IndicatorFinder:
                     or self._listed_back(text, lo, figures, count, names))
         if len(listed) < 2 and self._measure(text, (lo, marker.start())) is None:
             # 比上年分别下降1.87个十万分点、0.35个千分点: a comparison before 分别, whose names are those
-            # the clause before lists with 分别 (孕产妇死亡率、婴儿死亡率分别降至12.55/10万、2.59‰)
-            listed = self._listed_before(text, lo)
+            # the clause before lists with 分别 (孕产妇死亡率、婴儿死亡率分别降至12.55/10万、2.59‰); one
+            # name there with as many figures (支出分别为9.86亿元、10.72亿元，同比分别增长9.2%、8.7%) is every one's
+            listed, count = self._listed_before(text, lo)
+            if len(listed) == 1 and count == self._count_figures(text, marker.end(), clause_end) >= 2:
+                return self._before(text, *listed[0], names)
         if len(listed) < 2 or figures > len(listed):
             return None
         name = listed[figures - 1]
@@ -274,13 +277,16 @@ class IndicatorFinder:
             return self._before(text, name[0], listed[-1][1], names)
         return self._before(text, name[0], name[1], names)
 
-    def _listed_before(self, text: str, lo: int) -> list[Span]:
-        """The names the clause right before text[lo] lists before its own 分别, if it has one."""
+    def _listed_before(self, text: str, lo: int) -> tuple[list[Span], int]:
+        """The names the clause right before text[lo] lists before its own 分别, if it has one, and
+        how many figures it lists after it."""
         if lo == 0 or text[lo - 1] not in _CLAUSE_BREAKS:
-            return []
+            return [], 0
         start = max(text.rfind(mark, 0, lo - 1) for mark in _CLAUSE_BREAKS + _SENTENCE_MARKS) + 1
         marker = self.distribute.search(text, start, lo - 1)
-        return self._split(text, start, marker.start()) if marker is not None else []
+        if marker is None:
+            return [], 0
+        return self._split(text, start, marker.start()), self._count_figures(text, marker.end(), lo - 1)
 
     def _distributed_back(self, text: str, lo: int, order: int, count: int, names: NameIndex) -> Span | None:
         """The measure of the `order`-th of the `count` clauses right before text[lo] in its

@@ -6,7 +6,7 @@ from dataclasses import replace
 from reform_facts.extractors.code_version import code_version
 from reform_facts.extractors.context import Context, ContextRules
 from reform_facts.extractors.indicators import Cut, IndicatorFinder
-from reform_facts.extractors.quantities import Quantity, QuantityFinder
+from reform_facts.extractors.quantities import Quantity, QuantityFinder, Rejection
 from reform_facts.extractors.regions import Gazetteer
 from reform_facts.extractors.table_claims import CellClaim, TableReader
 from reform_facts.extractors.views import simplified_view
@@ -41,17 +41,22 @@ class RuleExtractor:
         view = simplified_view(doc.text)
         return self.context.for_document(doc if view is doc.text else replace(doc, text=view))
 
-    def __call__(self, doc: Document, ctx: Context | None = None) -> list[Claim]:
-        """The document's claims; `ctx` is what `read` gives, read here unless given."""
+    def candidates(self, ctx: Context) -> list[Quantity | Rejection]:
+        """Every quantity candidate of the document as `read` gives it, accepted or rejected."""
+        return list(self.quantities.find(ctx.text, ctx.structure))
+
+    def __call__(self, doc: Document, ctx: Context | None = None,
+                 found: list[Quantity | Rejection] | None = None) -> list[Claim]:
+        """The document's claims; `ctx` is what `read` gives and `found` what `candidates`
+        gives, made here unless given."""
         ctx = ctx or self.read(doc)
-        view = ctx.text
         claims = [self.table_claim(doc, cell) for cell in self.tables.document_claims(
             ctx.structure.tables, doc.text, year=ctx.stated.year, region=ctx.stated.region, plan=ctx.stated.is_plan)]
         previous_end = 0
-        for found in self.quantities.find(view, ctx.structure):
-            if isinstance(found, Quantity) and not ctx.structure.in_table_cell(found.start, found.end):
-                claims.append(self.claim(doc, ctx, found, previous_end))
-                previous_end = found.end
+        for candidate in self.candidates(ctx) if found is None else found:
+            if isinstance(candidate, Quantity) and not ctx.structure.in_table_cell(candidate.start, candidate.end):
+                claims.append(self.claim(doc, ctx, candidate, previous_end))
+                previous_end = candidate.end
         claims.sort(key=lambda c: (c.start, c.end))
         return _inherit_indicators(_without_overlaps(claims))
 

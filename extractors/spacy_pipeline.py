@@ -288,7 +288,7 @@ class RuleSpans:
         return doc
 
     def _mark_indicators(self, doc: Doc, document: Document, context: Context) -> None:
-        claims = shared_rules()(document, context)
+        claims = shared_rules()(document, context, doc._.rf_found)
         doc._.rf_rule_claims = (document, claims)  # the claim assembler reuses them
         layout = structure_for(doc)
         # a table's claims are not segmented (candidate_segments): their phrases are not marked, and
@@ -315,7 +315,7 @@ def read(document: Document) -> Reading:
     """The rules' `Reading` of a document, made once for the tokenizer and `reform_rule_spans`."""
     rules = shared_rules()
     context = rules.read(document)
-    return Reading(context, list(rules.quantities.find(document.text, context.structure)))
+    return Reading(context, rules.candidates(context))
 
 
 def candidate_segments(layout: Structure, spans: Iterable[tuple[int, int]]) -> list[Segment]:

@@ -298,8 +298,9 @@ class TableReader:
             about = self._row(label, own, row_region is not None, base_year, kinds, latest)
             if points and _named(label, points):
                 about = replace(about, points=True)
-            if institutions and label in self.words.other_rows:
-                about = replace(about, institution=True)  # 其他 after 疾病预防控制中心, 妇幼保健院: one more
+            if institutions and BRACKET.sub("", label).strip() in self.words.other_rows:
+                # 其他 after 疾病预防控制中心, 妇幼保健院 (其他（含急诊科、感染科） after departments): one more
+                about = replace(about, institution=True)
             institutions = about.institution
             marked = self._plain(row[label_at].text) if label_at is not None else ""
             ordinal = ORDINAL.match(marked)
@@ -738,7 +739,8 @@ class TableReader:
 
     def _total(self, label: str) -> tuple[bool, str]:
         """Whether the row is a total that names no measure (总计, 全市合计, 全 国 总 计: 全市 is the
-        table's own area), and the label without its total word."""
+        table's own area; 上年全市, last year's under this year's rows), and the label without its total word."""
+        label = next((label[len(w):] for w in self.words.previous_year if label.startswith(w) and label != w), label)
         rest = self.total_label.sub("", label).strip("、 ")
         total = bool(self.total_label.search(label)) and (not rest or bool(OWN_AREA.fullmatch(rest))
                                                          or rest in self.gazetteer.by_surface)

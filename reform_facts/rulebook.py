@@ -202,6 +202,7 @@ class YearsRule(Strict):
     starting_year: str = ""  # a dated starting value (由2020年的9.8/10万): dates the undated ones after it
     frame_defined: str = ""  # a comparison word the document dates (改革前（2019年）): frames of starting values
     action_date: str = ""  # the date of an action (于2023年1月至2月…考核): its year dates no figure
+    span: str = ""  # a span of years (2015—2017年): as many years as a 分别 list after it has figures
 
 
 class ContextFile(Strict):
@@ -209,6 +210,7 @@ class ContextFile(Strict):
                  list[Literal["clause", "sentence", "paragraph", "previous_paragraphs", "heading", "document"]]]
     sentence_end: str
     clause_end: str
+    opening_end: str
     soft_break_min_line: int
     heading: str
     speaker: str
@@ -255,6 +257,8 @@ class RegionsFile(Strict):
     enumeration_counted: str = ""  # what may stand between listed regions and a figure that counts them
     several_areas: str = ""  # a plural subject (多数省份, 东北三省, 两县): the figures stated of it have no region
     alias_not_followed_by: list[str]
+    gap_before: str = ""  # a gap word before a name right before a figure (高于全国0.62岁): the gap is the subject's
+    level_after: str = ""  # ...unless the name's level follows the figure (低于全国6010元左右的平均水平)
     aliases: dict[str, str]
     ignore: list[str]
     local_only: list[str] = []  # names that are common words too: a region only in its own city
@@ -555,9 +559,9 @@ def _check_patterns(book: Rulebook, directory: Path) -> None:
         for key in ("before", "after", "span", "sentence"):
             if getattr(rule, key):
                 compile_pattern(getattr(rule, key), fragments, where=f"{directory / 'exclusions.yaml'}: {rule.id}.{key}")
-    for key in ("sentence_end", "clause_end", "heading", "speaker", "dateline", "not_title"):
+    for key in ("sentence_end", "clause_end", "opening_end", "heading", "speaker", "dateline", "not_title"):
         compile_pattern(getattr(book.context, key), fragments, where=f"{directory / 'context.yaml'}: {key}")
-    for key in ("not_subject_before", "not_subject_after"):
+    for key in ("not_subject_before", "not_subject_after", "gap_before", "level_after"):
         compile_pattern(getattr(book.regions, key), fragments, where=f"{directory / 'regions.yaml'}: {key}")
     compile_pattern(book.context.years.pattern, fragments, where=f"{directory / 'context.yaml'}: years")
     compile_pattern(book.context.years.value_of, fragments, where=f"{directory / 'context.yaml'}: years.value_of")

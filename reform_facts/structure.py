@@ -54,6 +54,7 @@ class StructurePatterns:
 
     sentence_end: regex.Pattern[str]
     clause_end: regex.Pattern[str]
+    opening_end: regex.Pattern[str]
     heading: regex.Pattern[str]
     speaker: regex.Pattern[str]
     dateline: regex.Pattern[str]
@@ -64,7 +65,7 @@ class StructurePatterns:
     def from_book(cls, book: Rulebook) -> StructurePatterns:
         context = book.context
         compiled = (book.compile(getattr(context, key), where=f"context.yaml: {key}")
-                    for key in ("sentence_end", "clause_end", "heading", "speaker", "dateline"))
+                    for key in ("sentence_end", "clause_end", "opening_end", "heading", "speaker", "dateline"))
         levels = tuple(book.compile(level, where=f"context.yaml: heading_levels.{k}")
                        for k, level in enumerate(context.heading_levels))
         return cls(*compiled, soft_break_min_line=context.soft_break_min_line, levels=levels)
@@ -117,8 +118,9 @@ class Structure:
         self._paragraph_starts = [p.start for p in self.paragraphs]
         self._heading_starts = [h.start for h in self.headings]
         self._parents = _section_parents([_level(text[h.start:h.end], patterns.levels) for h in self.headings])
-        # a paragraph's opening is its first sentence: what later paragraphs look back at
-        self.openings = [Segment(p.start, min(self.sentence(p.start, p.start + 1).end, p.end))
+        # a paragraph's opening (context.yaml: opening_end): what later paragraphs look back at
+        self.openings = [Segment(p.start, min(self.sentence(p.start, p.start + 1).end, p.end,
+                                              *(m.start() for m in [patterns.opening_end.search(text, p.start, p.end)] if m)))
                          for p in self.paragraphs]
         # the scopes that openings and headings are (`scopes`), made once, not once per figure
         self._opening_scopes = [Scope("previous_paragraphs", opening, opening.end) for opening in self.openings]

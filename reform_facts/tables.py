@@ -125,8 +125,11 @@ KEYED_PAIR = re.compile(
 # (`基金收入：14860（同比增长5.2%）`, `日间手术例数：486（去年同期317）`)
 _COLON_FIGURE = r"[+\-−]?[0-9０-９][0-9０-９,，]*(?:[.．][0-9０-９]+)?\s*[%％‰]?"
 COLON_ROW = re.compile(r"^\s*(?P<label>(?:其中\s*[：:]\s*)?[^\s：:，。；,;][^：:，。；;]{0,30}?)\s*[：:]\s*"
-                       rf"(?P<figure>{_COLON_FIGURE})"
-                       rf"(?:\s*[（(]\s*(?P<remark>[^（）()0-9０-９：:，。；]{{1,8}}?)\s*(?P<again>{_COLON_FIGURE})\s*[)）])?\s*$")
+                       rf"(?P<figure>{_COLON_FIGURE})(?:\s*[（(]\s*(?P<remarks>[^（）()]+?)\s*[)）])?\s*$")
+# a remark of the bracket after a label's figure: its words and its figure (`上年362150`, `增长6.7%`);
+# remarks part at a comma before words (`（上年362150，增长6.7%，完成预算的102.3%）`)
+REMARK = re.compile(rf"(?P<remark>[^（）()0-9０-９：:，。；]{{1,8}}?)\s*(?P<again>{_COLON_FIGURE})")
+REMARK_BREAK = re.compile(r"[，,；;]\s*(?=[^0-9０-９\s])")
 MIN_BARS, BAR_WINDOW = 3, 12  # lines of a bar alone this often part a flattened table's cells or rows
 
 
@@ -1600,9 +1603,9 @@ def _keyed(text: str, lines: list[tuple[int, str]], k: int) -> tuple[Table, int]
     return table, end
 
 
-def _colon_row(text: str, start: int, line: str) -> tuple[list[Cell], Cell | None] | None:
-    """A line `婴儿死亡率：2.53` as its row (label, figure, and the remark's figure where the line
-    has one) and the remark's words (`同比增长`), else None."""
+def _colon_row(text: str, start: int, line: str) -> tuple[list[Cell], list[Cell]] | None:
+    """A line `婴儿死亡率：2.53` as its row (label, figure, and each remark's figure where the
+    line has remarks) and the remarks' words (`同比增长`), else None."""
     if "：" not in line and ":" not in line:
         return None  # most lines, found out cheaply
     match = COLON_ROW.match(line)
@@ -1610,32 +1613,40 @@ def _colon_row(text: str, start: int, line: str) -> tuple[list[Cell], Cell | Non
         return None
     row = [_cell(text, start + match.start("label"), start + match.end("label")),
            _cell(text, start + match.start("figure"), start + match.end("figure"))]
-    if match.group("again") is None:
-        return row, None
-    row.append(_cell(text, start + match.start("again"), start + match.end("again")))
-    return row, _cell(text, start + match.start("remark"), start + match.end("remark"))
+    if match.group("remarks") is None:
+        return row, []
+    words = []
+    body, base, at = match.group("remarks"), start + match.start("remarks"), 0
+    for brk in [*REMARK_BREAK.finditer(body), None]:
+        remark = REMARK.fullmatch(body, at, brk.start() if brk else len(body))
+        if remark is None:
+            return None  # a bracket that is no list of remarks and figures
+        row.append(_cell(text, base + remark.start("again"), base + remark.end("again")))
+        words.append(_cell(text, base + remark.start("remark"), base + remark.end("remark")))
+        at = brk.end() if brk else len(body)
+    return row, words
 
 
 def _colon_rows(text: str, lines: list[tuple[int, str]], k: int) -> tuple[Table, int] | _Miss | None:
     """Lines of a label, a colon and a figure under a unit line (`单位：‰` / `婴儿死亡率：2.53` /
     `5岁以下儿童死亡率：4.15`): a label-value list written as prose lines. The unit line says
     it is a table; without it such lines are prose. A remark's figure (`（同比增长5.2%）`) is a
-    second column, which the remark's words head where every remark says the same (a change, last
-    year's figure), else nothing heads."""
+    column of its own, which the remark's words head where every row's remarks say the same (a
+    change, last year's figure: `（上年362150，增长6.7%）`), else nothing heads."""
     if k == 0 or _colon_row(text, *lines[k]) is None or not UNIT_LINE.match(lines[k - 1][1].strip()):
         return None
     rows, remarks, end = [], [], k
     while end < len(lines) and (found := _colon_row(text, *lines[end])) is not None:
         rows.append(found[0])
-        if found[1] is not None:
+        if found[1]:
             remarks.append(found[1])
         end += 1
     if len(rows) < 2:
         return _Miss(end)
     table = Table("keyed", lines[k][0], lines[end - 1][0] + len(lines[end - 1][1]))
     table.rows = rows
-    if remarks and len({remark.text for remark in remarks}) == 1:
-        table.header_rows = [[None, None, remarks[0]]]
+    if remarks and len({tuple(remark.text for remark in words) for words in remarks}) == 1:
+        table.header_rows = [[None, None, *remarks[0]]]
     return table, end
 
 

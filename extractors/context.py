@@ -205,15 +205,13 @@ class ContextRules:
                       year_of(stamp) if stamp else None)
 
     def _year_after_dateline(self, text: str, dated: regex.Match[str], opened: list) -> regex.Match[str] | None:
-        """The first year of the first paragraph after the date line that holds `dated`."""
-        lo = text.find("\n", dated.end())
-        while lo >= 0:
-            hi = text.find("\n", lo + 1)
-            hi = hi if hi >= 0 else len(text)
-            if text[lo:hi].strip():  # the first line after it that is not blank
-                return next((m for m in opened if lo <= m.start() < hi and not self._on_dateline(text, m.start())), None)
-            lo = hi if hi < len(text) else -1
-        return None
+        """The year a report dated by `dated` reports: the latest year the opening names after the
+        date line up to the date line's year, the end of the period it reviews (`2019年…试点城市
+        …截至2023年底`, dated 2024年3月: 2023; `对2021—2022年实施情况进行了评估`: 2022)."""
+        written = year_of(dated)
+        after = [m for m in opened if m.start() > dated.end() and not self._on_dateline(text, m.start())
+                 and year_of(m) <= written]
+        return max(after, key=year_of, default=None)
 
     def _on_dateline(self, text: str, position: int) -> bool:
         """Whether the line at `position` is a short line that dates the document (2023年6月,

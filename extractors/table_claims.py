@@ -804,10 +804,11 @@ class TableReader:
                     bare in self.words.bare_leaves or self.total_label.fullmatch(bare)):
                 leaf = "" if self.total_label.fullmatch(bare) else BRACKET.sub("", self._plain(_original(text, head)))
                 continue
+            unperiodic = next((bare.replace(m, "") for m in self.words.period_measures if m in bare), bare)
             if (not bare or YEAR.fullmatch(bare) or bare in self.words.generic_heads
                     or re.fullmatch(r"[─━\-—=_]+", bare)
-                    or any(w in bare for w in [*self.words.previous_year, *self.words.this_year,
-                                               *self.words.target_words, *self.words.period_words])
+                    or any(w in unperiodic for w in [*self.words.previous_year, *self.words.this_year,
+                                                     *self.words.target_words, *self.words.period_words])
                     or any(bare.startswith(w) for w in self.words.change_words)):
                 continue
             # without its unit or year in brackets; a bracket of its own name stays (`药师(士)`)

@@ -303,6 +303,7 @@ class TablesFile(Strict):
     institution_suffixes: list[str]
     generic_heads: list[str]
     period_words: list[str]
+    period_measures: list[str] = []  # measures holding a period word (可支付月数): no period column
     title_fillers: list[str]
     area_rows: list[str]
     area_suffixes: list[str]

@@ -80,7 +80,7 @@ IDEOGRAPHIC_CELLS = 3
 PINYIN = re.compile(r"[（(][a-zāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜü ]+[)）]")  # 醫(yī)院: pinyin debris in a word
 _RULE_ROW = re.compile(r"^[\s|:：\-—=+┌┬┐├┼┤└┴┘┏┳┓┣╋┫┗┻┛─━═╔╦╗╠╬╣╚╩╝│┃]*$")
 _RULE_LINE = re.compile(r"^[\s\-—─━=_]*[\-—─━=_]{3,}[\s\-—─━=_]*$|^\S*\s+[─━]{3,}[\s─━]*$")
-TABLE_NUMBER = re.compile(r"^(?:(?:表|附表)\s*[0-9０-９]+(?:\s*[-—－.．]\s*[0-9０-９]+)*|[0-9０-９]+(?:\s*[-—－.．]\s*[0-9０-９]+)+)\s+\S")
+TABLE_NUMBER = re.compile(r"^(?:(?:表|附表)(?:\s*[0-9０-９]+(?:\s*[-—－.．]\s*[0-9０-９]+)*)?|[0-9０-９]+(?:\s*[-—－.．]\s*[0-9０-９]+)+)\s+\S")
 CONTINUED = re.compile(r"^续表")
 PAGE_NUMBER = re.compile(r"^\s*[—\-－–·•]+\s*[0-9０-９]{1,4}\s*[—\-－–·•]+\s*$")  # `— 2 —`, `· 312 ·`: a page's number
 NUMBERED_TITLE = re.compile(r"^(?:附表|表)\s*[0-9０-９]")  # a title even where it holds a date (资产负债表（2023年12月31日）)
@@ -817,8 +817,9 @@ def _aligned(text: str, lines: list[tuple[int, str]], k: int) -> tuple[Table, in
         wrapped = block[heading][2][0]
     if heading > 0:
         full = [block[i] for i in data if len(block[i][2]) == width]
-        headers = [(start, line, _unit_pieces(text, start, cells)) for start, line, cells in block[:heading]
-                   if not all(LATIN_CELL.match(cell.text) for cell in cells)]  # a header row in English is no label
+        # a header row in English is no label, nor is an English cell among Chinese ones (`Region` under `地区`)
+        headers = [(start, line, _unit_pieces(text, start, [c for c in cells if not LATIN_CELL.match(c.text)]))
+                   for start, line, cells in block[:heading] if not all(LATIN_CELL.match(cell.text) for cell in cells)]
         if headers:
             table.header_rows = _header_rows(headers, centres, full)
     for i, (start, line, cells) in enumerate(block):
@@ -831,6 +832,8 @@ def _aligned(text: str, lines: list[tuple[int, str]], k: int) -> tuple[Table, in
             wrapped = None
             table.rows.append(row)
             last = (start, line)
+        elif len(cells) == 1 and LATIN_CELL.match(cells[0].text):
+            continue  # a row label's English name on the line under it (`北　京` / `  Beijing`): a gloss
         elif len(cells) == 1 and not _is_figure(cells[0]) and _label_piece(
                 cells[0].text, FIRST_PIECE_MAX if i + 1 in is_data else LABEL_PIECE_MAX):
             label = table.rows[-1][0] if last is not None and table.rows[-1] else None

@@ -2,7 +2,7 @@
 claim's raw indicator phrase to a canonical code.
 
 The rule, stated once here and in the YAML file's header: normalise (NFKC, traditional characters
-as simplified, no white space); an alias equal to the phrase wins; else a bare phrase equal to it
+as simplified, no white space, no punctuation at either edge); an alias equal to the phrase wins; else a bare phrase equal to it
 (a kind of institution, a short noun) takes the code its figure's unit names; else the phrase read
 without its qualifiers (全市, 年末, 实有, a trailing 数, a bracketed part: the catalogue's
 `qualifiers`) and with each variant word as its group's first (病人 as 患者) equal to an alias so
@@ -73,10 +73,14 @@ class IndicatorMap:
         'beds'
         >>> canonical.code_for("职工基本医疗保险住院费用实际报销比例")  # read so, an alias: before 报销比例
         'employee_inpatient_reimbursement_rate'
+        >>> canonical.code_for("门诊部、", "所")  # a list's item cut with its enumeration comma
+        'health_institutions'
         """
-        if not phrase:
+        # punctuation at a phrase's edge is where an extractor cut a list or a label (门诊部、
+        # 诊所、…; 其中：), never part of the measure's name
+        text = normalise(phrase).strip(_EDGE_PUNCTUATION) if phrase else ""
+        if not text:
             return None
-        text = normalise(phrase)
         if text in self.by_alias or text in self.by_bare or not self.by_stem:
             return self._literal(text, unit, self.by_alias)
         # the phrase read without its qualifiers and variants equal to an alias so read names its
@@ -137,6 +141,7 @@ def _variants(qualifiers: Qualifiers) -> list[tuple[str, str]]:
     return sorted(pairs, key=lambda pair: len(pair[1]), reverse=True)
 
 
+_EDGE_PUNCTUATION = "、,;:。.!?"  # as normalised: NFKC has made ，；：！？ half-width
 _BRACKETED = re.compile(r"\([^()]*\)|\[[^\[\]]*\]|【[^【】]*】")
 
 

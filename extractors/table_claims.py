@@ -150,6 +150,10 @@ class TableReader:
         self.note_mark = book.compile(book.tables.note_mark, where="tables.yaml: note_mark")
         self.month_row = book.compile(book.tables.month_row, where="tables.yaml: month_row")
         self.points_note = book.compile(book.tables.points_note, where="tables.yaml: points_note")
+        # a section's numbered heading (第一章, 一、: context.yaml's outer heading levels) ends the reach of
+        # the unit line of the tables in it
+        self.sections = [book.compile(f"(?m)^ \\s* {level}", where="context.yaml: heading_levels")
+                         for level in book.context.heading_levels[:3]]
         # a name that only sets a standard or a comparison (执行湖南省…价格) is not what a title is about
         self.not_subject_before = book.compile(book.regions.not_subject_before, where="regions.yaml")
         self.not_subject_chars = book.regions.not_subject_chars
@@ -186,7 +190,14 @@ class TableReader:
         found: list[CellClaim] = []
         above: str | None = None
         dated: dict[int | None, tuple[str, ...]] = {}  # by the tables' year: their notes' clauses that date a measure
+        previous: Table | None = None
         for table in tables:
+            if (table.unit_line is None and previous is not None and previous.unit_line is not None
+                    and not any(section.search(text, previous.end, table.start) for section in self.sections)):
+                # no unit line of its own, in the section of a table with one (单位：万元 over the section's
+                # first table, then `与上年同期比较` under it): the section's unit
+                table = replace(table, unit_line=previous.unit_line)
+            previous = table
             base_year = _year(table.title or "") or _caption_year(table) or year
             found += self.claims(table, text, year=year, region=region, plan=plan, above=above,
                                  dated_above=dated.get(base_year, ()))

@@ -784,6 +784,10 @@ def _aligned(text: str, lines: list[tuple[int, str]], k: int) -> tuple[Table, in
             continue
         if cells is None:
             nxt = lines[end + 1] if end + 1 < len(lines) else None
+            if (not line.strip() and nxt and block and head is None
+                    and (under := _aligned_cells(text, *nxt)) is not None and any(_is_figure(c) for c in under[1:])):
+                end += 1  # a blank line between the header and the first row
+                continue
             if line.strip() and nxt and block and len(line.strip()) <= 40 and (
                     _aligned_cells(text, *nxt) or (_RULE_LINE.match(nxt[1]) and _label_piece(line.strip()))):
                 block.append((start, line, [_cell(text, start, start + len(line))]))  # a wrapped label, or debris

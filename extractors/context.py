@@ -504,7 +504,8 @@ class Context:
         if self.text[mention.begin - 1:mention.begin] in self.rules.enumeration_joiners:
             return None  # the last of listed names (包头、赤峰、乌海3个): the list is counted (_enumeration)
         rules = self.rules
-        if (rules.gap_before is not None and rules.gap_before.search(self.text, max(0, mention.begin - 4), mention.begin)
+        if (rules.gap_before is not None
+                and rules.gap_before.search(self.text, max(0, mention.begin - rules.not_subject_chars), mention.begin)
                 and not (rules.level_after is not None and rules.level_after.match(self.text, end))):
             return None
         return self.gazetteer.resolve(mention.surface, near=self.stated.region)
@@ -686,11 +687,10 @@ class Context:
         k-th figure after 分别 in the figure's clause, where the list has as many years as 分别 has
         figures: the nearest such list before 分别 in the paragraph."""
         text = self.text
-        marker = None
-        for marker in self.rules.distribute.finditer(text, clause.start, start):
-            pass
-        if marker is None:
+        markers = list(self.rules.distribute.finditer(text, clause.start, start))
+        if not markers:
             return None
+        marker = markers[-1]  # the 分别 nearest before the figure
         figures = self._figure_starts(marker.end(), clause.end)
         if len(figures) < 2 or start not in figures:
             return None
@@ -707,8 +707,9 @@ class Context:
         """Where the figures of text[lo:hi] start: numbers that are no year and no rate's unit (/10万)."""
         k = bisect.bisect_left(self.year_starts, lo)
         years = [(y.start, y.end) for y in self.years[k:bisect.bisect_left(self.year_starts, hi, k)]]
+        starts = [a for a, _ in years]
         return [m.start() for m in self.rules.figure.finditer(self.text, lo, hi)
-                if self.text[m.start() - 1:m.start()] not in "/／" and not _inside([a for a, _ in years], years, m.start())]
+                if self.text[m.start() - 1:m.start()] not in "/／" and not _inside(starts, years, m.start())]
 
     def _year_lists(self, lo: int, hi: int) -> list[tuple[list[int], int]]:
         """The lists of years in text[lo:hi] in text order, each as its years and where it ends:

@@ -118,10 +118,13 @@ class Structure:
         self._paragraph_starts = [p.start for p in self.paragraphs]
         self._heading_starts = [h.start for h in self.headings]
         self._parents = _section_parents([_level(text[h.start:h.end], patterns.levels) for h in self.headings])
-        # a paragraph's opening (context.yaml: opening_end): what later paragraphs look back at
-        self.openings = [Segment(p.start, min(self.sentence(p.start, p.start + 1).end, p.end,
-                                              *(m.start() for m in [patterns.opening_end.search(text, p.start, p.end)] if m)))
-                         for p in self.paragraphs]
+        # a paragraph's opening: its first sentence, up to a colon or semicolon (context.yaml:
+        # opening_end): what later paragraphs look back at
+        self.openings: list[Segment] = []
+        for p in self.paragraphs:
+            end = min(self.sentence(p.start, p.start + 1).end, p.end)
+            cut = patterns.opening_end.search(text, p.start, end)
+            self.openings.append(Segment(p.start, cut.start() if cut else end))
         # the scopes that openings and headings are (`scopes`), made once, not once per figure
         self._opening_scopes = [Scope("previous_paragraphs", opening, opening.end) for opening in self.openings]
         self._heading_scopes = [Scope("heading", heading, heading.end) for heading in self.headings]

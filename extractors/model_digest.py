@@ -28,6 +28,7 @@ SOURCES = paths.CONFIGS_DIR / "spacy_sources.cfg"  # the hybrid's field sources 
 GOLD_DIR = paths.GOLD_DIR
 CORPUS_DIR = paths.CORPUS_DIR
 MODELS_DIR = paths.MODELS_DIR / "spacy"
+DONE = "trained.json"  # written last into a model's folder: a folder without it is an interrupted training
 # Bump when the code changes what a trained model means (the examples, the suggester, the
 # features): the digest then names new folders and the old models are not loaded.
 FORMAT = "spancat+context-5"  # 5: nor are their regions and years chosen by the context model
@@ -81,6 +82,10 @@ def training_digest(held_out: Collection[str] = (), *, config: Path = CONFIG, go
 
 def model_dir(held_out: Collection[str] = ()) -> Path:
     return MODELS_DIR / training_digest(held_out)
+
+
+def is_trained(held_out: Collection[str] = ()) -> bool:
+    return (model_dir(held_out) / DONE).is_file()
 
 
 def extractor_version(name: str, held_out: Collection[str] = ()) -> str:

@@ -24,7 +24,8 @@ import logging
 import multiprocessing
 import os
 import shutil
-import tempfile
+import signal
+import threading
 import time
 from collections.abc import Callable, Collection, Iterable
 from concurrent.futures import ThreadPoolExecutor
@@ -40,8 +41,8 @@ from spacy.util import load_config, registry as spacy_registry
 from reform_facts.structure import Structure
 from reform_facts.extractors.model_digest import folds as dev_folds
 from reform_facts.extractors.model_digest import (CONFIG, CONTEXT_CONFIG, CORPUS_DIR, FORMAT,  # noqa: F401 (theirs)
-                                                  GOLD_DIR, MODELS_DIR, model_dir, text_path, training_digest,
-                                                  training_files)
+                                                  DONE, GOLD_DIR, MODELS_DIR, is_trained, model_dir, text_path,
+                                                  training_digest, training_files)
 from reform_facts.extractors.spacy_components import (INDICATOR, QUANTITY, SPANS_KEY, candidate_sentences,
                                           sentence_docs)
 from reform_facts.extractors.spacy_context import FIELDS, TEXTCAT, DocumentContext, feature_doc, pairs
@@ -53,7 +54,6 @@ from reform_facts.readers import read_document
 
 READER = "reform_facts.gold_sentences.v1"
 CONTEXT_READER = "reform_facts.gold_context.v1"
-_DONE = "trained.json"  # written last: a folder without it is an interrupted training
 
 log = logging.getLogger(__name__)
 Entity = tuple[int, int, str]
@@ -188,10 +188,6 @@ def config_value(dotted: str, config: Path = CONFIG) -> object:
     return value
 
 
-def is_trained(held_out: Collection[str] = ()) -> bool:
-    return (model_dir(held_out) / _DONE).is_file()
-
-
 def training_sets(*, folds: bool) -> list[tuple[str, ...]]:
     """What to hold out: nothing (the final pipeline), then each fold's documents (the folds)."""
     return [(), *(dev_folds(GOLD_DIR) if folds else ())]
@@ -228,19 +224,24 @@ def ensure_model(held_out: Collection[str] = ()) -> Path:
 
     Processes that need the same model at once wait for the one that trains it."""
     path = model_dir(held_out)
-    if (path / _DONE).is_file():
+    if (path / DONE).is_file():
         return path
     MODELS_DIR.mkdir(parents=True, exist_ok=True)
     with open(MODELS_DIR / f".{path.name}.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
-        if (path / _DONE).is_file():  # another process trained it while this one waited
+        if (path / DONE).is_file():  # another process trained it while this one waited
             return path
         log.info("training the spaCy pipeline into %s (held out: %s)", path, ", ".join(held_out) or "none")
-        with tempfile.TemporaryDirectory(dir=MODELS_DIR, prefix=".training-") as tmp:
-            trained = train_in_new_process(held_out, Path(tmp))
-            (trained / _DONE).write_text(json.dumps({"held_out": sorted(held_out)}) + "\n", encoding="utf-8")
+        # named after the model, under its lock: what a killed training of it left is cleared here
+        work = MODELS_DIR / f".training-{path.name}"
+        shutil.rmtree(work, ignore_errors=True)
+        try:
+            trained = train_in_new_process(held_out, work)
+            (trained / DONE).write_text(json.dumps({"held_out": sorted(held_out)}) + "\n", encoding="utf-8")
             shutil.rmtree(path, ignore_errors=True)  # an interrupted training's leftovers
             trained.rename(path)
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
     return path
 
 
@@ -253,12 +254,32 @@ def train_in_new_process(held_out: Collection[str], output: Path, **options: Any
     shared segmenter keep between trainings leaks into the next one. A new process starts clean.
     """
     context = multiprocessing.get_context("spawn")
-    process = context.Process(target=train, kwargs={"held_out": tuple(held_out), "output": output, **options})
+    process = context.Process(target=_train_child, kwargs={"held_out": tuple(held_out), "output": output, **options})
     process.start()
-    process.join()
+    try:
+        # awake once a second: on Ctrl-C or SIGTERM the main thread ends and then waits for this
+        # one, which must not wait out minutes of training (nor leave it running)
+        while process.exitcode is None and threading.main_thread().is_alive():
+            process.join(timeout=1)
+    finally:
+        if process.exitcode is None:
+            process.terminate()
+            process.join()
     if process.exitcode != 0:
         raise RuntimeError(f"training the spaCy pipeline into {output} failed (exit {process.exitcode})")
     return output / "model-last"
+
+
+def _train_child(**options: Any) -> None:
+    """`train` in the new process, which ends with the process that started it, however that one
+    ended (a SIGKILL included): a training nobody waits for is not left running."""
+    threading.Thread(target=_end_with, args=(multiprocessing.parent_process(),), daemon=True).start()
+    train(**options)
+
+
+def _end_with(parent: multiprocessing.process.BaseProcess) -> None:
+    parent.join()
+    signal.raise_signal(signal.SIGTERM)
 
 
 def train(*, held_out: Collection[str] = (), output: Path, config: Path = CONFIG,

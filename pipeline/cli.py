@@ -25,7 +25,7 @@ from reform_facts import paths
 from reform_facts.claim import CONTRACT_FIELDS, EXTRACTOR_FIELDS, Document
 from reform_facts.errors import ReformFactsError
 from reform_facts.evaluation import evaluate as evaluation, scoring
-from reform_facts.extractors import registry
+from reform_facts.extractors import model_digest, registry
 from reform_facts.extractors.models import fetch_pkuseg
 from reform_facts.gold import load_claims, validate_gold
 from reform_facts.pipeline import cli_annotate, cli_show, progress, summary
@@ -381,6 +381,12 @@ def cmd_run(args: argparse.Namespace) -> int:
     elif args.task_runner == "threads" and (args.dask_address or args.dask_workers):
         raise ReformFactsError("--dask-address and --dask-workers need --task-runner dask")
     report = str(args.report.resolve()) if args.report else None
+    if registry.CHEAP_VERSIONS & set(args.extractors or registry.names()) and not model_digest.is_trained():
+        # here, not in a task of the flow: Ctrl-C and SIGTERM end a training in this thread, while
+        # the flow's shutdown would wait for a task's training to finish
+        from reform_facts.extractors import training  # spaCy: see the note on the imports
+
+        training.ensure_model()
     server.start_temporary_server()  # Ctrl-C and a full TMPDIR then end in one line (server.py)
     bars = Bars(sys.stderr, enabled=sys.stderr.isatty() and not args.quiet)
     try:

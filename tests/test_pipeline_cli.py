@@ -124,3 +124,32 @@ def test_run_evaluates_only_when_asked_and_writes_the_report_only_where_asked(tm
     assert with_report.returncode == 0, with_report.stderr[-3000:]
     assert report.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
     assert f"report     {report}" in with_report.stdout
+
+
+@pytest.mark.parametrize(("extractors", "trains"), [(["rules"], False), (["spacy"], True), ([], True)])
+def test_run_trains_a_missing_spacy_model_before_the_flow_starts(monkeypatch, extractors, trains):
+    """In the main thread, where Ctrl-C and SIGTERM end it: trained in a task of the flow, the flow's
+    shutdown waited for the training to finish (minutes) before the process could end."""
+    from reform_facts.errors import ReformFactsError
+    from reform_facts.extractors import model_digest, training
+    from reform_facts.pipeline import cli, server
+
+    calls = []
+
+    class Stop(ReformFactsError):
+        pass
+
+    def train_first(held_out=()):
+        calls.append("trained")
+        raise Stop("stop before the flow")
+
+    def server_next():
+        calls.append("server")
+        raise Stop("stop at the server")
+
+    monkeypatch.setattr(model_digest, "is_trained", lambda held_out=(): False)
+    monkeypatch.setattr(training, "ensure_model", train_first)
+    monkeypatch.setattr(server, "start_temporary_server", server_next)
+    args = ["run", "corpus/", *(f"--extractor={name}" for name in extractors)]
+    assert cli.main(args) == 2
+    assert calls == (["trained"] if trains else ["server"])

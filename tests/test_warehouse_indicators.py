@@ -200,6 +200,20 @@ PHRASES = [
     ("“日间手术”占比", "day_surgery_share"),
     # 2型糖尿病 is a variant of 糖尿病
     ("高血压、2型糖尿病患者基层规范管理服务率", "hypertension_diabetes_management_rate"),
+    # grown from the I documents: a rate is not the patients, staff or balance its words contain
+    ("糖尿病患者规范管理服务率", "diabetes_management_rate"),
+    ("高血压、糖尿病患者规范管理服务率", "hypertension_diabetes_management_rate"),
+    ("重点人群签约覆盖率", "key_population_signing_rate"),  # the group named wins
+    ("卫生技术人员流失率", "staff_turnover_rate"),
+    ("医务人员满意度", "staff_satisfaction"),
+    ("统筹基金累计结余可支付", "fund_months_payable"),
+    ("调价总量", "price_adjustment_total"),
+    ("与全区平均分差", "score_gap_to_average"),
+    ("在职退休比", "active_retiree_ratio"),
+    ("异地就医直接结算", "out_of_area_settlements"),
+    ("异地就医直接结算率", "out_of_area_settlement_rate"),
+    ("达到“优质服务基层行”推荐标准的比例", "township_centre_recommended_standard_share"),
+    ("达到国家“优质服务基层行”推荐标准的乡镇卫生院", "recommended_standard_institutions"),
 ]
 
 
@@ -250,6 +264,17 @@ BARE = [
     ("新生儿", "‰", "neonatal_mortality"),
     ("丙类传染病", "例", "infectious_disease_cases"),
     ("丙类传染病", "种", None),                           # a number of diseases, not of cases
+    ("得分", "分", "performance_score"),                  # 包头市得分91.08分，居第2位
+    ("得分", "位", "ranking"),
+    ("上年排名", "位", "ranking"),
+    ("诊疗", "人次", "outpatient_visits"),                # 全年医疗卫生机构完成诊疗9758万人次
+    ("诊所、门诊部等", "个", "health_institutions"),      # a yearbook column
+    ("二级及以上公立医院", "家", "hospitals"),
+    ("达到推荐标准", "家", "recommended_standard_institutions"),
+    ("调价", "轮", "service_price_adjustments"),
+    ("调整项目", "项", "price_items_adjusted"),
+    ("DRG付费结算病例", "%", "drg_case_share"),
+    ("得分", "%", None),
     ("手术", "%", None),
     # units that name no single measure of a kind: a share, staff or patients, a bed-size group
     ("医院", "%", None),
@@ -305,8 +330,10 @@ def test_most_dev_gold_claims_carry_a_code():
     documents; 89.1% after their DIP, cross-province settlement, ranking and account-line codes;
     88.2% once the dev split grew to 109 with the G documents; 89.7% after their control-rate,
     fund-use, procurement, family-doctor-team, balance-sheet and provider codes and 公立 as a qualifier;
-    88.7% once the dev split grew to 115 with the H documents; GOLD_FLOOR after their pay, price-list,
-    fund-statement, fund-budget and plan-target codes and 在管 as a qualifier.)"""
+    88.7% once the dev split grew to 115 with the H documents; 89.7% after their pay, price-list,
+    fund-statement, fund-budget and plan-target codes and 在管 as a qualifier; 89.1% once the dev
+    split grew to 121 with the I documents; GOLD_FLOOR after their price-reform, assessment-score,
+    fund-account, primary-care-standard and hospital-cost codes and bare 得分, 诊疗 and 达到推荐标准.)"""
     claims = [claim for path in gold_files(paths.GOLD_DIR, split="dev") for claim in load_file(path)]
     canonical = load_canonical()
     coded = sum(canonical.code_for(claim.indicator, claim.unit) is not None for claim in claims)
@@ -317,8 +344,9 @@ def test_most_dev_gold_claims_carry_a_code():
 # Measured on the bundled corpus as the rule extractor reads it, loaded into the warehouse
 # (`python -m benchmarks.indicator_coverage --documents bundled` measures the warehouse of a full
 # run). Floors are the measured shares: raise them when the catalogue grows, never lower them.
-GOLD_FLOOR = 0.897  # measured on the 115-document dev split (13,715 of 15,285 = 0.8973; 0.8869 before
-# the H-series codes; 0.897 was 13,050 of 14,541 on 109 documents, 0.882 before the G-series codes; 0.891 was 12,298 of 13,793 on 103 documents; 0.879 was 11,470 of 13,044 on 97 documents;
+GOLD_FLOOR = 0.900  # measured on the 121-document dev split (14,931 of 16,576 = 0.9008; 0.8913 before
+# the I-series codes; 0.897 was 13,715 of 15,285 on 115 documents, 0.8869 before the H-series codes;
+# 0.897 was 13,050 of 14,541 on 109 documents, 0.882 before the G-series codes; 0.891 was 12,298 of 13,793 on 103 documents; 0.879 was 11,470 of 13,044 on 97 documents;
 # 0.877 was 9,342 of 10,647 on 79 documents)
 BUNDLED_FLOOR = 0.483
 

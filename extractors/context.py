@@ -884,10 +884,12 @@ class Context:
         if year is not None and stated is not None and year > max(stated, self.stated.published or stated):
             # later than the year of writing too (a page stamped 2025 reporting 2024: 今年一季度 is 2025's, done)
             return Kind.TARGET, "kind.default.future_year"
-        if year is not None and stated is not None and year < stated and self._dated_before(sentence.start, start):
-            # a figure its own sentence dates before the document's year is what was reached, in a
-            # plan's target section too (人均预期寿命：2025年79.6岁，2030年达到80.5岁; 2024年，全县…参保51.20万人，
-            # 参保率95.8%)
+        if year is not None and stated is not None and year < stated and (
+                self._dated_before(sentence.start, start)
+                or before.paragraph is not None and self._dated_before(*self._first(before.paragraph, self.structure.clause))):
+            # a figure its own sentence, or its paragraph's opening, dates before the document's year is
+            # what was reached, in a plan's target section too (人均预期寿命：2025年79.6岁，2030年达到80.5岁;
+            # 2024年，全县…参保51.20万人，参保率95.8%)
             return Kind.ACTUAL, "kind.default.past_year"
         section = self.section_kind.get(before.heading)
         if section is not None:

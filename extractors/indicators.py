@@ -95,6 +95,8 @@ class IndicatorFinder:
         self.of = rules.attribute_marker
         self.list_end = rules.list_end
         self.not_a_measure = book.compile(rules.not_a_measure, where="indicators.yaml: not_a_measure")
+        self.score_before = (book.compile(rules.score_before, where="indicators.yaml: score_before")
+                             if rules.score_before else None)
         self.standard_after = (book.compile(rules.standard_after, where="indicators.yaml: standard_after")
                                if rules.standard_after else None)
         self.head_nouns = _alternation(rules.head_nouns, "")
@@ -151,6 +153,8 @@ class IndicatorFinder:
                                                          self._previous_stop(text, previous_clause), names))
             elif found[1] - found[0] <= _QUALIFIER_CHARS and found[1] < start:  # 居民医保为68.9%
                 found = self._shared(text, found, previous_clause, names) or found
+        if found is None and self.score_before is not None and (score := self.score_before.search(text, lo, start)):
+            return score.span("phrase")
         return found
 
     @staticmethod

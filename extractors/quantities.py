@@ -253,7 +253,9 @@ class QuantityFinder:
             # 比2023年…，比2020年的81.30岁提高0.91岁: the measure is named once for the sentence)
             structure = seen.get(_STRUCTURE)
             lo = max(0, start - self.context_window)
-            window = text[min(lo, structure.sentence(start, end).start) if structure else lo:start]
+            paragraph = structure.paragraph(start) if structure else None
+            window = text[min(lo, paragraph.start if paragraph else structure.sentence(start, end).start)
+                          if structure else lo:start]
             if not any(word in window for word in unit_rule.requires_context):
                 return Rejection(start, end, unit_rule.id, "unit used without its context")
         shared = self.shared_units.get(unit_rule.id)

@@ -58,7 +58,7 @@ class RuleExtractor:
                 claims.append(self.claim(doc, ctx, candidate, previous_end))
                 previous_end = candidate.end
         claims.sort(key=lambda c: (c.start, c.end))
-        return _inherit_indicators(_without_overlaps(claims))
+        return _inherit_indicators(_without_overlaps(claims), tuple(self.book.indicators.parts_openers))
 
     def table_claim(self, doc: Document, cell: CellClaim) -> Claim:
         line_start = doc.text.rfind("\n", 0, cell.start) + 1
@@ -109,14 +109,18 @@ def bounded(text: str, lo: int, hi: int, start: int, end: int) -> str:
     return text[lo:hi].strip()
 
 
-def _inherit_indicators(claims: list[Claim]) -> list[Claim]:
+def _inherit_indicators(claims: list[Claim], parts_openers: tuple[str, ...] = ()) -> list[Claim]:
     """A figure whose clause names nothing (比上年增加71个，增长3.8%) measures what the figure before
-    it in the same sentence does (docs/claims.md; gold/GUIDELINES.md, decisions: indicator)."""
+    it in the same sentence does (docs/claims.md; gold/GUIDELINES.md, decisions: indicator); so
+    does one of a sentence that breaks the figure before down (`parts_openers`: 其中), in its unit
+    (全省人均预期寿命78.2岁。其中兰州市为74.5岁)."""
     out: list[Claim] = []
     for claim in claims:
         before = out[-1] if out else None
         if (claim.indicator is None and before is not None and before.indicator is not None
-                and before.sentence == claim.sentence and not (claim.rule_id or "").startswith("table.")):
+                and not (claim.rule_id or "").startswith("table.")
+                and (before.sentence == claim.sentence
+                     or before.unit == claim.unit and bool(parts_openers) and (claim.sentence or "").startswith(parts_openers))):
             claim = replace(claim, indicator=before.indicator)
         out.append(claim)
     return out

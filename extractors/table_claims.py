@@ -377,14 +377,21 @@ class TableReader:
                             for measure in measures))
 
     def _parts_measured(self, table: Table, columns: list[Column]) -> list[Column]:
-        """A `#` or `其中` sub-column that names a kind of institution (`#医院` after `床位数(张)`)
-        measures what the column it hangs from does, in its unit (GUIDELINES 4a)."""
-        out, parent = list(columns), None
+        """A `#` or `其中` sub-column that names a kind of institution (`#医院` after `床位数(张)`),
+        or a kind after a measure's total column, measures what that column does, in its unit
+        (GUIDELINES 4a)."""
+        out, parent, total = list(columns), None, False
         for c, column in enumerate(columns):
             marked = next((head for head in table.column_labels(c) if SUB_HEAD.match(head)), None)
             if marked is None:
-                if column.measure is not None and not column.change:
+                # ...and so do the kinds beside a measure's total (`床位合计 | 医院 | 乡镇卫生院`), unmarked
+                if total and column.measure is not None and not column.change and column.heads and self._whose_part(
+                        self._clean(self._plain(column.heads[-1])),
+                        *(self.total_label.sub("", h) for h in parent.heads if not YEAR.fullmatch(h))):
+                    out[c] = replace(column, measure=parent.measure, unit=column.unit or parent.unit, joined=parent.joined)
+                elif column.measure is not None and not column.change:
                     parent = column
+                    total = bool(self.total_label.search(BRACKET.sub("", column.heads[-1]).strip())) if column.heads else False
                 continue
             # the labels as simplified (醫院 is 医院); the parent's without its years (床位数合计 over 2021)
             if parent is not None and column.measure is not None and self._whose_part(
@@ -825,6 +832,9 @@ class TableReader:
             # without its unit or year in brackets; a bracket of its own name stays (`药师(士)`)
             original = YEAR.sub("", self._clean(self._plain(_original(text, head)), self._plain(head.text)))
             original = original.strip(" ：:")
+            total = next((w for w in self.words.total_suffixes if bare.endswith(w)), "")
+            if total and len(original) - len(total) >= 2:
+                original = original[:-len(total)]
             return _overlapped(original, leaf) or None
         return leaf or None
 

@@ -285,6 +285,8 @@ class IndicatorsFile(Strict):
     not_a_measure: str
     owner_words: list[str] = []  # the measure starts after the last of them (乡镇卫生院共有床位 -> 床位)
     standard_after: str = ""  # after a figure, a standard its units reach (3家达到推荐标准): the measure
+    parts_openers: list[str] = []  # a sentence opened so breaks the figure before down (其中兰州市为74.5岁)
+    score_before: str = ""  # a score's word right before a figure (包头市得分91.08分): the measure, if nothing else is
     name_numbers: str = ""  # a number that belongs to the name of a group (5岁以下儿童): no cut before the measure
     recipient: str = ""  # whom a service or staff goes to (向乡镇卫生院派驻): the measure starts after it
 
@@ -309,6 +311,7 @@ class TablesFile(Strict):
     area_suffixes: list[str]
     unit_nouns: dict[str, list[str]]
     bare_leaves: list[str] = []  # sub-column labels that say how, not what (人数 under 常住人群签约)
+    total_suffixes: list[str] = []  # a column's label names its measure and a total (床位合计): the measure alone
     date_headers: list[str] = []  # headers of a column of dates (开业时间): its bare years are no figures
     grouping_areas: list[str] = []  # groupings of several areas (东部): rows or columns whose cells have no region
     done_words: list[str] = []  # a column of what was done against a target (完成预算%) is no target column
@@ -567,8 +570,9 @@ def _check_patterns(book: Rulebook, directory: Path) -> None:
     compile_pattern(book.context.years.pattern, fragments, where=f"{directory / 'context.yaml'}: years")
     compile_pattern(book.context.years.value_of, fragments, where=f"{directory / 'context.yaml'}: years.value_of")
     compile_pattern(book.indicators.not_a_measure, fragments, where=f"{directory / 'indicators.yaml'}: not_a_measure")
-    if book.indicators.standard_after:
-        compile_pattern(book.indicators.standard_after, fragments, where=f"{directory / 'indicators.yaml'}: standard_after")
+    for key in ("standard_after", "score_before"):
+        if getattr(book.indicators, key):
+            compile_pattern(getattr(book.indicators, key), fragments, where=f"{directory / 'indicators.yaml'}: {key}")
     for key in ("row_marker", "total_label"):
         compile_pattern(getattr(book.tables, key), fragments, where=f"{directory / 'tables.yaml'}: {key}")
     for cue in book.kind.cues:

@@ -104,6 +104,7 @@ CROWDED_GAP = 2  # screen columns between a label that ran out of room and the n
 _SUB_ROW = re.compile(r"^(?:其中|含)\s*[：:]")  # `其中：住院医疗费用` on a line of its own: a sub-row's start, no label's end
 _BRACKET_MARKER = re.compile(r"^[（(][一二三四五六七八九十0-9]+[)）]")  # （二）: a list marker, no label's end
 _LABEL_COLON = re.compile(r"^[^：:]{1,4}[：:][^：:]+$")  # 按基金分：统筹基金收入, 其中：药品收入
+SUBTOTAL = "小计"  # a sub-column's total: the first column of its group, under no label of its own
 GROUP_GAP = 12  # screen columns between a header group's label and a sub-column it heads
 LATIN_TITLE = re.compile(r"^[\sA-Za-z0-9.,:;&'()/-]+$")  # a title's English line (Medical Services (2020))
 # the English a cell's Chinese is glossed with, after a space: words (one of three letters or more), units in brackets
@@ -752,7 +753,7 @@ def _aligned_cells(text: str, start: int, line: str) -> list[Cell] | None:
     merged: list[Cell] = []
     for cell in cells:
         last = merged[-1] if merged else None
-        if (last is not None and len(last.text.lstrip("#＃")) <= 2 and len(cell.text) == 1 and not _is_value(cell)
+        if (last is not None and _spaced_characters(last.text) and len(cell.text) == 1 and not _is_value(cell)
                 and not _is_value(last) and cell.start - last.end <= 4 and not YEAR_CELL.match(last.text)):
             merged[-1] = Cell(last.start, cell.end, text[last.start:cell.end])
         else:
@@ -764,6 +765,12 @@ def _aligned_cells(text: str, start: int, line: str) -> list[Cell] | None:
     if pieces >= 2:
         cells = _merge_label(text, cells, pieces)
     return cells if len(cells) >= 2 else None
+
+
+def _spaced_characters(label: str) -> bool:
+    """A label so far of one or two characters, or of characters spaced wide (`包    头`)."""
+    label = label.lstrip("#＃")
+    return len(label) <= 2 or all(len(piece) == 1 for piece in label.split())
 
 
 def _aligned(text: str, lines: list[tuple[int, str]], k: int) -> tuple[Table, int] | _Miss | None:
@@ -784,12 +791,15 @@ def _aligned(text: str, lines: list[tuple[int, str]], k: int) -> tuple[Table, in
             continue
         if cells is None:
             nxt = lines[end + 1] if end + 1 < len(lines) else None
-            if (not line.strip() and nxt and block and head is None
-                    and (under := _aligned_cells(text, *nxt)) is not None and any(_is_figure(c) for c in under[1:])):
-                end += 1  # a blank line between the header and the first row
+            under = _aligned_cells(text, *nxt) if nxt else None
+            if not line.strip() and under is not None and block and any(_is_figure(c) for c in under[1:]) and (
+                    head is None or len(under) == len(block[-1][2])):
+                end += 1  # a blank line between the header and the first row, or a total row and the rest
                 continue
+            after = _after_blank(text, lines, end + 1) if nxt is not None and not nxt[1].strip() else None
             if line.strip() and nxt and block and len(line.strip()) <= 40 and (
-                    _aligned_cells(text, *nxt) or (_RULE_LINE.match(nxt[1]) and _label_piece(line.strip()))):
+                    under or (_RULE_LINE.match(nxt[1]) and _label_piece(line.strip()))
+                    or (head is None and after is not None and any(_is_figure(c) for c in after[1:]))):
                 block.append((start, line, [_cell(text, start, start + len(line))]))  # a wrapped label, or debris
                 end += 1
                 continue
@@ -865,6 +875,11 @@ def _aligned(text: str, lines: list[tuple[int, str]], k: int) -> tuple[Table, in
     return table, end
 
 
+def _after_blank(text: str, lines: list[tuple[int, str]], k: int) -> list[Cell] | None:
+    """The aligned cells of the line after the blank line `k`."""
+    return _aligned_cells(text, *lines[k + 1]) if k + 1 < len(lines) else None
+
+
 def _numbered_label(row: list[Cell], piece: Cell, start: int, line: str, row_start: int, row_line: str) -> int | None:
     """Where a row that opens with a running number (`2`) has the label a line alone under it
     (`医院）`) goes on: its text cell that starts where the piece does, before its first figure;
@@ -902,9 +917,24 @@ def _header_rows(headers: list[tuple[int, str, list[Cell]]], centres: list[float
         units = _place(cells, start, line, centres)
         *groups, (start, line, cells) = groups
     width = len(centres)
+    extents = _extents(rows, width)
+    stack = [(start, line, _words(start, line, cells, extents))]
+    while groups and _wraps_onto(groups[-1], stack[0], extents):
+        start, line, cells = groups.pop()
+        stack.insert(0, (start, line, _words(start, line, cells, extents)))
+    start, line, cells = stack[-1]
     first = sum(_bounds(cells[0], start, line)) / 2
-    if len(cells) == width:
-        leaf: list[Cell | None] = list(cells)
+    stacked: list[list[Cell]] | None = None
+    if len(stack) > 1:
+        # leaf labels wrapped over several lines (`乡镇` / `卫生院`, `社区卫生` / `服务中心` / `（站）`):
+        # each piece over the column it overlaps most, the pieces of a column read top down
+        stacked = [[] for _ in range(width)]
+        for s, l, cs in stack:
+            for cell in cs:
+                stacked[_overlapping(_bounds(cell, s, l), extents, centres)].append((s, l, cell))
+        leaf: list[Cell | None] = [_joined_all([c for _s, _l, c in pieces]) if pieces else None for pieces in stacked]
+    elif len(cells) == width:
+        leaf = list(cells)
     elif len(cells) == width - 1 and width > 1 and abs(first - centres[1]) < abs(first - centres[0]):
         leaf = [None, *cells]  # the label column has no header of its own
     else:
@@ -916,7 +946,10 @@ def _header_rows(headers: list[tuple[int, str, list[Cell]]], centres: list[float
     spans = []
     for column in range(width):
         cell = leaf[column]
-        if cell is not None:
+        if stacked is not None and stacked[column]:
+            bounds = [_bounds(c, s, l) for s, l, c in stacked[column]]
+            spans.append((min(b[0] for b in bounds), max(b[1] for b in bounds)))
+        elif cell is not None:
             spans.append(_bounds(cell, start, line))
         else:
             bounds = [_bounds(c[column], s, l) for s, l, c in rows if column < len(c)]
@@ -929,6 +962,61 @@ def _header_rows(headers: list[tuple[int, str, list[Cell]]], centres: list[float
     rows_ = [*out, leaf]
     _join_stacked(rows_)
     return rows_
+
+
+def _extents(rows: list[tuple[int, str, list[Cell]]], width: int) -> list[tuple[int, int]]:
+    """Where each data column stands on screen: from its leftmost start to its rightmost end."""
+    bounds: list[list[tuple[int, int]]] = [[] for _ in range(width)]
+    for start, line, cells in rows:
+        for column, cell in enumerate(cells[:width]):
+            bounds[column].append(_bounds(cell, start, line))
+    return [(min(a for a, _b in b), max(b_ for _a, b_ in b)) if b else (0, 0) for b in bounds]
+
+
+def _covered(bounds: tuple[int, int], extents: list[tuple[int, int]]) -> list[int]:
+    """The data columns a header cell stands over, at least in part."""
+    a, b = bounds
+    return [column for column, (lo, hi) in enumerate(extents) if min(b, hi) > max(a, lo)]
+
+
+def _overlapping(bounds: tuple[int, int], extents: list[tuple[int, int]], centres: list[float]) -> int:
+    """The data column a header piece stands over most, else the nearest."""
+    a, b = bounds
+    over = max(((min(b, hi) - max(a, lo), column) for column, (lo, hi) in enumerate(extents)), default=(0, 0))
+    return over[1] if over[0] > 0 else _nearest((a + b) / 2, centres)
+
+
+def _words(start: int, line: str, cells: list[Cell], extents: list[tuple[int, int]]) -> list[Cell]:
+    """A header cell over several columns whose words one space parts (`乡镇 社区卫生 村卫生室`):
+    a narrow yearbook column's labels, each a cell; a label spaced out (`卫 生 机 构 数`) is one."""
+    out: list[Cell] = []
+    for cell in cells:
+        words = list(re.finditer(r"\S+", cell.text))
+        if (len(words) > 1 and all(len(w.group().lstrip("#＃")) >= 2 and not UNIT_ONLY.match(w.group()) for w in words)
+                and len(_covered(_bounds(cell, start, line), extents)) > 1):
+            out += [Cell(cell.start + w.start(), cell.start + w.end(), w.group()) for w in words]
+        else:
+            out.append(cell)
+    return out
+
+
+def _wraps_onto(upper: tuple[int, str, list[Cell]], lower: tuple[int, str, list[Cell]],
+                extents: list[tuple[int, int]]) -> bool:
+    """Whether a header line holds the first pieces of the leaf labels wrapped onto the line under
+    it: no fewer cells than that line, none over two data columns (a group's label is); a
+    label column's header (the first) counts for nothing."""
+    start, line, cells = upper
+    cells = _words(start, line, cells, extents)
+    spans = [_covered(_bounds(cell, start, line), extents) for cell in cells]
+    return (len(cells) >= len(lower[2]) and len(lower[2]) > 1 and len(cells) > 2
+            and all(len([c for c in covered if c > 0]) <= 1 for covered in spans))
+
+
+def _joined_all(cells: list[Cell]) -> Cell:
+    out = cells[0]
+    for cell in cells[1:]:
+        out = joined(out, cell)
+    return out
 
 
 def _unit_pieces(text: str, start: int, cells: list[Cell]) -> list[Cell]:
@@ -945,26 +1033,38 @@ def _unit_pieces(text: str, start: int, cells: list[Cell]) -> list[Cell]:
 
 def _extend_groups(rows: list[list[Cell | None]], leaf: list[Cell | None],
                    lines: list[tuple[int, str, list[Cell]]], spans: list[tuple[int, int]]) -> None:
-    """A group's label stands centred over part of its sub-columns (`卫生技术人员(人)` over
-    `合计 | 执业(助理)医师 | 注册护士`): a column with nothing over its own label takes the group
-    label nearest to it on screen, where that label heads more than one column or is wider than
-    the label of the column it stands over. The label column (the first) takes none."""
-    bare = [c for c in range(1, len(leaf)) if all(row[c] is None for row in rows)]
+    """A group's label stands over part of its sub-columns (`卫生技术人员(人)` over `合计 |
+    执业(助理)医师 | 注册护士`): the columns next to it with nothing over their own label are its
+    own, within GROUP_GAP; where it overlaps two columns or more, only as far as it stays centred
+    over the run (the widest run among the best centred), a `小计` before the run included.
+    The label column (the first) takes none."""
+    bare = {c for c in range(1, len(leaf)) if all(row[c] is None for row in rows)}
     for row, (start, line, _cells) in zip(rows, lines):
-        groups = []
+        claims: dict[int, list[tuple[int, Cell]]] = {}
         for cell in dict.fromkeys(c for c in row if c is not None):
             columns = [i for i, c in enumerate(row) if c is cell]
             below = leaf[columns[0]]
-            wide = len(columns) > 1 or below is None or (
-                _display(line, cell.end - start) - _display(line, cell.start - start)
-                > spans[columns[0]][1] - spans[columns[0]][0])
-            if wide and columns[0] > 0:
-                groups.append((cell, _bounds(cell, start, line)))
-        for column in bare:
-            lo, hi = spans[column]
-            near = min(((max(a - hi, lo - b), cell) for cell, (a, b) in groups), default=None, key=lambda g: g[0])
-            if near is not None and near[0] <= GROUP_GAP:
-                row[column] = near[1]
+            a, b = _bounds(cell, start, line)
+            wide = len(columns) > 1 or below is None or b - a > spans[columns[0]][1] - spans[columns[0]][0]
+            if not wide or columns[0] == 0:
+                continue
+            lefts, rights = [columns[0]], [columns[-1]]
+            while lefts[-1] - 1 in bare and a - spans[lefts[-1] - 1][1] <= GROUP_GAP:
+                lefts.append(lefts[-1] - 1)
+            while rights[-1] + 1 in bare and spans[rights[-1] + 1][0] - b <= GROUP_GAP:
+                rights.append(rights[-1] + 1)
+            if len(columns) == 1:  # a label over one column it is wider than: the run is every column by it
+                first, last = lefts[-1], rights[-1]
+            else:
+                _gap, _size, first, last = min((abs((spans[lo][0] + spans[hi][1]) / 2 - (a + b) / 2), lo - hi, lo, hi)
+                                               for lo in lefts for hi in rights)
+            if first - 1 in bare and leaf[first - 1] is not None and re.sub(r"\s", "", leaf[first - 1].text) == SUBTOTAL:
+                first -= 1
+            for column in range(first, last + 1):
+                if column in bare:
+                    claims.setdefault(column, []).append((max(a - spans[column][1], spans[column][0] - b), cell))
+        for column, near in claims.items():  # a column two labels reach takes the nearer
+            row[column] = min(near, key=lambda claim: claim[0])[1]
 
 
 def _join_stacked(rows: list[list[Cell | None]]) -> None:
@@ -1652,8 +1752,14 @@ def _colon_rows(text: str, lines: list[tuple[int, str]], k: int) -> tuple[Table,
         return _Miss(end)
     table = Table("keyed", lines[k][0], lines[end - 1][0] + len(lines[end - 1][1]))
     table.rows = rows
-    if remarks and len({tuple(remark.text for remark in words) for words in remarks}) == 1:
-        table.header_rows = [[None, None, *remarks[0]]]
+    if remarks:
+        # each remark's place heads its column where the rows that have one there say the same
+        # (`上年同期` first, then `增长` or `下降`: the first column headed, the second not)
+        width = max(len(words) for words in remarks)
+        heads = [next(iter(said)) if len(said := {words[p].text for words in remarks if p < len(words)}) == 1 else None
+                 for p in range(width)]
+        table.header_rows = [[None, None, *(next(w[p] for w in remarks if p < len(w)) if head else None
+                                            for p, head in enumerate(heads))]]
     return table, end
 
 

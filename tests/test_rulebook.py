@@ -68,7 +68,7 @@ def test_version_changes_with_the_rules(rules_copy):
      [("百万", "个", ">", 0.6)], [("百万", "个", ">", 0.42)]),
     ("units.yaml", lambda d: next(u for u in d["units"] if u["id"] == "unit.ratio").update(confidence=0.5),
      "检查化验收入基本达到5∶3∶2", [("5∶3∶2", "ratio", "=", 0.9)], [("5∶3∶2", "ratio", "=", 0.5)]),
-    ("units.yaml", lambda d: d.update(requires_context_window=1), "全省人均预期寿命继续提高。其中女性82.31岁",
+    ("units.yaml", lambda d: d.update(requires_context_window=1), "全省人均预期寿命继续提高。\n\n其中女性82.31岁",
      [("82.31岁", "岁", "=", 0.9)], []),
     ("units.yaml", lambda d: d.update(rate_cue_window=3), "每千人口医疗卫生机构床位数达6.5张",
      [("6.5张", "张/千人", "=", 0.9)], [("6.5张", "张", "=", 0.9)]),

@@ -1035,9 +1035,9 @@ def _extend_groups(rows: list[list[Cell | None]], leaf: list[Cell | None],
                    lines: list[tuple[int, str, list[Cell]]], spans: list[tuple[int, int]]) -> None:
     """A group's label stands over part of its sub-columns (`卫生技术人员(人)` over `合计 |
     执业(助理)医师 | 注册护士`): the columns next to it with nothing over their own label are its
-    own, within GROUP_GAP; where it overlaps two columns or more, only as far as it stays centred
-    over the run (the widest run among the best centred), a `小计` before the run included.
-    The label column (the first) takes none."""
+    own, within GROUP_GAP; where it overlaps two columns or more, those to its left only as far
+    as it stays centred over the run (`每千人口（人）` over its two columns, not the count before
+    them), a `小计` before the run included. The label column (the first) takes none."""
     bare = {c for c in range(1, len(leaf)) if all(row[c] is None for row in rows)}
     for row, (start, line, _cells) in zip(rows, lines):
         claims: dict[int, list[tuple[int, Cell]]] = {}
@@ -1053,11 +1053,10 @@ def _extend_groups(rows: list[list[Cell | None]], leaf: list[Cell | None],
                 lefts.append(lefts[-1] - 1)
             while rights[-1] + 1 in bare and spans[rights[-1] + 1][0] - b <= GROUP_GAP:
                 rights.append(rights[-1] + 1)
-            if len(columns) == 1:  # a label over one column it is wider than: the run is every column by it
-                first, last = lefts[-1], rights[-1]
-            else:
-                _gap, _size, first, last = min((abs((spans[lo][0] + spans[hi][1]) / 2 - (a + b) / 2), lo - hi, lo, hi)
-                                               for lo in lefts for hi in rights)
+            first, last = lefts[-1], rights[-1]
+            if len(columns) > 1:  # ...to its left, only as far as it stays centred over the run
+                _gap, _size, first = min((abs((spans[lo][0] + spans[last][1]) / 2 - (a + b) / 2), lo - last, lo)
+                                         for lo in lefts)
             if first - 1 in bare and leaf[first - 1] is not None and re.sub(r"\s", "", leaf[first - 1].text) == SUBTOTAL:
                 first -= 1
             for column in range(first, last + 1):

@@ -30,6 +30,7 @@ class RuleExtractor:
         self.context = ContextRules(self.book, self.gazetteer)
         self.indicators = IndicatorFinder(self.book, cut_before=self._cut())
         self.tables = TableReader(self.book, self.gazetteer)
+        self.parts_openers = tuple(self.book.indicators.parts_openers)
 
     def _cut(self) -> Cut:
         """Years, region names and numbers, after which an indicator starts."""
@@ -58,7 +59,7 @@ class RuleExtractor:
                 claims.append(self.claim(doc, ctx, candidate, previous_end))
                 previous_end = candidate.end
         claims.sort(key=lambda c: (c.start, c.end))
-        return _inherit_indicators(_without_overlaps(claims), tuple(self.book.indicators.parts_openers))
+        return _inherit_indicators(_without_overlaps(claims), self.parts_openers)
 
     def table_claim(self, doc: Document, cell: CellClaim) -> Claim:
         line_start = doc.text.rfind("\n", 0, cell.start) + 1

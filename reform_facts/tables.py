@@ -39,7 +39,7 @@ import re
 import unicodedata
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
-from functools import lru_cache
+from functools import lru_cache, reduce
 
 # A cell that holds a figure: an optional comparator, sign, digits (thousands separators,
 # full-width digits, a line break where a row was wrapped inside the number), decimals, percent,
@@ -919,9 +919,13 @@ def _header_rows(headers: list[tuple[int, str, list[Cell]]], centres: list[float
     width = len(centres)
     extents = _extents(rows, width)
     stack = [(start, line, _words(start, line, cells, extents))]
-    while groups and _wraps_onto(groups[-1], stack[0], extents):
-        start, line, cells = groups.pop()
-        stack.insert(0, (start, line, _words(start, line, cells, extents)))
+    while groups:
+        s, l, cs = groups[-1]
+        upper = (s, l, _words(s, l, cs, extents))
+        if not _wraps_onto(upper, stack[0], extents):
+            break
+        groups.pop()
+        stack.insert(0, upper)
     start, line, cells = stack[-1]
     first = sum(_bounds(cells[0], start, line)) / 2
     stacked: list[list[Cell]] | None = None
@@ -932,7 +936,7 @@ def _header_rows(headers: list[tuple[int, str, list[Cell]]], centres: list[float
         for s, l, cs in stack:
             for cell in cs:
                 stacked[_overlapping(_bounds(cell, s, l), extents, centres)].append((s, l, cell))
-        leaf: list[Cell | None] = [_joined_all([c for _s, _l, c in pieces]) if pieces else None for pieces in stacked]
+        leaf: list[Cell | None] = [reduce(joined, [c for _s, _l, c in pieces]) if pieces else None for pieces in stacked]
     elif len(cells) == width:
         leaf = list(cells)
     elif len(cells) == width - 1 and width > 1 and abs(first - centres[1]) < abs(first - centres[0]):
@@ -1002,21 +1006,13 @@ def _words(start: int, line: str, cells: list[Cell], extents: list[tuple[int, in
 
 def _wraps_onto(upper: tuple[int, str, list[Cell]], lower: tuple[int, str, list[Cell]],
                 extents: list[tuple[int, int]]) -> bool:
-    """Whether a header line holds the first pieces of the leaf labels wrapped onto the line under
-    it: no fewer cells than that line, none over two data columns (a group's label is); a
-    label column's header (the first) counts for nothing."""
+    """Whether a header line (its cells split into words: `_words`) holds the first pieces of the
+    leaf labels wrapped onto the line under it: no fewer cells than that line, none over two data
+    columns (a group's label is); a label column's header (the first) counts for nothing."""
     start, line, cells = upper
-    cells = _words(start, line, cells, extents)
     spans = [_covered(_bounds(cell, start, line), extents) for cell in cells]
     return (len(cells) >= len(lower[2]) and len(lower[2]) > 1 and len(cells) > 2
             and all(len([c for c in covered if c > 0]) <= 1 for covered in spans))
-
-
-def _joined_all(cells: list[Cell]) -> Cell:
-    out = cells[0]
-    for cell in cells[1:]:
-        out = joined(out, cell)
-    return out
 
 
 def _unit_pieces(text: str, start: int, cells: list[Cell]) -> list[Cell]:
@@ -1754,11 +1750,11 @@ def _colon_rows(text: str, lines: list[tuple[int, str]], k: int) -> tuple[Table,
     if remarks:
         # each remark's place heads its column where the rows that have one there say the same
         # (`上年同期` first, then `增长` or `下降`: the first column headed, the second not)
-        width = max(len(words) for words in remarks)
-        heads = [next(iter(said)) if len(said := {words[p].text for words in remarks if p < len(words)}) == 1 else None
-                 for p in range(width)]
-        table.header_rows = [[None, None, *(next(w[p] for w in remarks if p < len(w)) if head else None
-                                            for p, head in enumerate(heads))]]
+        heads: list[Cell | None] = []
+        for p in range(max(len(words) for words in remarks)):
+            said = [words[p] for words in remarks if p < len(words)]
+            heads.append(said[0] if len({word.text for word in said}) == 1 else None)
+        table.header_rows = [[None, None, *heads]]
     return table, end
 
 

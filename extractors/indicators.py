@@ -97,6 +97,7 @@ class IndicatorFinder:
         self.not_a_measure = book.compile(rules.not_a_measure, where="indicators.yaml: not_a_measure")
         self.score_before = (book.compile(rules.score_before, where="indicators.yaml: score_before")
                              if rules.score_before else None)
+        self.compared_only = book.compile_optional(rules.compared_only, where="indicators.yaml: compared_only")
         self.standard_after = (book.compile(rules.standard_after, where="indicators.yaml: standard_after")
                                if rules.standard_after else None)
         self.head_nouns = _alternation(rules.head_nouns, "")
@@ -138,9 +139,11 @@ class IndicatorFinder:
             if after is not None:
                 return after
         lo = max(clause_start, previous_figure)
+        # 比全市平均水平低4.5个百分点: only what the figure is compared with, no measure (the clause before says it)
+        compared = self.compared_only is not None and bool(self.compared_only.fullmatch(text, lo, start))
         found = self._measure(text, self._distributed(text, clause_start, start, names, clause_end)
-                              or self._before(text, lo, start, names))
-        if found is None:
+                              or (None if compared else self._before(text, lo, start, names)))
+        if found is None and not compared:
             found = self._measure(text, self._before_change(text, clause_start, start, names))
         if previous_clause is not None and previous_figure <= clause_start:
             if found is None and self._region_led(text, clause_start, start, previous_figure, names):

@@ -286,6 +286,7 @@ class IndicatorsFile(Strict):
     owner_words: list[str] = []  # the measure starts after the last of them (乡镇卫生院共有床位 -> 床位)
     standard_after: str = ""  # after a figure, a standard its units reach (3家达到推荐标准): the measure
     parts_openers: list[str] = []  # a sentence opened so breaks the figure before down (其中兰州市为74.5岁)
+    compared_only: str = ""  # a clause that only says what a figure is compared with (比全市平均水平低): no measure
     score_before: str = ""  # a score's word right before a figure (包头市得分91.08分): the measure, if nothing else is
     name_numbers: str = ""  # a number that belongs to the name of a group (5岁以下儿童): no cut before the measure
     recipient: str = ""  # whom a service or staff goes to (向乡镇卫生院派驻): the measure starts after it
@@ -570,7 +571,7 @@ def _check_patterns(book: Rulebook, directory: Path) -> None:
     compile_pattern(book.context.years.pattern, fragments, where=f"{directory / 'context.yaml'}: years")
     compile_pattern(book.context.years.value_of, fragments, where=f"{directory / 'context.yaml'}: years.value_of")
     compile_pattern(book.indicators.not_a_measure, fragments, where=f"{directory / 'indicators.yaml'}: not_a_measure")
-    for key in ("standard_after", "score_before"):
+    for key in ("standard_after", "score_before", "compared_only"):
         if getattr(book.indicators, key):
             compile_pattern(getattr(book.indicators, key), fragments, where=f"{directory / 'indicators.yaml'}: {key}")
     for key in ("row_marker", "total_label"):

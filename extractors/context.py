@@ -120,6 +120,8 @@ class ContextRules:
         self.period = book.compile_optional(years.period, where="context.yaml: years.period")
         self.cited = book.compile_optional(years.cited, where="context.yaml: years.cited")
         self.published = book.compile_optional(years.published, where="context.yaml: years.published")
+        self.edition_pattern = book.compile_optional(years.edition, where="context.yaml: years.edition")
+        self.ahead = book.compile_optional(years.ahead, where="context.yaml: years.ahead")
         self.aside = book.compile_optional(years.aside, where="context.yaml: years.aside")
         self.frame_after = book.compile_optional(years.frame_after, where="context.yaml: years.frame_after")
         self.year_span = book.compile_optional(years.span, where="context.yaml: years.span")
@@ -198,6 +200,8 @@ class ContextRules:
             # the date line says when the report was written, as a page's stamp does
             stamp = stamp or year_match
             year_match = self._year_after_dateline(opening, year_match, opened) or year_match
+        if year_match is not None and not is_plan and self.edition(year_match):
+            year_match = self._latest_reported(text, year_of(year_match)) or year_match
         found, unnamed = (self._title_region(title or "") if region else None), None
         if found is None and region:
             found, unnamed = self._opening_region(opening)
@@ -212,6 +216,22 @@ class ContextRules:
         after = [m for m in opened if m.start() > dated.end() and not self._on_dateline(text, m.start())
                  and year_of(m) <= written]
         return max(after, key=year_of, default=None)
+
+    def edition(self, year: regex.Match[str]) -> bool:
+        """Whether a year mention names an edition of a series (2024年第4期, （2024年第二批）)."""
+        return self.edition_pattern is not None and self.edition_pattern.match(year.string, year.start()) is not None
+
+    def _latest_reported(self, text: str, edition: int) -> regex.Match[str] | None:
+        """The year an edition of a series reviews: the latest year its text reports up to the
+        edition's, none that dates the page, starts a comparison, names an edition or a deadline
+        (医改简报 2024年第4期 on 截至2023年底…, 2023年共约谈…, 2024年底前新增: 2023)."""
+        ahead = [m.span() for m in self.ahead.finditer(text)] if self.ahead is not None else []
+        cited = self.cited_spans(text)
+        reported = [m for m in self.year_pattern.finditer(text)
+                    if year_of(m) <= edition and not self.edition(m) and not self._on_dateline(text, m.start())
+                    and not self.is_baseline(text, m) and not _inside([lo for lo, _ in cited], cited, m.start())
+                    and not any(lo <= m.start() < hi for lo, hi in ahead)]
+        return max(reported, key=year_of, default=None)
 
     def _on_dateline(self, text: str, position: int) -> bool:
         """Whether the line at `position` is a short line that dates the document (2023年6月,
@@ -342,7 +362,9 @@ class Context:
         aside_starts = [lo for lo, _hi in asides]
         # the year of an action's date (于2023年1月…考核) dates no figure
         actions = {m.start("year") for m in rules.action_date.finditer(text)} if rules.action_date else set()
+        # ...nor does an edition's (简报 2024年第4期: the document's year is the one it reviews, `stated`)
         self.years = sorted(YearMention(m.start(), m.end(), None if rules.is_baseline(text, m) or m.start() in actions
+                                        or rules.edition(m)
                                         or _inside(goal_starts, goals, m.start())
                                         or _inside(cited_starts, cited, m.start()) else value,
                                         self._seen(m, asides, aside_starts))

@@ -508,7 +508,8 @@ class TableReader:
     def _grouping(self, label: str) -> bool:
         """A grouping of several areas (东部, 东部地区, 中部（4省）): a place with no one region."""
         bare = BRACKET.sub("", label).strip()
-        return bare in self.words.grouping_areas or bare.removesuffix("地区") in self.words.grouping_areas
+        return (bare in self.words.grouping_areas or bare.removesuffix("地区") in self.words.grouping_areas
+                or bare.endswith(tuple(self.words.grouping_suffixes)))
 
     def _change_only(self, label: str) -> bool:
         """A label that says only that it is a change (增减数, 增加值, 2023年比2019年增加, 年均增长(%)):

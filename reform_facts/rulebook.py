@@ -194,6 +194,8 @@ class YearsRule(Strict):
     relative: list[str]
     opening_chars: int
     cited: str = ""  # a cited document's title: the years inside it are that document's
+    edition: str = ""  # an edition of a series (简报 2024年第4期): not the year reviewed, the latest its text reports
+    ahead: str = ""  # a year named as a deadline or goal (2024年底前, 力争到2025年): no year the text reports
     published: str = ""  # a web page's publication time (2023-06-14 08:52): the year of an undated page
     now: list[str] = []  # relative words that name the year of writing (今年): a stamped page's publication year
     period: str = ""  # a five-year period's span or end (“十五五”期间, “十四五”末): the year it ends, kind.yaml's plan_periods
@@ -314,6 +316,7 @@ class TablesFile(Strict):
     bare_leaves: list[str] = []  # sub-column labels that say how, not what (人数 under 常住人群签约)
     total_suffixes: list[str] = []  # a column's label names its measure and a total (床位合计): the measure alone
     date_headers: list[str] = []  # headers of a column of dates (开业时间): its bare years are no figures
+    grouping_suffixes: list[str] = []  # endings of such groupings (伊犁州直): part of a prefecture, no one region
     grouping_areas: list[str] = []  # groupings of several areas (东部): rows or columns whose cells have no region
     done_words: list[str] = []  # a column of what was done against a target (完成预算%) is no target column
     own_leaves: list[str] = []  # sub-column labels that are measures of their own (完成率 under a measure)

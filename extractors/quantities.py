@@ -65,6 +65,13 @@ class QuantityFinder:
         self.list_unit = (listed, regex.compile("|".join(map(regex.escape, sorted(listed.units, key=len, reverse=True)))),
                           book.compile(listed.pattern, where="numbers.yaml: list_unit")) if listed else None
         self.bare_number = book.compile("{ARABIC}", where="numbers.yaml: list_unit figures")
+        index = book.numbers.named_index
+        # (rule, [(unit, the name's pattern)], a bare figure, where a name's figures end: the stop or the next name)
+        self.named_index = (index, [(name.unit, book.compile(name.pattern, where="numbers.yaml: named_index.names"))
+                                    for name in index.names],
+                            book.compile(index.figure, where="numbers.yaml: named_index.figure"),
+                            book.compile(" | ".join([f"(?: {index.stop} )", *(f"(?: {n.pattern} )" for n in index.names)]),
+                                         where="numbers.yaml: named_index.stop")) if index else None
         # one figure of a noun_scale's list: a number and its scale
         self.scaled = book.compile("(?P<n1> {ARABIC} ) (?P<s1> {SCALE} )", where="numbers.yaml: noun_scale figures")
         self.units: dict[str, UnitRule] = {s: u for u in book.units.units for s in u.surfaces}
@@ -148,7 +155,7 @@ class QuantityFinder:
         # in text order, the few ratios and scales of other patterns among the others: a reader
         # takes the figure before a figure as the one yielded before it (the indicator's previous figure)
         extras = sorted([*ratios, *self._bare_scales(text, seen), *self._noun_scales(text, seen),
-                         *self._list_units(text, seen)],
+                         *self._list_units(text, seen), *self._named_indices(text, seen)],
                         key=operator.attrgetter("start"))
         ordered: list[Quantity | Rejection] = []
         k = 0
@@ -219,6 +226,19 @@ class QuantityFinder:
                 value = _number(seen, match.group("n1"), self.scales[match.group("s1")])
                 yield Quantity(match.start(), match.end(), value, None, unit.unit, unit.quantity_type,
                                self._comparator(text, match.start(), match.end(), ""), rule.id, rule.confidence)
+
+    def _named_indices(self, text: str, seen: dict) -> Iterator[Quantity]:
+        """The bare decimals after an index's name, up to where its figures end: measures in its unit."""
+        if self.named_index is None:
+            return
+        rule, names, figure, stop = self.named_index
+        for unit, pattern in names:
+            for named in pattern.finditer(text):
+                ends = stop.search(text, named.end())
+                for match in figure.finditer(text, named.end(), ends.start() if ends else len(text)):
+                    yield Quantity(match.start(), match.end(), _number(seen, match.group()), None, unit,
+                                   QuantityType.MEASURE, self._comparator(text, match.start(), match.end(), ""),
+                                   rule.id, rule.confidence)
 
     def _list_units(self, text: str, seen: dict) -> Iterator[Quantity]:
         """The bare numbers of a list that writes its unit after its last figure (0.6、0.9和0.4个百分点):

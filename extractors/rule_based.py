@@ -67,7 +67,7 @@ class RuleExtractor:
         line_end = line_end if line_end >= 0 else len(doc.text)
         return Claim(
             doc_id=doc.doc_id, start=cell.start, end=cell.end, text=doc.text[cell.start:cell.end],
-            value=cell.value, value_max=None, unit=cell.unit, quantity_type=cell.quantity_type,
+            value=cell.value, value_max=cell.value_max, unit=cell.unit, quantity_type=cell.quantity_type,
             comparator=cell.comparator, indicator=cell.indicator,
             region=cell.region.name if cell.region else None, region_code=cell.region.code if cell.region else None,
             year=cell.year, kind=cell.kind, extractor=self.name, confidence=self.book.tables.confidence,

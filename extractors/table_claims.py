@@ -133,6 +133,7 @@ class CellClaim:
     year: int | None
     kind: Kind
     rule_id: str
+    value_max: float | None = None  # a range's upper end (`90～95`)
 
 
 class TableReader:
@@ -530,7 +531,9 @@ class TableReader:
         match = cell.figure
         figure = match.group("figure")
         start = _offset(cell, match.start("figure"))
-        end = _offset(cell, match.end("figure") - 1) + 1  # a figure wrapped over lines (`+2.1个百` / `分点`) ends in its last piece
+        upper = match.group("upper")
+        # a figure wrapped over lines (`+2.1个百` / `分点`) ends in its last piece; a range at its upper end
+        end = _offset(cell, match.end("upper" if upper else "figure") - 1) + 1
         # the cell's own unit (`↑2.97个百分点`, `-0.3日`, `-1.6（百分点）`) goes over the header's
         written = match.group("unit") or match.group("bracketed")
         own = self._parse_unit(written, row.label) if written else None
@@ -543,11 +546,14 @@ class TableReader:
             # the title's measure is a rate (每千人口执业（助理）医师数) over a column in 人: 人/千人
             unit = self._rated(unit, indicator)
         number = figure.removesuffix(match.group("unit") or "").translate(FULL_WIDTH).replace(",", "").rstrip("%％‰ ").strip()
+        value_max = None
         if unit.quantity_type is QuantityType.RATIO:
             value = None
         else:
             try:
                 value = float(SPACES.sub("", number)) * unit.factor
+                if upper:
+                    value_max = float(upper.translate(FULL_WIDTH)) * unit.factor
             except ValueError:
                 return None
         before, after = match.group("before").strip(), match.group("after").strip()
@@ -555,7 +561,7 @@ class TableReader:
         return CellClaim(start, end, value, unit.unit, unit.quantity_type, comparator,
                          indicator, region,
                          column.year or row.year,
-                         Kind.TARGET if column.target else Kind.ACTUAL, shared.rule_id)
+                         Kind.TARGET if column.target else Kind.ACTUAL, shared.rule_id, value_max)
 
     def _row_year(self, label: str, base_year: int | None) -> int | None:
         """A row that says it is last year's (`上年结余`, in a column with no year): the year before."""
@@ -615,10 +621,12 @@ class TableReader:
                 or Unit("个", QuantityType.COUNT))
 
     def _unitless_rate(self, measure: str) -> Unit | None:
-        """A rate whose table states no unit, by its name (出生人口性别比: boys per 100 girls, `/100`)."""
+        """A rate or an index whose table states no unit, by its name (出生人口性别比: boys per 100
+        girls, `/100`; 时间消耗指数: an index)."""
         bare = BRACKET.sub("", measure).rstrip()
-        return next((Unit(unit, QuantityType.RATE) for name, unit in self.words.unitless_rates.items()
-                     if bare.endswith(name)), None)
+        return next((Unit(unit, kind) for kind, units in ((QuantityType.RATE, self.words.unitless_rates),
+                                                           (QuantityType.MEASURE, self.words.unitless_measures))
+                     for name, unit in units.items() if bare.endswith(name)), None)
 
     def _excepted_unit(self, excepted: tuple[tuple[str, str], ...], words: str) -> Unit | None:
         """The unit the unit line gives the row or column that `words` name, by name."""
@@ -661,9 +669,9 @@ class TableReader:
         """The unit the row itself states: its label's bracket, or its cell in the unit column.
         A bracket that completes a unit of the unit line is that unit (`人数(次)` under
         `单位：人(次)` → 人次)."""
-        if units_at is not None and units_at < len(row) and row[units_at].text:
-            # a dash in the unit column (`出生人口性别比 | — |`) states no unit
-            return None if EMPTY_CELL.match(row[units_at].text) else self._parse_unit(row[units_at].text, label)
+        if units_at is not None and units_at < len(row) and row[units_at].text and not EMPTY_CELL.match(row[units_at].text):
+            return self._parse_unit(row[units_at].text, label)
+        # a dash in the unit column (`出生人口性别比 | — |`) states no unit, unless the label does (`病例组合指数（CMI） | — |`)
         match = BRACKET.search(self.note_mark.sub("", PINYIN.sub("", raw)))
         if not match:
             return None
@@ -938,19 +946,25 @@ def _within(columns: list[Column]) -> list[Column]:
 
 def _compared(columns: list[Column], previous: list[str]) -> list[Column]:
     """A change column without a year of its own takes the later year of the columns it
-    compares, and is a target where that column is (`2024年预算数 | 增长(%)`), not where an
-    actual column of that year stands beside it (`2023年预算数 | 2023年决算数 | 比上年增长%`). Where
-    the latest dated column is the previous period's (`9月末 | 上年同期 | 同比增减(%)`), the change
-    is the current period's: the year after it."""
-    dated = [(column.year, column.target, any(w in column.joined for w in previous))
-             for column in columns if not column.change and column.year is not None]
+    compares, those before it (`2023年 | 2024年 | 增减 | 2025年目标`: 2024), and is a target where
+    that column is (`2024年预算数 | 增长(%)`), not where an actual column of that year stands beside
+    it (`2023年预算数 | 2023年决算数 | 比上年增长%`). Where the latest dated column is the previous
+    period's (`9月末 | 上年同期 | 同比增减(%)`), the change is the current period's: the year after it.
+    With no dated column before it, all the table's count."""
+    dated = [(c, column.year, column.target, any(w in column.joined for w in previous))
+             for c, column in enumerate(columns) if not column.change and column.year is not None]
     if not dated:
         return columns
-    year = max(y for y, _target, _before in dated)
-    latest = [(target, before) for y, target, before in dated if y == year]
-    later = (year + 1 if all(before for _t, before in latest) else year, all(target for target, _b in latest))
-    return [replace(column, year=later[0], target=column.target or later[1])
-            if column.change and column.year is None else column for column in columns]
+    out = list(columns)
+    for c, column in enumerate(columns):
+        if not column.change or column.year is not None:
+            continue
+        compared = [d for d in dated if d[0] < c] or dated
+        year = max(y for _c, y, _target, _before in compared)
+        latest = [(target, before) for _c, y, target, before in compared if y == year]
+        later = year + 1 if all(before for _t, before in latest) else year
+        out[c] = replace(column, year=later, target=column.target or all(target for target, _b in latest))
+    return out
 
 
 def _note(text: str, end: int) -> str:

@@ -107,6 +107,20 @@ class ListUnitRule(Strict):
     examples: list[str] = []
 
 
+class IndexName(Strict):
+    pattern: str  # the name of an index (CMI值, 时间消耗指数)
+    unit: str  # the unit its figures take (GUIDELINES: CMI, 指数)
+
+
+class NamedIndexRule(Strict):
+    id: str
+    confidence: float
+    names: list[IndexName]
+    figure: str  # a bare figure after a name: a decimal with no unit of its own
+    stop: str  # where a name's figures end: the clause's end, or a figure with a unit of its own
+    examples: list[str] = []
+
+
 class NumbersFile(Strict):
     fragments: dict[str, str]
     scales: list[ScaleRule]
@@ -115,6 +129,7 @@ class NumbersFile(Strict):
     bare_scale: BareScaleRule
     noun_scale: BareScaleRule | None = None  # a scaled number whose unit its noun ends in
     list_unit: ListUnitRule | None = None  # bare numbers of a list whose unit follows its last figure
+    named_index: NamedIndexRule | None = None  # bare decimals after an index's name (CMI值由0.98提高到1.05)
 
 
 class JoinerRule(Strict):
@@ -336,6 +351,7 @@ class TablesFile(Strict):
     points_note: str = "(?!)"  # a note's clause saying the change column of the rows it names is in points
     unmeasured_titles: list[str] = []  # a title ending so (平均水平, 排名前五的省份) names no measure: the table above's
     unitless_rates: dict[str, str] = {}  # a measure ending so that no unit is stated for is a rate in this unit (性别比: /100)
+    unitless_measures: dict[str, str] = {}  # measures a table states no unit for, by how their name ends (指数)
     examples: list[str] = []
 
 
@@ -561,6 +577,11 @@ def _check_patterns(book: Rulebook, directory: Path) -> None:
         if getattr(book.numbers, key) is None:
             continue
         compile_pattern(getattr(book.numbers, key).pattern, fragments, where=f"{directory / 'numbers.yaml'}: {key}")
+    if book.numbers.named_index is not None:
+        index = book.numbers.named_index
+        for key, pattern in [("figure", index.figure), ("stop", index.stop),
+                             *((f"names[{k}]", name.pattern) for k, name in enumerate(index.names))]:
+            compile_pattern(pattern, fragments, where=f"{directory / 'numbers.yaml'}: named_index.{key}")
     if book.numbers.noun_scale is not None and book.numbers.noun_scale.next:
         compile_pattern(book.numbers.noun_scale.next, fragments, where=f"{directory / 'numbers.yaml'}: noun_scale.next")
     for rule in book.exclusions.exclusions:

@@ -43,7 +43,7 @@ from functools import lru_cache, reduce
 
 # A cell that holds a figure: an optional comparator, sign, digits (thousands separators,
 # full-width digits, a line break where a row was wrapped inside the number), decimals, percent,
-# `左右`; or a ratio. Groups: the figure's own span (an arrow or a verb of change before it,
+# `左右`; or a ratio; or a range. Groups: the figure's own span (an arrow or a verb of change before it,
 # `↑2.97个百分点`, `上升2.7个百分点`, is no part of it).
 _CELL_UNITS = r"个百分点|百分点|个月|[日天]|[万亿]?(?:人次|元|人|张|个|所|家|例)|岁|[/／]10万"
 NUMBER_CELL = re.compile(
@@ -53,6 +53,8 @@ NUMBER_CELL = re.compile(
     # or a scale alone (`39.8万`, `2.41亿`): the row's or column's unit, scaled
     rf"(?P<unit>{_CELL_UNITS}|[万亿](?!\S))?"
     r"|[0-9０-９]+(?:[.．][0-9０-９]+)?\s*[:：∶]\s*[0-9０-９]+(?:[.．][0-9０-９]+)?)"
+    # a range's upper end (`90～95`, `1.05~1.15`): the claim spans both, its value_max the upper
+    r"(?:\s*[～~]\s*(?P<upper>[0-9０-９]+(?:[.．][0-9０-９]+)?)\s*[%％]?)?"
     r"(?P<after>\s*(?:左右|以上|以下|以内|[%％])?)"  # 9.84%%: a sign typed twice; an arrow is no part of the span
     # the cell's own unit in a bracket after it (`-1.6（百分点）`, `-0.4（日）`): no part of the span either
     rf"(?:\s*[（(]\s*(?P<bracketed>{_CELL_UNITS})\s*[)）])?$")

@@ -97,6 +97,7 @@ CHECKS: dict[str, Callable[[Any, Any, str], bool]] = {
     "numbers.bare_scale": _unit,
     "numbers.noun_scale": _unit,
     "numbers.list_unit": _unit,
+    "numbers.named_index": _unit,
     "ranges.joiners": _joiner,
     "comparators.comparators": _comparator,
     "exclusions.exclusions": _exclusion,

@@ -565,7 +565,8 @@ class TableReader:
 
     def _row_year(self, label: str, base_year: int | None) -> int | None:
         """A row that says it is last year's (`上年结余`, in a column with no year): the year before."""
-        if base_year is not None and any(w in label for w in self.words.previous_year):
+        if (base_year is not None and any(w in label for w in self.words.previous_year)
+                and not any(w in label for w in self.words.carried_forward)):
             return base_year - 1
         return base_year
 

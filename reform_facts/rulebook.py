@@ -317,6 +317,7 @@ class TablesFile(Strict):
     change_words: list[str]
     percent_change_words: list[str]
     previous_year: list[str]
+    carried_forward: list[str] = []  # a balance brought forward (上年结余): a line of this year's accounts
     this_year: list[str]
     row_marker: str
     total_label: str

@@ -294,7 +294,8 @@ class ContextRules:
         speaks of its own region without naming it: return that level to resolve later. A
         compendium's opening (many regions of one level) speaks of what holds them all."""
         deepest = None
-        for match in self.subjects(opening, self.gazetteer.mentions(opening)):
+        mentions = self.gazetteer.mentions(opening)
+        for match in self.subjects(opening, mentions):
             if in_book_title(opening, match.begin):
                 continue
             level = self.gazetteer.deictic.get(match.surface)
@@ -302,6 +303,8 @@ class ContextRules:
                 deepest = max(deepest or level, level, key=LEVELS.index)
             elif deepest is None:
                 first = self.gazetteer.resolve(match.surface)
+                if first is not None:  # 渭南市临渭区卫生健康局 over the title: 临渭区
+                    first = self._nested(opening, first, [m for m in mentions if m.begin >= match.begin])
                 return self._compendium(opening, first) or first, None
         return None, deepest
 

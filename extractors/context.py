@@ -199,7 +199,11 @@ class ContextRules:
         if opened and year_match is opened[0] and not is_plan and self._on_dateline(opening, year_match.start()):
             # the date line says when the report was written, as a page's stamp does
             stamp = stamp or year_match
-            year_match = self._year_after_dateline(opening, year_match, opened) or year_match
+            # (the latest the opening names after it, else the whole text: a report sent under a cover
+            # letter dated 2024年5月20日 that reviews through 2023)
+            written = year_of(year_match)
+            year_match = (self._latest_reported(opening, written, after=year_match.end())
+                          or self._latest_reported(text, written) or year_match)
         if year_match is not None and not is_plan and self.edition(year_match):
             year_match = self._latest_reported(text, year_of(year_match)) or year_match
         found, unnamed = (self._title_region(title or "") if region else None), None
@@ -208,27 +212,19 @@ class ContextRules:
         return Stated(title, year_of(year_match) if year_match else None, found, is_plan, unnamed,
                       year_of(stamp) if stamp else None)
 
-    def _year_after_dateline(self, text: str, dated: regex.Match[str], opened: list) -> regex.Match[str] | None:
-        """The year a report dated by `dated` reports: the latest year the opening names after the
-        date line up to the date line's year, the end of the period it reviews (`2019年…试点城市
-        …截至2023年底`, dated 2024年3月: 2023; `对2021—2022年实施情况进行了评估`: 2022)."""
-        written = year_of(dated)
-        after = [m for m in opened if m.start() > dated.end() and not self._on_dateline(text, m.start())
-                 and year_of(m) <= written]
-        return max(after, key=year_of, default=None)
-
     def edition(self, year: regex.Match[str]) -> bool:
         """Whether a year mention names an edition of a series (2024年第4期, （2024年第二批）)."""
         return self.edition_pattern is not None and self.edition_pattern.match(year.string, year.start()) is not None
 
-    def _latest_reported(self, text: str, edition: int) -> regex.Match[str] | None:
-        """The year an edition of a series reviews: the latest year its text reports up to the
-        edition's, none that dates the page, starts a comparison, names an edition or a deadline
-        (医改简报 2024年第4期 on 截至2023年底…, 2023年共约谈…, 2024年底前新增: 2023)."""
+    def _latest_reported(self, text: str, written: int, after: int = 0) -> regex.Match[str] | None:
+        """The year a report written in `written` reports: the latest year text[after:] names up to
+        it, none that dates the page, starts a comparison, names an edition or a deadline, the end
+        of the period it reviews (`2019年…试点城市…截至2023年底`, dated 2024年3月: 2023;
+        `对2021—2022年实施情况进行了评估`: 2022; 医改简报 2024年第4期 on 2023年共约谈…, 2024年底前新增: 2023)."""
         ahead = [m.span() for m in self.ahead.finditer(text)] if self.ahead is not None else []
         cited = self.cited_spans(text)
-        reported = [m for m in self.year_pattern.finditer(text)
-                    if year_of(m) <= edition and not self.edition(m) and not self._on_dateline(text, m.start())
+        reported = [m for m in self.year_pattern.finditer(text, after)
+                    if year_of(m) <= written and not self.edition(m) and not self._on_dateline(text, m.start())
                     and not self.is_baseline(text, m) and not _inside([lo for lo, _ in cited], cited, m.start())
                     and not any(lo <= m.start() < hi for lo, hi in ahead)]
         return max(reported, key=year_of, default=None)
@@ -239,6 +235,7 @@ class ContextRules:
         lo = text.rfind("\n", 0, position) + 1
         hi = text.find("\n", position)
         bare = text[lo:hi if hi >= 0 else len(text)].strip().strip("#*>\t 　").strip()
+        bare = _ALIGNMENT.sub(" ", bare)  # 上栗县卫生健康委员会办公室          2024年5月20日印发: one line
         patterns = self.structure_patterns
         return bool(bare and patterns.heading.fullmatch(bare) and patterns.dateline.search(bare))
 
@@ -1058,6 +1055,9 @@ def in_book_title(text: str, position: int) -> bool:
     """Inside 《…》: the name of a cited document, not the document's own subject."""
     opened = text.rfind("《", 0, position)
     return opened >= 0 and text.rfind("》", opened, position) < 0
+
+
+_ALIGNMENT = regex.compile(r"[ \t　]{2,}")  # a run of spaces that sets two parts of a line apart
 
 
 def year_of(match: regex.Match[str]) -> int:

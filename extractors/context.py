@@ -480,8 +480,11 @@ class Context:
 
     def _wide(self, field: str, start: int, clause: Segment, sentence: Segment) -> Iterator[Scope]:
         """The field's scopes before the figure's sentence, nearest first, made as they are read."""
-        return self.structure.scopes(start, self.rules.wide[field], clause=clause, sentence=sentence,
-                                     window=self.rules.window)
+        # the title's own line (and a copy of it over the text) is the document's: what it says comes
+        # from `stated`, not as a heading's (…2023年工作总结和2024年工作计划: its nearest year is the plan's)
+        return (scope for scope in self.structure.scopes(start, self.rules.wide[field], clause=clause,
+                                                           sentence=sentence, window=self.rules.window)
+                if not (scope.name == "heading" and self._is_title(scope.segment)))
 
     def _before_sentence(self, field: str, before: Before, find: Callable[[], object]) -> object:
         """What the scopes before a figure's sentence say (`find`): the same for every figure of
@@ -851,10 +854,11 @@ class Context:
         return stated
 
     def _is_title(self, segment: Segment) -> bool:
-        """Whether a heading is the document's title line."""
+        """Whether a heading is the document's title line, or a copy of it spaced apart (荆州市医疗保障局
+        2023 年工作总结…, as PDF text sets it)."""
         title = self.stated.title
         return bool(title) and segment.end - segment.start >= len(title) and \
-            self.text[segment.start:segment.end].strip().strip("#*").strip() == title
+            _SPACES.sub("", self.text[segment.start:segment.end].strip().strip("#*")) == _SPACES.sub("", title)
 
     def _relative_in(self, lo: int, hi: int) -> int | None:
         """Where the first relative year word (今年, 目前) that lies wholly in text[lo:hi] starts, if any."""
@@ -1057,6 +1061,7 @@ def in_book_title(text: str, position: int) -> bool:
     return opened >= 0 and text.rfind("》", opened, position) < 0
 
 
+_SPACES = regex.compile(r"\s+")
 _ALIGNMENT = regex.compile(r"[ \t　]{2,}")  # a run of spaces that sets two parts of a line apart
 
 

@@ -118,7 +118,8 @@ class Structure:
         self.clause_ends = [m.end() for m in patterns.clause_end.finditer(text) if m.start() not in soft]
         self._paragraph_starts = [p.start for p in self.paragraphs]
         self._heading_starts = [h.start for h in self.headings]
-        self._parents = _section_parents([_level(text[h.start:h.end], patterns.levels) for h in self.headings])
+        self._levels = [_level(text[h.start:h.end], patterns.levels) for h in self.headings]
+        self._parents = _section_parents(self._levels)
         # a paragraph's opening: its first sentence, up to a colon or semicolon (context.yaml:
         # opening_end): what later paragraphs look back at
         self.openings: list[Segment] = []
@@ -202,8 +203,18 @@ class Structure:
                 lo, hi = self._paragraphs_since_heading(start)
                 yield from reversed(self._opening_scopes[max(lo, hi - window):hi])
             elif name == "heading":
+                # the headings before the figure, nearest first, but not a numbered one whose section
+                # has closed (“十四五”时期取得的成效 says nothing of the targets under （三）发展目标)
                 k = bisect.bisect_right(self._heading_starts, start)
-                yield from reversed(self._heading_scopes[max(0, k - window):k])
+                holding = set(self._holding(k - 1))
+                yield from (self._heading_scopes[i] for i in reversed(range(max(0, k - window), k))
+                            if self._levels[i] is None or i in holding)
+
+    def _holding(self, k: int) -> Iterator[int]:
+        """Heading k and those it stands under, innermost first."""
+        while k >= 0:
+            yield k
+            k = self._parents[k]
 
     def _paragraphs_since_heading(self, start: int) -> tuple[int, int]:
         """Indices lo..hi of the paragraphs before the one holding `start` and after its heading."""

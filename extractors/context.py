@@ -223,10 +223,11 @@ class ContextRules:
         `对2021—2022年实施情况进行了评估`: 2022; 医改简报 2024年第4期 on 2023年共约谈…, 2024年底前新增: 2023)."""
         ahead = [m.span() for m in self.ahead.finditer(text)] if self.ahead is not None else []
         cited = self.cited_spans(text)
+        cited_starts, ahead_starts = [lo for lo, _ in cited], [lo for lo, _ in ahead]
         reported = [m for m in self.year_pattern.finditer(text, after)
                     if year_of(m) <= written and not self.edition(m) and not self._on_dateline(text, m.start())
-                    and not self.is_baseline(text, m) and not _inside([lo for lo, _ in cited], cited, m.start())
-                    and not any(lo <= m.start() < hi for lo, hi in ahead)]
+                    and not self.is_baseline(text, m) and not _inside(cited_starts, cited, m.start())
+                    and not _inside(ahead_starts, ahead, m.start())]
         return max(reported, key=year_of, default=None)
 
     def _on_dateline(self, text: str, position: int) -> bool:

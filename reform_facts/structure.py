@@ -206,15 +206,9 @@ class Structure:
                 # the headings before the figure, nearest first, but not a numbered one whose section
                 # has closed (“十四五”时期取得的成效 says nothing of the targets under （三）发展目标)
                 k = bisect.bisect_right(self._heading_starts, start)
-                holding = set(self._holding(k - 1))
+                holding = set(self.sections(start))
                 yield from (self._heading_scopes[i] for i in reversed(range(max(0, k - window), k))
-                            if self._levels[i] is None or i in holding)
-
-    def _holding(self, k: int) -> Iterator[int]:
-        """Heading k and those it stands under, innermost first."""
-        while k >= 0:
-            yield k
-            k = self._parents[k]
+                            if self._levels[i] is None or self.headings[i] in holding)
 
     def _paragraphs_since_heading(self, start: int) -> tuple[int, int]:
         """Indices lo..hi of the paragraphs before the one holding `start` and after its heading."""

@@ -816,10 +816,6 @@ class Context:
         """The nearest year stated before the anchor, else a relative word (今年) before it, else
         the first year after it; baselines and the figure itself are skipped."""
         segment, anchor = scope.segment, scope.anchor
-        if scope.name == "heading" and self.stated.year and self._is_title(segment):
-            # the title as a heading: its year is the document's, the first it names, not the
-            # last (…2023年工作总结和2024年工作思路 reports 2023)
-            return self.stated.year
         if scope.name == "heading" and self.section_kinds.get(segment, (None, ""))[1] == "kind.default.problems_section":
             return None  # 存在问题及2024年打算: the year is the plan's, not the problems'
         lo = bisect.bisect_left(self.year_starts, segment.start)
@@ -857,9 +853,14 @@ class Context:
     def _is_title(self, segment: Segment) -> bool:
         """Whether a heading is the document's title line, or a copy of it spaced apart (荆州市医疗保障局
         2023 年工作总结…, as PDF text sets it)."""
-        title = self.stated.title
+        title = self._title_key
         return bool(title) and segment.end - segment.start >= len(title) and \
-            _SPACES.sub("", self.text[segment.start:segment.end].strip().strip("#*")) == _SPACES.sub("", title)
+            _SPACES.sub("", self.text[segment.start:segment.end].strip().strip("#*")) == title
+
+    @cached_property
+    def _title_key(self) -> str:
+        """The title without its spaces, as `_is_title` compares headings with it."""
+        return _SPACES.sub("", self.stated.title or "")
 
     def _relative_in(self, lo: int, hi: int) -> int | None:
         """Where the first relative year word (今年, 目前) that lies wholly in text[lo:hi] starts, if any."""

@@ -116,6 +116,8 @@ class Row:
     grouping: bool = False  # a row of a grouping of areas (东部地区): its cells have no region
     points: bool = False  # a row the table's note says changes in points or its own unit (病床使用率, 平均住院日)
     inherits: str | None = None  # a sub-row naming only a scheme or fund (统筹基金): its parent row's measure
+    # its unit is its cell in a unit column (单位): a value column's own unit (`单价(元)` over `盒`) comes first
+    unit_cell: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -308,6 +310,8 @@ class TableReader:
                 # 单位：%、日) is that row's exception: the rows after it are no parts of it
                 carried = None
             about = self._row(label, own, row_region is not None, base_year, kinds, latest)
+            if stated is not None and units_at is not None and units_at < len(row) and row[units_at].text and not dashed:
+                about = replace(about, unit_cell=True)
             if points and _named(label, points):
                 about = replace(about, points=True)
             if institutions and BRACKET.sub("", label).strip() in self.words.other_rows:
@@ -606,7 +610,8 @@ class TableReader:
                 return Unit("pp", QuantityType.PERCENTAGE_POINT)
         # nothing states a unit: a count, as the guideline has it for a noun without classifier
         listed = shared.listed
-        stated = (row_unit or head_unit or self._excepted_unit(shared.excepted, context)
+        first_unit, then_unit = (head_unit, row_unit) if row.unit_cell else (row_unit, head_unit)
+        stated = (first_unit or then_unit or self._excepted_unit(shared.excepted, context)
                   or self._listed_unit(listed, first) or self._listed_unit(listed, then))
         if stated is not None:
             return stated

@@ -58,7 +58,7 @@ NUMBER_CELL = re.compile(
     r"(?P<after>\s*(?:左右|以上|以下|以内|[%％])?)"  # 9.84%%: a sign typed twice; an arrow is no part of the span
     # the cell's own unit in a bracket after it (`-1.6（百分点）`, `-0.4（日）`): no part of the span either
     rf"(?:\s*[（(]\s*(?P<bracketed>{_CELL_UNITS})\s*[)）])?$")
-EMPTY_CELL = re.compile(r"^[-—–－…/／\s]*$")
+EMPTY_CELL = re.compile(r"^[-—–－…/／×✕\s]*$")
 # The headers of columns of remarks and descriptions: their cells are prose, whatever their length.
 REMARK_HEADERS = frozenset({"备注", "说明", "附注", "备注说明", "建设内容", "主要建设内容", "建设内容及规模",
                             "建设规模及内容", "建设规模", "主要内容", "工作内容"})
@@ -302,7 +302,8 @@ def side_by_side(table: Table) -> list[Table]:
     """A table of two tables set side by side (`指标 | 数值 | 指标 | 数值`: a page short of width
     printed its label-value list in two halves) as its two halves, each with the title and unit
     line; any other table as it is. The halves are known by their header repeated (`指标 数值`
-    twice), or, with no header, by a text cell in the middle column of every row.
+    twice, or the value columns twice under two label heads), or, with no header, by a text cell
+    in the middle column of every row.
 
     >>> text = "| 指标 | 数值 | 指标 | 数值 |\\n|---|---|---|---|\\n| 医院 | 38 | 床位 | 80 |\\n| 卫生院 | 33 | 人员 | 12 |"
     >>> [[[c.text for c in row] for row in half.rows] for half in find_tables(text)]
@@ -313,8 +314,11 @@ def side_by_side(table: Table) -> list[Table]:
         return [table]
     half = width // 2
     if table.header_rows:
+        # the header repeated, or its value columns repeated under two label heads (`收入项目 | 职工医保 |
+        # 居民医保 | 支出项目 | 职工医保 | 居民医保`) over a middle column with no figure
         plain = [re.sub(r"\s+", "", cell.text) if cell is not None else "" for cell in table.header_rows[-1]]
-        if not plain[0] or plain[:half] != plain[half:]:
+        if not plain[0] or plain[1:half] != plain[half + 1:] or (plain[0] != plain[half] and (
+                not plain[half] or any(_is_figure(row[half]) for row in table.rows))):
             return [table]
     elif not all(row[half].text and not _is_value(row[half]) and _is_figure(row[half - 1]) for row in table.rows):
         return [table]
@@ -546,7 +550,7 @@ def _pipe_or_tab(text: str, lines: list[tuple[int, str]], k: int) -> tuple[Table
         if boxed:
             rows = _merged_labels(rows)
     elif form == "tab":
-        rows = _rejoined_head(rows)
+        rows = _rejoined_rows(_rejoined_head(rows))
     if not any(any(_is_figure(c) for c in row[1:]) for row in rows) or (form == "csv" and len(rows) < 3):
         return _Miss(end)
     table = Table(form, lines[k][0], lines[end - 1][0] + len(lines[end - 1][1]))
@@ -555,9 +559,10 @@ def _pipe_or_tab(text: str, lines: list[tuple[int, str]], k: int) -> tuple[Table
 
 
 def _rejoined_rows(rows: list[list[Cell]]) -> list[list[Cell]]:
-    """Pipe rows with no bar at their ends, one wrapped over two lines (`12 |  | 每千人口拥有3岁以下婴幼儿`
-    / `托位数 | 个 | 0.9 | 4.5 | 预期性`): a row short of the header's width with no figure past its
-    first cell, and the next row with figures, that make that width with the label's pieces joined."""
+    """Pipe rows with no bar at their ends, or tab rows, one wrapped over two lines (`12 |  | 每千人口拥有3岁以下婴幼儿`
+    / `托位数 | 个 | 0.9 | 4.5 | 预期性`, a cell with a line break copied from a spreadsheet): a row short
+    of the header's width with no figure past its first cell, and the next row with figures, that
+    make that width with the label's pieces joined."""
     width = len(rows[0]) if rows else 0
     out: list[list[Cell]] = []
     k = 0
@@ -780,8 +785,8 @@ def _aligned(text: str, lines: list[tuple[int, str]], k: int) -> tuple[Table, in
     Header lines above them (fewer cells, or none a figure) are matched to the data columns
     by where they stand in the line."""
     first = _aligned_cells(text, *lines[k])
-    if first is None or ("\t" not in lines[k][1] and k + 1 < len(lines) and _row_kind(lines[k + 1][1]) == "tab"):
-        return None  # a title over tab-separated rows (`表1  2023年…`): the rows are read as such
+    if first is None or ("\t" not in lines[k][1] and _row_kind(_below_titles(lines, k + 1)) == "tab"):
+        return None  # a title over tab-separated rows (`表1  2023年…`), a unit line between: the rows are read as such
     block: list[tuple[int, str, list[Cell]]] = []
     end = k
     head: str | None = None  # once a row with figures is read: the label cell of the line above it
@@ -1193,6 +1198,13 @@ def _crowded(row: list[Cell], start: int, line: str) -> bool:
     return _bounds(row[1], start, line)[0] - _bounds(row[0], start, line)[1] <= CROWDED_GAP
 
 
+def _below_titles(lines: list[tuple[int, str]], k: int) -> str:
+    """The first of lines k, k + 1 … that is no unit line or title (`单位：万元`), or ''."""
+    while k < len(lines) and _title_like(lines[k][1]) and lines[k][1].strip():
+        k += 1
+    return lines[k][1] if k < len(lines) else ""
+
+
 def _title_like(line: str) -> bool:
     """A unit line, a table's numbered title (`17-6  卫生机构、床位…`, `表4-1-2  各地区…`), or the
     line over a table's part after a page break (`续表            单位：张`)."""
@@ -1292,6 +1304,8 @@ def _cell_line(line: str) -> str | None:
     if stripped.endswith(">"):  # a cell a line, each closed by a converter's `<br>`
         stripped = BR_END.sub("", stripped)
     stripped = stripped.strip("|｜").strip()
+    if "\t" in stripped:
+        return None  # cells parted by tabs: a tab-separated row, however short (`1\t黄芪\t饮片\t10g\t0.68`)
     # pinyin debris (`衛(wèi)生`) does not make a label long; the end of a clause, a cheaper test,
     # is looked at first
     if not stripped or stripped[-1] in "。；;，,：:" or (

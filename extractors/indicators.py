@@ -247,7 +247,11 @@ class IndicatorFinder:
         if hi - lo > self.max_chars:
             phrase = text[lo:hi]
             marker, cut = max(((m, phrase.rfind(m)) for m in (self.of, self.list_end) if m), key=lambda c: c[1])
-            lo = lo + cut + len(marker) if cut >= 0 else hi - self.max_chars
+            if cut < 0:
+                lo = hi - self.max_chars
+            elif self._measure(text, (lo + cut + len(marker), hi)) is not None:
+                lo = lo + cut + len(marker)
+            # else what follows it names no measure alone (`…药品收入占医疗收入的比重`): the phrase stays whole
         return (lo, hi) if hi - lo >= 2 else None
 
     def _before_change(self, text: str, lo: int, hi: int, names: NameIndex) -> Span | None:

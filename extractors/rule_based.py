@@ -11,7 +11,7 @@ from reform_facts.extractors.regions import Gazetteer
 from reform_facts.extractors.table_claims import CellClaim, TableReader
 from reform_facts.extractors.views import simplified_view
 
-from reform_facts.claim import Claim, Document
+from reform_facts.claim import Claim, Document, one_line
 from reform_facts.rulebook import Rulebook, load_rulebook
 
 NAME = "rules"
@@ -85,7 +85,7 @@ class RuleExtractor:
         return Claim(
             doc_id=doc.doc_id, start=q.start, end=q.end, text=doc.text[q.start:q.end],
             value=q.value, value_max=q.value_max, unit=q.unit, quantity_type=q.quantity_type,
-            comparator=q.comparator, indicator=doc.text[span[0]:span[1]] if span else None,
+            comparator=q.comparator, indicator=one_line(doc.text[span[0]:span[1]]) if span else None,
             region=region.name if region else None, region_code=region.code if region else None,
             year=year, kind=kind, extractor=self.name, confidence=q.confidence,
             sentence=bounded(doc.text, sentence.start, sentence.end, q.start, q.end), rule_id=q.rule_id,

@@ -35,7 +35,7 @@ from reform_facts.structure import Structure
 from reform_facts.extractors.quantities import Quantity
 from reform_facts.extractors.spacy_pipeline import (candidate_segments, candidates, structure_for, nearest_occurrence,
                                                     shared_rules, text_of)
-from reform_facts.claim import Claim, Document
+from reform_facts.claim import Claim, Document, one_line
 from reform_facts.errors import SpacyConfigError
 
 SUGGESTER = "reform_facts.claim_suggester.v1"
@@ -327,7 +327,7 @@ class ClaimAssembler:
         clause = clause_of(ends, start, end, len(offsets.starts))
         best = max(((scores.get((i, j, INDICATOR), 0.0), i, j)
                     for i, j in indicator_candidates(start, end, clause, **self.window)), default=None)
-        mine = offsets.text[slice(*offsets.chars(best[1], best[2]))].strip() or None if best else None
+        mine = one_line(offsets.text[slice(*offsets.chars(best[1], best[2]))].strip()) or None if best else None
         indicator = claim.indicator if self.indicators == "rules" else mine
         if self.indicators == "rules_unless_surer" and claim.indicator and layout is not None:
             sentence = layout.sentence(claim.start, claim.end)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import math
+import re
 from dataclasses import asdict, dataclass, field, fields, replace
 from enum import StrEnum
 from pathlib import Path
@@ -187,3 +188,16 @@ def values_equal(a: float | None, b: float | None) -> bool:
     if a is None or b is None:
         return a is None and b is None
     return math.isclose(a, b, rel_tol=1e-6, abs_tol=1e-12)
+
+
+_LINE_BREAK = re.compile(r"[ \t\u3000]*\n[ \t\u3000]*")
+
+
+def one_line(phrase: str) -> str:
+    """A phrase of the text (an indicator) with the line breaks inside it taken out: a line broken
+    mid-phrase is conversion debris, and the phrase is read, and labelled, as one.
+
+    >>> one_line("每千常住人口执业\\n(助理)医师")
+    '每千常住人口执业(助理)医师'
+    """
+    return _LINE_BREAK.sub("", phrase) if "\n" in phrase else phrase

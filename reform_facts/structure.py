@@ -23,9 +23,10 @@ from reform_facts.tables import Table, lines_of, tables_of
 _NUMBER_BREAK = regex.compile(r"(?<=[0-9０-９.．])\n(?=[0-9０-９.．])")
 _CLAUSE_BREAK = regex.compile(r"(?<=[，,、；;：:][ \t　]*)\n+")
 # ...and between a word and a figure, as fixed-width lines of PDF text break them (基本医疗保险\n参保 562.31
-# 万人, 资助参保资金 5,326\n万元): a break after a long line only (soft_break_min_line), never a blank line (a long
-# title over its first paragraph)
-_WRAP_BREAK = regex.compile(r"(?<=[\p{Han}0-9０-９%％])[ \t\u3000]*\n(?=[ \t\u3000]*[\p{Han}0-9０-９])")
+# 万人, 资助参保资金 5,326\n万元, 每千常住人口执业\n(助理)医师): a break after a long line only (soft_break_min_line),
+# never a blank line (a long title over its first paragraph), nor before a list marker (（一）, (2))
+_WRAP_BREAK = regex.compile(r"(?<=[\p{Han}0-9０-９%％])[ \t\u3000]*\n"
+                            r"(?=[ \t\u3000]*(?:[\p{Han}0-9０-９]|[（(](?![一二三四五六七八九十\d]+[)）])))")
 # a line that opens with a list marker (一、 （二） 3. ) starts anew, whatever the line before ended with
 _LIST_MARKER = regex.compile(r"(?:[一二三四五六七八九十]+、|[（(][一二三四五六七八九十\d]+[)）]|\d+[.、．](?!\d))")
 _COMMA_AT_END = regex.compile(r"[，,、；;：:][ \t　]*$")

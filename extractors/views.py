@@ -1,4 +1,5 @@
-"""The text the rules match: the document's text with traditional characters read as simplified.
+"""The text the rules match: the document's text with traditional characters read as simplified,
+and full-width digits as ASCII.
 
 The mapping is one character for one character (OpenCC's TSCharacters table, first reading), so
 every offset into the view is an offset into the stored text: claims take their `text` and
@@ -46,14 +47,25 @@ def _traditional() -> ahocorasick_rs.AhoCorasick:
                                       implementation=ahocorasick_rs.Implementation.DFA)
 
 
-def simplified_view(text: str) -> str:
-    """The text with traditional characters mapped to simplified; same length, same offsets.
+# full-width digits and decimal point as ASCII: one set of number, year and date patterns reads both
+_FULL_WIDTH = re.compile("[０-９．]")
+_ASCII_DIGITS = str.maketrans("０１２３４５６７８９．", "0123456789.")
 
-    Most documents have none: a search for one is much cheaper than translating.
+
+def simplified_view(text: str) -> str:
+    """The text with traditional characters mapped to simplified and full-width digits to ASCII;
+    same length, same offsets.
+
+    Most documents have neither: a search for one is much cheaper than translating.
+
+    >>> simplified_view("２０２５年達到６．８張")
+    '2025年达到6.8张'
     """
-    if not _traditional().find_matches_as_indexes(text):
-        return text
-    return text.translate(traditional_to_simplified())
+    if _traditional().find_matches_as_indexes(text):
+        text = text.translate(traditional_to_simplified())
+    if _FULL_WIDTH.search(text):
+        text = text.translate(_ASCII_DIGITS)
+    return text
 
 
 # a run of line breaks followed by a Han character; its left neighbour is checked in `han_breaks`

@@ -475,6 +475,13 @@ class Context:
             year = self.base_year  # a plan's review section (发展基础): where the period before it ended
         return Described(region, year, kind, cue, clause, sentence)
 
+    def region_at(self, at: int) -> Region | None:
+        """The region the text gives at offset `at` as it would a figure there (a table's title
+        that says 全市: the city in force there, not the province a site's name gives the page)."""
+        structure = self.structure
+        clause, sentence = structure.clause(at, at), structure.sentence(at, at)
+        return self.region(at, at, clause, sentence, Before(sentence.start, structure.paragraph(at), structure.heading(at)))
+
     def _holding(self, field: str, start: int, clause: Segment, sentence: Segment) -> list[Scope]:
         """The field's scopes that hold the figure (its clause, its sentence): nearest counts from it."""
         return [Scope(name, clause if name == "clause" else sentence, start) for name in self.rules.holding[field]]

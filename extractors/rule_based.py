@@ -52,7 +52,8 @@ class RuleExtractor:
         gives, made here unless given."""
         ctx = ctx or self.read(doc)
         claims = [self.table_claim(doc, cell) for cell in self.tables.document_claims(
-            ctx.structure.tables, doc.text, year=ctx.stated.year, region=ctx.stated.region, plan=ctx.stated.is_plan)]
+            ctx.structure.tables, doc.text, year=ctx.stated.year, region=ctx.stated.region, plan=ctx.stated.is_plan,
+            region_at=ctx.region_at)]
         previous_end = 0
         for candidate in self.candidates(ctx) if found is None else found:
             if isinstance(candidate, Quantity) and not ctx.structure.in_table_cell(candidate.start, candidate.end):

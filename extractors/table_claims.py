@@ -17,6 +17,7 @@ where rows are regions, else the title, else the document.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 
@@ -187,9 +188,10 @@ class TableReader:
     # --- the table as a whole ----------------------------------------------------------
 
     def document_claims(self, tables: list[Table], text: str, *, year: int | None, region: Region | None,
-                        plan: bool = False) -> list[CellClaim]:
+                        plan: bool = False, region_at: Callable[[int], Region | None] | None = None) -> list[CellClaim]:
         """Every figure of a document's tables, in order (`claims`), each table knowing the measure
-        the nearest table above it named in its title."""
+        the nearest table above it named in its title. `region_at`: the region the prose gives at an
+        offset, asked for a title that names its area by a word of its own (`2018年全市…指标`)."""
         found: list[CellClaim] = []
         above: str | None = None
         dated: dict[int | None, tuple[str, ...]] = {}  # by the tables' year: their notes' clauses that date a measure
@@ -202,7 +204,11 @@ class TableReader:
                 table = replace(table, unit_line=previous.unit_line)
             previous = table
             base_year = _year(table.title or "") or _caption_year(table) or year
-            found += self.claims(table, text, year=year, region=region, plan=plan, above=above,
+            own = region
+            if region_at is not None and table.title and table.title_start >= 0 and any(
+                    m.surface in self.gazetteer.deictic for m in self.gazetteer.mentions(table.title)):
+                own = region_at(table.title_start) or region
+            found += self.claims(table, text, year=year, region=own, plan=plan, above=above,
                                  dated_above=dated.get(base_year, ()))
             subject = _title_subject(text, table, self.words.title_fillers)
             if subject is not None and not self._unmeasured(subject):

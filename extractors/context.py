@@ -315,7 +315,7 @@ class ContextRules:
         level = first.level
         named = {found.code: found for m in self.gazetteer.mentions(opening)
                  if m.surface not in self.gazetteer.deictic and not in_book_title(opening, m.begin)
-                 and (region := self.gazetteer.resolve(m.surface)) is not None
+                 and (region := self.gazetteer.resolve(m.surface, near=first)) is not None
                  and (found := self.gazetteer.at_level(region, level)) is not None}
         if len(named) < least:
             return None

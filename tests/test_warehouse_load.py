@@ -180,23 +180,23 @@ def test_every_claim_keeps_its_contract_fields_and_rule(loaded, corpus_results):
 def test_a_changed_indicator_list_recodes_stored_claims(loaded, corpus_docs, corpus_results, tmp_path, monkeypatch):
     from reform_facts.warehouse.indicators import CANONICAL_FILE
 
-    phrase = "医疗服务项目"  # a phrase of the corpus that no canonical indicator covers
+    phrase = "务实措施"  # a phrase of the corpus that no canonical indicator covers (出台26项务实措施)
     assert rows(loaded, "SELECT count(*) FROM claims WHERE indicator = ?", [phrase])[0][0] > 0
     extended = tmp_path / "indicators_canonical.yaml"
     text = CANONICAL_FILE.read_text(encoding="utf-8")
     at = text.index("\nbare_phrases:")  # the indicator list ends where the bare phrases begin
     extended.write_text(text[:at] + """
-  - code: priced_service_items
-    name: 医疗服务项目
-    name_en: medical service items priced
+  - code: reform_measures
+    name: 务实措施
+    name_en: practical reform measures issued
     quantity_type: count
-    aliases: ["医疗服务项目数"]
+    aliases: ["务实措施数"]
 """ + text[at:], encoding="utf-8")
     monkeypatch.setattr(load_module, "load_canonical", lambda: load_canonical(extended))
     load(loaded, "run-2", corpus_docs, corpus_results)
     assert rows(loaded, "SELECT DISTINCT indicator_code FROM claims WHERE indicator = ?", [phrase]) == [
-        ("priced_service_items",)]
-    assert rows(loaded, "SELECT count(*) FROM indicators WHERE code = 'priced_service_items'") == [(1,)]
+        ("reform_measures",)]
+    assert rows(loaded, "SELECT count(*) FROM indicators WHERE code = 'reform_measures'") == [(1,)]
 
 
 def test_failures_are_recorded_with_file_and_reason(tmp_path, corpus_docs, corpus_results):

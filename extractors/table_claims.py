@@ -302,7 +302,8 @@ class TableReader:
             row_region = self._row_region(label, title_region)
             first_figure = next((c for c, cell in enumerate(row) if c != label_at and c not in skip and c != units_at
                                  and cell.figure is not None), len(row))
-            stated = self._label_unit(self._raw_label(row, units_at, first_figure), label, row, units_at, listed)
+            stated, in_unit_column = self._label_unit(self._raw_label(row, units_at, first_figure), label, row,
+                                                      units_at, listed)
             # a row whose own noun the unit line gives a unit to (收入 under 单位：人(次)、万元) is
             # no sub-row of the row above
             # a dash in the unit column says this row has no unit: none carried from the row above either
@@ -316,7 +317,7 @@ class TableReader:
                 # 单位：%、日) is that row's exception: the rows after it are no parts of it
                 carried = None
             about = self._row(label, own, row_region is not None, base_year, kinds, latest)
-            if stated is not None and units_at is not None and units_at < len(row) and row[units_at].text and not dashed:
+            if stated is not None and in_unit_column:
                 about = replace(about, unit_cell=True)
             if points and _named(label, points):
                 about = replace(about, points=True)
@@ -677,21 +678,21 @@ class TableReader:
                      if cue in measure), unit)
 
     def _label_unit(self, raw: str, label: str, row: list[Cell], units_at: int | None,
-                    listed: tuple[str, ...]) -> Unit | None:
-        """The unit the row itself states: its label's bracket, or its cell in the unit column.
-        A bracket that completes a unit of the unit line is that unit (`人数(次)` under
-        `单位：人(次)` → 人次)."""
+                    listed: tuple[str, ...]) -> tuple[Unit | None, bool]:
+        """The unit the row itself states, and whether its cell in the unit column states it (else
+        its label's bracket). A bracket that completes a unit of the unit line is that unit
+        (`人数(次)` under `单位：人(次)` → 人次)."""
         if units_at is not None and units_at < len(row) and row[units_at].text and not EMPTY_CELL.match(row[units_at].text):
-            return self._parse_unit(row[units_at].text, label)
+            return self._parse_unit(row[units_at].text, label), True
         # a dash in the unit column (`出生人口性别比 | — |`) states no unit, unless the label does (`病例组合指数（CMI） | — |`)
         match = BRACKET.search(self.note_mark.sub("", PINYIN.sub("", raw)))
         if not match:
-            return None
+            return None, False
         written = match.group(1).strip()
         if written in self.institution_suffixes and BRACKET.sub("", raw).rstrip().endswith(self.institution_suffixes):
-            return None  # 妇幼保健院（所）, 急救中心（站）: another name of the institution, no unit
+            return None, False  # 妇幼保健院（所）, 急救中心（站）: another name of the institution, no unit
         longer = next((u for u in listed if u.endswith(written) and len(u) > len(written)), None)
-        return self._parse_unit(longer or written, label, open_class=False)
+        return self._parse_unit(longer or written, label, open_class=False), False
 
     def _bracket(self, head: str, label: str) -> Unit | None:
         """The unit a label states in its bracket (`床位数(张)`), or a percent sign it ends in (`完成预算%`)."""

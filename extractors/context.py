@@ -54,6 +54,7 @@ class Stated:
     is_plan: bool
     unnamed_level: str | None = None  # the opening says 自治区/全市 without naming it
     published: int | None = None  # the year of the page's publication stamp (2025-05-22 11:20), if any
+    title_span: tuple[int, int] | None = None  # where the title is in the text
 
 
 class Described(NamedTuple):
@@ -176,11 +177,10 @@ class ContextRules:
         """Title, year, region and genre that a document states in its opening (its region
         only if asked for: a document that comes with one does not need it)."""
         opening = text[: self.book.context.years.opening_chars]
-        lines = (line.strip().strip("#*").strip() for line in opening.splitlines())
         # the first line that is no page's breadcrumb, file number or print link (the lines after
         # it are not searched: a slow pattern, and only the first is the title)
-        title = next((line for line in lines if line and not _ATTACHMENT.fullmatch(line)
-                      and not self.not_title.search(line)), None)
+        title, title_span = next(((line, span) for line, span in _bare_lines(opening) if line
+                                  and not _ATTACHMENT.fullmatch(line) and not self.not_title.search(line)), (None, None))
         is_plan = (self.says(title or "", self.book.kind.plan_titles)
                    and not self.says(title or "", self.book.kind.report_titles))
         # the title's year, else the opening's first that is no baseline (自2019年启动…以来); when
@@ -210,7 +210,7 @@ class ContextRules:
         if found is None and region:
             found, unnamed = self._opening_region(opening)
         return Stated(title, year_of(year_match) if year_match else None, found, is_plan, unnamed,
-                      year_of(stamp) if stamp else None)
+                      year_of(stamp) if stamp else None, title_span)
 
     def edition(self, year: regex.Match[str]) -> bool:
         """Whether a year mention names an edition of a series (2024年第4期, （2024年第二批）)."""
@@ -1036,6 +1036,17 @@ def _outside(spans: list[tuple[int, int]], held: list[tuple[int, int]]) -> list[
             kept.append((lo, hi))
     return kept
 
+
+
+def _bare_lines(text: str) -> Iterator[tuple[str, tuple[int, int]]]:
+    """Each line of the text without its blanks and Markdown marks (`# `, `**`), with where that
+    stands in the text."""
+    at = 0
+    for line in text.splitlines(keepends=True):
+        bare = line.strip().strip("#*").strip()
+        start = at + line.find(bare)
+        yield bare, (start, start + len(bare))
+        at += len(line)
 
 def _inside(starts: list[int], spans: list[tuple[int, int]], position: int) -> bool:
     """Whether `position` lies inside one of `spans` (sorted, not overlapping; `starts` theirs)."""

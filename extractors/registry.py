@@ -71,7 +71,7 @@ def _cheap_version(name: str) -> str:
 
 def describe(doc: Document) -> Document:
     """The document with the title, year and region it states about itself filled in."""
-    stated = get("rules").context.stated(doc.text)
+    stated = get("rules").stated(doc)
     return replace(doc, title=doc.title or stated.title, year=doc.year or stated.year,
                    region=doc.region or (stated.region.name if stated.region else None),
                    region_code=doc.region_code or (stated.region.code if stated.region else None))

@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from reform_facts.extractors.code_version import code_version
-from reform_facts.extractors.context import Context, ContextRules
+from reform_facts.extractors.context import Context, ContextRules, Stated
 from reform_facts.extractors.indicators import Cut, IndicatorFinder
 from reform_facts.extractors.quantities import Quantity, QuantityFinder, Rejection
 from reform_facts.extractors.regions import Gazetteer
@@ -42,6 +42,14 @@ class RuleExtractor:
         view = simplified_view(doc.text)
         return self.context.for_document(doc if view is doc.text else replace(doc, text=view))
 
+    def stated(self, doc: Document) -> Stated:
+        """What the document says about itself (title, year, region), read on the simplified
+        view as everything else is; the title as the document writes it."""
+        stated = self.context.stated(simplified_view(doc.text))
+        if stated.title_span is None:
+            return stated
+        return replace(stated, title=doc.text[slice(*stated.title_span)])
+
     def candidates(self, ctx: Context) -> list[Quantity | Rejection]:
         """Every quantity candidate of the document as `read` gives it, accepted or rejected."""
         return list(self.quantities.find(ctx.text, ctx.structure))
@@ -53,7 +61,7 @@ class RuleExtractor:
         ctx = ctx or self.read(doc)
         claims = [self.table_claim(doc, cell) for cell in self.tables.document_claims(
             ctx.structure.tables, doc.text, year=ctx.stated.year, region=ctx.stated.region, plan=ctx.stated.is_plan,
-            region_at=ctx.region_at)]
+            region_at=ctx.region_at, view=ctx.text)]
         previous_end = 0
         for candidate in self.candidates(ctx) if found is None else found:
             if isinstance(candidate, Quantity) and not ctx.structure.in_table_cell(candidate.start, candidate.end):

@@ -24,6 +24,7 @@ from dataclasses import dataclass, replace
 from reform_facts.claim import Comparator, Kind, QuantityType
 from reform_facts.divisions import Region
 from reform_facts.extractors.regions import Gazetteer
+from reform_facts.extractors.views import remove_spans, simplified_view
 from reform_facts.rulebook import Rulebook
 from reform_facts.tables import EMPTY_CELL, PINYIN, Cell, Table
 
@@ -50,6 +51,7 @@ TOWN_AFTER = re.compile(r"[\u4e00-\u9fff]{1,4}?(?:镇|乡|街道|苏木)")  # wh
 SUB_HEAD = re.compile(r"^\s*(?:[#＃]|其中)")  # a sub-column's label (`#医院`, `其中：公立医院`)
 ENTITY = re.compile(r"&(?:[a-zA-Z]{2,8}|#[0-9]{2,5});")  # a page converter's `&nbsp;` (indent, spacing): no part of a label
 NOTE_CLAUSES = re.compile(r"[；;。]|[①②③④⑤⑥⑦⑧⑨⑩]|(?<![0-9])[0-9][.．、](?![0-9])")  # a note's clauses: 1. … ；2. …
+TITLE_NUMBER = re.compile(r"^(?:表|专栏)?\s*[0-9０-９\-—.．]*\s*")  # 表3-2, 专栏1
 AS_OF = re.compile(r"^(?:截至|截止到?)\s*(?:[0-9０-９]{1,2}\s*月)?\s*(?:[末底])?\s*")  # a title's date it is as of (year taken out)
 NOTE_REACH = 200  # characters after a table where its note may stand
 NOTE_ENDS = ("。", ".", "．")  # a note line that ends a sentence is the note's last
@@ -188,17 +190,20 @@ class TableReader:
     # --- the table as a whole ----------------------------------------------------------
 
     def document_claims(self, tables: list[Table], text: str, *, year: int | None, region: Region | None,
-                        plan: bool = False, region_at: Callable[[int], Region | None] | None = None) -> list[CellClaim]:
+                        plan: bool = False, region_at: Callable[[int], Region | None] | None = None,
+                        view: str | None = None) -> list[CellClaim]:
         """Every figure of a document's tables, in order (`claims`), each table knowing the measure
         the nearest table above it named in its title. `region_at`: the region the prose gives at an
-        offset, asked for a title that names its area by a word of its own (`2018年全市…指标`)."""
+        offset, asked for a title that names its area by a word of its own (`2018年全市…指标`);
+        `view`: the simplified view of `text`, which the tables were found in (`text` itself if not given)."""
+        view = text if view is None else view
         found: list[CellClaim] = []
         above: str | None = None
         dated: dict[int | None, tuple[str, ...]] = {}  # by the tables' year: their notes' clauses that date a measure
         previous: Table | None = None
         for table in tables:
             if (table.unit_line is None and previous is not None and previous.unit_line is not None
-                    and not any(section.search(text, previous.end, table.start) for section in self.sections)):
+                    and not any(section.search(view, previous.end, table.start) for section in self.sections)):
                 # no unit line of its own, in the section of a table with one (单位：万元 over the section's
                 # first table, then `与上年同期比较` under it): the section's unit
                 table = replace(table, unit_line=previous.unit_line)
@@ -209,11 +214,11 @@ class TableReader:
                     m.surface in self.gazetteer.deictic for m in self.gazetteer.mentions(table.title)):
                 own = region_at(table.title_start) or region
             found += self.claims(table, text, year=year, region=own, plan=plan, above=above,
-                                 dated_above=dated.get(base_year, ()))
-            subject = _title_subject(text, table, self.words.title_fillers)
+                                 dated_above=dated.get(base_year, ()), view=view)
+            subject = _title_subject(text, table, self.words.title_fillers, view)
             if subject is not None and not self._unmeasured(subject):
                 above = subject
-            dating = tuple(clause for clause in NOTE_CLAUSES.split(_note(text, table.end))
+            dating = tuple(clause for clause in NOTE_CLAUSES.split(_note(view, table.end))
                            if NOTE_DATE.search(clause) or NOTE_BASIS.search(clause))
             if dating:
                 dated[base_year] = dated.get(base_year, ()) + dating
@@ -221,15 +226,18 @@ class TableReader:
 
     def _unmeasured(self, subject: str) -> bool:
         """Whether a title's subject says how rows are grouped or ranked, not what is measured."""
-        return BRACKET.sub("", subject).endswith(self.unmeasured_titles)
+        return BRACKET.sub("", simplified_view(subject)).endswith(self.unmeasured_titles)
 
     def claims(self, table: Table, text: str, *, year: int | None, region: Region | None,
-               plan: bool = False, above: str | None = None, dated_above: tuple[str, ...] = ()) -> list[CellClaim]:
+               plan: bool = False, above: str | None = None, dated_above: tuple[str, ...] = (),
+               view: str | None = None) -> list[CellClaim]:
         """Every figure of `table`, found in the document's simplified view; `text` is the
         document's own text, which indicators are taken from verbatim; `year` and `region` are
         the document's, `plan` whether it is a plan (its year is the plan's end); `above` the
         measure the nearest table above named in its title, `dated_above` the clauses of the notes
-        under tables above of the same year that date a measure (`按2023年末全市常住人口…计算`)."""
+        under tables above of the same year that date a measure (`按2023年末全市常住人口…计算`);
+        `view` the simplified view the table was found in, which its notes are read in."""
+        view = text if view is None else view
         title = table.title or ""
         title_year = _year(title) or _caption_year(table)
         base_year = title_year or year
@@ -243,7 +251,7 @@ class TableReader:
         units_at = next((c for c in range(width) if any(h in self.words.unit_headers for h in heads[c])), None)
         dates = {c for c in range(width) if self._dates(table, c)}
         years = {c: self._column_year(heads[c], base_year) for c in range(width)}
-        clauses = NOTE_CLAUSES.split(_note(text, table.end))
+        clauses = NOTE_CLAUSES.split(_note(view, table.end))
         years |= _note_years(list(dated_above), heads)  # a note above dating this table's column, then its own
         years |= _note_years(clauses, heads)
         listed = _listed(table.unit_line)
@@ -262,7 +270,7 @@ class TableReader:
             # 2026—2030 plan), results where it has (`“十四五”期间重点项目完成情况`)
             planned = year is None or ends >= year
             columns = [replace(column, target=column.target or planned, year=ends) for column in columns]
-        subject = _title_subject(text, table, self.words.title_fillers)
+        subject = _title_subject(text, table, self.words.title_fillers, view)
         if subject is not None and above is not None and self._unmeasured(subject):
             subject = above  # `按区域分组的平均水平` under a table of 每千人口执业（助理）医师数: that measure's
         shared = Shared(listed, self._title_unit(table), subject,
@@ -282,7 +290,7 @@ class TableReader:
         points = next((clause for clause in clauses if self.points_note.search(clause)), "")
         # the measure a title names (`全省医疗卫生机构床位数`), not a count of institutions: rows of institution
         # kinds under columns of years take it (GUIDELINES 5, 9xx)
-        titled = (shared.subject if shared.subject and (noun := self._noun_unit(shared.subject)) is not None
+        titled = (shared.subject if shared.subject and (noun := self._noun_unit(simplified_view(shared.subject))) is not None
                   and noun.unit != "个" else None)
         found = []
         totals: list[int] = []  # the claims of total rows that name no area of their own
@@ -380,7 +388,7 @@ class TableReader:
         parent's labels (`parents`, simplified) name it is, a kind of institution (`医院` under
         `床位数`), not a measure of its own; under a measure that counts institutions (`机构数`) a
         kind is a count of its own (`村卫生室`)."""
-        measures = [BRACKET.sub("", parent) for parent in parents]
+        measures = [BRACKET.sub("", simplified_view(parent)) for parent in parents]  # a row's own label is as written
         # a parent that is an institution itself (`#疾病预防控制中心` over `#妇幼保健院`) or a date is no measure
         return (BRACKET.sub("", label).endswith(self.institution_kinds)
                 and not any(measure.endswith(self.institution_counts) for measure in measures)
@@ -415,7 +423,7 @@ class TableReader:
         """Whether the value columns only say how a row is counted: a bare count (`人数`, `金额`),
         the rest shares of it in percent (`占职工总数(%)`) or nothing of their own."""
         values = [column for c, column in enumerate(columns) if c != label_at and c not in skip and c != units_at]
-        bare = [column.measure in self.words.bare_leaves for column in values]
+        bare = [simplified_view(column.measure or "") in self.words.bare_leaves for column in values]
         return any(bare) and all(
             is_bare or column.measure is None
             or (column.unit is not None and column.unit.quantity_type is QuantityType.PERCENTAGE)
@@ -503,7 +511,8 @@ class TableReader:
         if row.whose or row.total:
             return None
         measure = BRACKET.sub("", row.rest or row.own)
-        cut = max((measure.rfind(w) + len(w) for w in self.words.scheme_words if w in measure), default=0)
+        read = simplified_view(measure)  # same offsets, the words as the rules write them
+        cut = max((read.rfind(w) + len(w) for w in self.words.scheme_words if w in read), default=0)
         return measure[cut:] if len(measure) - cut >= 2 else measure or None
 
     def _period_year(self, label: str, base_year: int | None) -> int | None:
@@ -600,7 +609,7 @@ class TableReader:
         # the nouns of what is measured first: the column's where rows say whose, else the row's
         heads = column.joined
         # a sub-row naming only a scheme or part (其中：内科系统) is counted as its parent's measure (病床使用率: %)
-        label = row.inherits if row.inherits and not by_column else row.label
+        label = simplified_view(row.inherits) if row.inherits and not by_column else row.label  # inherits: as written
         first, then = (heads, label) if by_column else (label, heads)
         context = first + then
         if column.change and row.points and row_unit is not None:  # the note says: points, or days
@@ -706,7 +715,7 @@ class TableReader:
         whose nouns `label` names first (`万元` is money in 元, for 收入 or 支出). A rate where the
         label or the table's `subject` is one (`每千人口…医师数` over `单位：人` → 人/千人)."""
         found = self._listed_unit(listed, label)
-        return found or (self._parse_unit(listed[0], label + (subject or "")) if listed else None)
+        return found or (self._parse_unit(listed[0], label + simplified_view(subject or "")) if listed else None)
 
     def _listed_unit(self, listed: tuple[str, ...], label: str) -> Unit | None:
         """Of a unit line's several units (`listed`), the one whose nouns `label` ends in (`病床使用率`
@@ -1093,7 +1102,7 @@ def _measured(columns: list[Column], leaves: list[str] = (), previous: list[str]
     how it counts (`上年金额`) measures what the column of that count does (`支出金额`)."""
     out: list[Column] = []
     for column in columns:
-        if (column.measure in leaves and not column.change and any(w in column.joined for w in previous)
+        if (simplified_view(column.measure or "") in leaves and not column.change and any(w in column.joined for w in previous)
                 and (like := next((c.measure for c in reversed(out) if c.measure and c.measure != column.measure
                                    and c.measure.endswith(column.measure)), None))):
             column = replace(column, measure=like)
@@ -1108,18 +1117,29 @@ def _original(text: str, cell: Cell) -> str:
     return "".join(text[start:end] for start, end in cell.spans)
 
 
-def _title_subject(text: str, table: Table, fillers: list[str]) -> str | None:
+def _title_subject(text: str, table: Table, fillers: list[str], view: str | None = None) -> str | None:
     """What a table's title says it is about, without its number, years, unit and the words
-    that say which rows it has (`各类`, `全市`)."""
+    that say which rows it has (`各类`, `全市`): read in the simplified `view`, written as `text`
+    has it (the view has the text's offsets)."""
     if not table.title or table.title_start < 0:
         return None
-    title = text[table.title_start:table.title_start + len(table.title)]
-    bare = YEARS.sub("", BRACKET.sub("", title))
-    bare = re.sub(r"^(?:表|专栏)?\s*[0-9０-９\-—.．]*\s*", "", bare).strip()
-    bare = AS_OF.sub("", bare)  # `截至2024年9月末基金累计结存`: as of when, no part of the measure
-    while (filler := next((f for f in fillers if bare.startswith(f) and len(bare) > len(f)), None)) is not None:
-        bare = bare[len(filler):]
-    return bare.strip() or None
+    lo, hi = table.title_start, table.title_start + len(table.title)
+    read, written = (text if view is None else view)[lo:hi], text[lo:hi]
+    for pattern in (BRACKET, YEARS, TITLE_NUMBER, AS_OF):  # `截至2024年9月末基金累计结存`: as of when, no part of it
+        spans = [m.span() for m in pattern.finditer(read)]
+        read, written = remove_spans(read, spans), remove_spans(written, spans)
+        if pattern is TITLE_NUMBER:
+            read, written = _stripped(read, written)
+    while (filler := next((f for f in fillers if read.startswith(f) and len(read) > len(f)), None)) is not None:
+        read, written = read[len(filler):], written[len(filler):]
+    return _stripped(read, written)[1] or None
+
+
+def _stripped(read: str, written: str) -> tuple[str, str]:
+    """Both strings without the blanks at either end of `read` (one character for one)."""
+    start = len(read) - len(read.lstrip())
+    end = start + len(read.strip())
+    return read[start:end], written[start:end]
 
 
 def _running_numbers(table: Table, column: int) -> bool:

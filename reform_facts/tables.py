@@ -679,7 +679,7 @@ def _headers_and_rows(table: Table, rows: list[list[Cell]]) -> None:
     """Header rows are those before the first row with a figure past its label. A pipe header
     row with fewer cells than the columns heads the last ones (a tab row keeps each cell in its
     column); above the last header row, an empty cell is covered by the label to its left (a
-    group over sub-columns)."""
+    group over sub-columns) where one label is over both."""
     first = next((i for i, row in enumerate(rows) if any(_is_figure(c) for c in row[1:])), 0)
     # the width most data rows have: a ragged row (a cell left out, one too many) sets no columns
     widths = [len(row) for row in rows[first:]]
@@ -697,8 +697,11 @@ def _headers_and_rows(table: Table, rows: list[list[Cell]]) -> None:
             cells = _stretched(cells, rows[number + 1], width)
         cells += [None] * (width - len(cells))
         if number < first - 1:
+            # ...within the group over it: under two labels of their own (`本期 | 上年同期 | 增减%` over
+            # `(2024年7—9月) | (2023年7—9月) |`) an empty cell is empty
+            above = table.header_rows[-1] if table.header_rows else [None] * width
             for i in range(2, width):
-                cells[i] = cells[i] or cells[i - 1]
+                cells[i] = cells[i] or (cells[i - 1] if above[i] is above[i - 1] else None)
         table.header_rows.append(cells)
     table.rows = rows[first:]
 

@@ -121,6 +121,7 @@ class ContextRules:
         self.period = book.compile_optional(years.period, where="context.yaml: years.period")
         self.cited = book.compile_optional(years.cited, where="context.yaml: years.cited")
         self.published = book.compile_optional(years.published, where="context.yaml: years.published")
+        self.reviewed = book.compile_optional(years.reviewed, where="context.yaml: years.reviewed")
         self.edition_pattern = book.compile_optional(years.edition, where="context.yaml: years.edition")
         self.ahead = book.compile_optional(years.ahead, where="context.yaml: years.ahead")
         self.aside = book.compile_optional(years.aside, where="context.yaml: years.aside")
@@ -192,9 +193,10 @@ class ContextRules:
                   if not self.is_baseline(opening, m) and not _inside([lo for lo, _ in cited], cited, m.start())]
         year_match = self.year_pattern.search(title or "")
         stamp = self.published.search(opening) if self.published is not None else None
-        if year_match is None:
-            # a web page under a title without a year reports as of when it was published
-            year_match = stamp
+        if year_match is None and stamp is not None:
+            # a web page under a title without a year reports as of when it was published, unless its
+            # opening names the year whose data it reviews
+            year_match = (self.reviewed.search(opening) if self.reviewed is not None else None) or stamp
         year_match = year_match or (opened[0] if opened else None)
         if opened and year_match is opened[0] and not is_plan and self._on_dateline(opening, year_match.start()):
             # the date line says when the report was written, as a page's stamp does

@@ -475,7 +475,7 @@ class TableReader:
         joined = "".join(heads)  # 每千人口医疗卫生 over 机构床位数(张): a rate
         # a column of a region among columns of years (`2022年 | 2023年 | 全国2023年`): its year is the column's
         region = self._row_region(YEARS.sub("", heads[-1]).strip(), near) if heads and c > 0 else None
-        grouping = bool(heads) and c > 0 and self._grouping(heads[-1])
+        grouping = bool(heads) and c > 0 and region is None and self._grouping(heads[-1])
         return Column(
             heads=heads,
             change=any(w in joined for w in self.words.change_words),
@@ -494,7 +494,7 @@ class TableReader:
         # a change row under rows of years (增减数, 增加值): the columns say what changed, the
         # latest year when
         change = latest is not None and self._change_only(label)
-        grouping = self._grouping(label)
+        grouping = not region_row and self._grouping(label)  # 东城区 is a district, 中心城区 a grouping
         return Row(label, own, total, rest if self.total_label.search(label) else "",
                    region_row or total or self._period_year(label, base_year) is not None or self._area_row(label)
                    or grouping

@@ -322,7 +322,7 @@ class QuantityFinder:
         value a rate can have (at most the rule's carry_max: 新增床位1200张 is a count), and only
         when every figure between the cue and this one is of the same classifier (a figure of
         another stands for another subject). `own_start`: where the figure's own window starts."""
-        lo = max(0, start - self.rate_window)
+        lo = structure.sentence(start, end).start
         if lo >= own_start:
             return None
         nearest, rate = None, None

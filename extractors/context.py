@@ -122,6 +122,7 @@ class ContextRules:
         self.cited = book.compile_optional(years.cited, where="context.yaml: years.cited")
         self.published = book.compile_optional(years.published, where="context.yaml: years.published")
         self.reviewed = book.compile_optional(years.reviewed, where="context.yaml: years.reviewed")
+        self.yearbook = book.compile_optional(years.yearbook, where="context.yaml: years.yearbook")
         self.edition_pattern = book.compile_optional(years.edition, where="context.yaml: years.edition")
         self.ahead = book.compile_optional(years.ahead, where="context.yaml: years.ahead")
         self.aside = book.compile_optional(years.aside, where="context.yaml: years.aside")
@@ -208,11 +209,13 @@ class ContextRules:
                           or self._latest_reported(text, written) or year_match)
         if year_match is not None and not is_plan and self.edition(year_match):
             year_match = self._latest_reported(text, year_of(year_match)) or year_match
+        year = year_of(year_match) if year_match else None
+        if (edition := self.yearbook.search(title or "") if self.yearbook is not None else None) is not None:
+            year = year_of(edition) - 1  # a yearbook's edition reports the year before
         found, unnamed = (self._title_region(title or "") if region else None), None
         if found is None and region:
             found, unnamed = self._opening_region(opening)
-        return Stated(title, year_of(year_match) if year_match else None, found, is_plan, unnamed,
-                      year_of(stamp) if stamp else None, title_span)
+        return Stated(title, year, found, is_plan, unnamed, year_of(stamp) if stamp else None, title_span)
 
     def edition(self, year: regex.Match[str]) -> bool:
         """Whether a year mention names an edition of a series (2024年第4期, （2024年第二批）)."""

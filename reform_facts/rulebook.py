@@ -213,6 +213,7 @@ class YearsRule(Strict):
     ahead: str = ""  # a year named as a deadline or goal (2024年底前, 力争到2025年): no year the text reports
     published: str = ""  # a web page's publication time (2023-06-14 08:52): the year of an undated page
     reviewed: str = ""  # the year whose data a page says it reviews (根据2023年…统计数据): before its publication's
+    yearbook: str = ""  # a yearbook's edition in a title (秭归统计年鉴—2024, 济宁年鉴2023): it reports the year before
     now: list[str] = []  # relative words that name the year of writing (今年): a stamped page's publication year
     period: str = ""  # a five-year period's span or end (“十五五”期间, “十四五”末): the year it ends, kind.yaml's plan_periods
     aside: str = ""  # a bracket that dates a figure of its own: its year is seen inside it only

@@ -141,7 +141,10 @@ class ContextRules:
         self.not_subject_after = book.compile(regions.not_subject_after, where="regions.yaml")
         self.enumeration_joiners = frozenset(regions.enumeration_joiners)
         # a plural subject that names no area (多数省份): its figures have no region
-        self.several_areas = book.compile_optional(regions.several_areas, where="regions.yaml: several_areas")
+        # a city's part (中心城区) is a plural subject too
+        several = "|".join([f"(?: {regions.several_areas} )"] * bool(regions.several_areas)
+                           + [regex.escape(part) for part in regions.city_parts])
+        self.several_areas = book.compile_optional(several, where="regions.yaml: several_areas, city_parts")
         # what may stand between listed regions and a figure that counts them (包头、赤峰、乌海3个); none: always
         self.enumeration_counted = book.compile_optional(regions.enumeration_counted, where="regions.yaml: enumeration_counted")
         # 分别 (indicators.yaml's distribute words) pairs listed names with the figures after it

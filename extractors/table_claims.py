@@ -146,6 +146,7 @@ class TableReader:
 
     def __init__(self, book: Rulebook, gazetteer: Gazetteer) -> None:
         self.words = book.tables
+        self.city_parts = tuple(book.regions.city_parts)
         self.gazetteer = gazetteer
         self.institution_suffixes = tuple(book.tables.institution_suffixes)
         self.target_titles = tuple(book.tables.target_titles)
@@ -530,7 +531,7 @@ class TableReader:
         """A grouping of several areas (东部, 东部地区, 中部（4省）): a place with no one region."""
         bare = BRACKET.sub("", label).strip()
         return (bare in self.words.grouping_areas or bare.removesuffix("地区") in self.words.grouping_areas
-                or bare.endswith(tuple(self.words.grouping_suffixes)))
+                or bare.endswith((*self.words.grouping_suffixes, *self.city_parts)))
 
     def _change_only(self, label: str) -> bool:
         """A label that says only that it is a change (增减数, 增加值, 2023年比2019年增加, 年均增长(%)):

@@ -275,6 +275,7 @@ class RegionsFile(Strict):
     enumeration_joiners: list[str]
     enumeration_counted: str = ""  # what may stand between listed regions and a figure that counts them
     several_areas: str = ""  # a plural subject (多数省份, 东北三省, 两县): the figures stated of it have no region
+    city_parts: list[str] = []  # a city's parts of several districts (中心城区, …城镇群): no one region, in prose and tables
     alias_not_followed_by: list[str]
     gap_before: str = ""  # a gap word before a name right before a figure (高于全国0.62岁): the gap is the subject's
     level_after: str = ""  # ...unless the name's level follows the figure (低于全国6010元左右的平均水平)

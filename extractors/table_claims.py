@@ -903,21 +903,14 @@ class TableReader:
         """A row label without pinyin debris, spaces, list markers and its bracketed unit or
         year. The label as written is cut where its `simplified` view (same length) says the
         unit starts: 萬張 is read as 万张."""
-        bare = self._unmarked(label)
-        # the simplified view of a label written in simplified characters is the label itself
-        view = self._unmarked(simplified) if simplified and simplified != label else bare
-        label = bare
-        if len(view) != len(label):
-            view = label
+        # what to take out is read in the simplified view (三、四級手術 is no list item 三、 either)
+        view = simplified if simplified and len(simplified) == len(label) else label
+        view, label = _without((ENTITY, PINYIN, SPACES, self.row_marker, self.note_mark), view, label)
         bracket = BRACKET.search(view)
         if bracket and (self._parse_unit(bracket.group(1), view, open_class=False) is not None
                         or YEAR.search(bracket.group(1))):
             label = label[:bracket.start()]
         return label.strip("：: ")
-
-    def _unmarked(self, label: str) -> str:
-        """A label without entities, pinyin debris, spaces, its list marker and note marks."""
-        return self.note_mark.sub("", self.row_marker.sub("", SPACES.sub("", PINYIN.sub("", ENTITY.sub("", label)))))
 
     def _period_end(self, title: str) -> int | None:
         """The end of the five-year period the title names (kind.yaml's plan_periods: 十五五 → 2030)."""
@@ -1126,14 +1119,20 @@ def _title_subject(text: str, table: Table, fillers: list[str], view: str | None
         return None
     lo, hi = table.title_start, table.title_start + len(table.title)
     read, written = (text if view is None else view)[lo:hi], text[lo:hi]
-    for pattern in (BRACKET, YEARS, TITLE_NUMBER, AS_OF):  # `截至2024年9月末基金累计结存`: as of when, no part of it
-        spans = [m.span() for m in pattern.finditer(read)]
-        read, written = remove_spans(read, spans), remove_spans(written, spans)
-        if pattern is TITLE_NUMBER:
-            read, written = _stripped(read, written)
+    read, written = _stripped(*_without((BRACKET, YEARS, TITLE_NUMBER), read, written))
+    read, written = _without((AS_OF,), read, written)  # `截至2024年9月末基金累计结存`: as of when, no part of it
     while (filler := next((f for f in fillers if read.startswith(f) and len(read) > len(f)), None)) is not None:
         read, written = read[len(filler):], written[len(filler):]
     return _stripped(read, written)[1] or None
+
+
+def _without(patterns, read: str, written: str) -> tuple[str, str]:
+    """Both strings without what each pattern in turn finds in `read` (one character for one: the
+    simplified view and the text as written)."""
+    for pattern in patterns:
+        spans = [m.span() for m in pattern.finditer(read)]
+        read, written = remove_spans(read, spans), remove_spans(written, spans)
+    return read, written
 
 
 def _stripped(read: str, written: str) -> tuple[str, str]:

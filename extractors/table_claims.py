@@ -1092,7 +1092,7 @@ def _overlapped(group: str, leaf: str) -> str:
 
 def _measured(columns: list[Column], leaves: list[str] = (), previous: list[str] = ()) -> list[Column]:
     """A change column that names no measure (`比上年增长(%)`) measures what the column it
-    follows does (`诊疗人次(万人次) | 比上年增长(%)`). A previous period's column that names only
+    follows does (`诊疗人次(万人次) | 比上年增长(%)`), in its unit unless a percentage. A previous period's column that names only
     how it counts (`上年金额`) measures what the column of that count does (`支出金额`)."""
     out: list[Column] = []
     for column in columns:
@@ -1102,7 +1102,13 @@ def _measured(columns: list[Column], leaves: list[str] = (), previous: list[str]
             column = replace(column, measure=like)
         before = next((c for c in reversed(out) if not c.change), None)
         if column.change and column.measure is None and before is not None and before.measure is not None:
-            column = replace(column, measure=before.measure)
+            # ...in its unit where the change is no percentage (床位数(张) | 比上年增减: 张), a share's in
+            # points (病床使用率(%) | 比上年增减: pp)
+            unit = column.unit
+            if unit is None and before.unit is not None and not column.percent:
+                unit = (Unit("pp", QuantityType.PERCENTAGE_POINT)
+                        if before.unit.quantity_type is QuantityType.PERCENTAGE else before.unit)
+            column = replace(column, measure=before.measure, unit=unit)
         out.append(column)
     return out
 

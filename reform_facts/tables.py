@@ -104,6 +104,7 @@ LABEL_PIECE_MAX = 12  # a label wrapped over two lines: its second piece is no l
 FIRST_PIECE_MAX = 16  # ...and its first, over the row it begins (`每千人口拥有3岁以下婴幼儿` / `  托位数(个)  1.6`)
 CROWDED_GAP = 2  # screen columns between a label that ran out of room and the next cell
 _SUB_ROW = re.compile(r"^(?:其中|含)\s*[：:]")  # `其中：住院医疗费用` on a line of its own: a sub-row's start, no label's end
+HEAD_BRACKET = re.compile(r"[（(][^（）()\n]{1,8}[)）]")  # a bracket alone on a header line: (人), （45分）
 _BRACKET_MARKER = re.compile(r"^[（(][一二三四五六七八九十0-9]+[)）]")  # （二）: a list marker, no label's end
 _LABEL_COLON = re.compile(r"^[^：:]{1,4}[：:][^：:]+$")  # 按基金分：统筹基金收入, 其中：药品收入
 SUBTOTAL = "小计"  # a sub-column's total: the first column of its group, under no label of its own
@@ -1464,8 +1465,8 @@ def _rows(body: list[Cell], columns: int, *, short_last: bool = False) -> list[l
     at = 0
     while at + columns <= len(body):
         chunk = body[at:at + columns]
-        if lead and not (chunk[0].text.isdigit() or not chunk[0].text):
-            break
+        if lead and not (chunk[0].text.isdigit() or not chunk[0].text or EMPTY_CELL.match(chunk[0].text)):
+            break  # (a total row's number left empty or dashed: `— | 全省平均 | …`)
         if _is_value(chunk[lead]):
             break
         if all(_is_value(c) for c in chunk[lead + 1:]):
@@ -1535,6 +1536,22 @@ def _cell_per_line(text: str, lines: list[tuple[int, str]], k: int) -> tuple[Tab
     return _flat_table(_closed_pieces(lines, placed), end, "cell_per_line")
 
 
+def _unwrapped_heads(placed: list[tuple[Cell, int]]) -> list[tuple[Cell, int]]:
+    """Header cells wrapped over two lines (`重点指标` / `（45分）` / `项目管理` / `（30分）`): a bracket
+    alone between two labels before the first value ends the label above it. Brackets one after
+    another (`卫生机构数` / `床位数` / `（个）` / `（张）`) are a row of units under the labels: kept."""
+    header = next((i for i, (cell, _line) in enumerate(placed) if _is_value(cell)), len(placed))
+    out: list[tuple[Cell, int]] = []
+    for i, (cell, line) in enumerate(placed):
+        after = placed[i + 1][0] if i + 1 < len(placed) else None
+        if (0 < i < header and HEAD_BRACKET.fullmatch(cell.text) and out and not HEAD_BRACKET.fullmatch(out[-1][0].text)
+                and after is not None and not HEAD_BRACKET.fullmatch(after.text)):
+            out[-1] = (joined(out[-1][0], cell), line)
+        else:
+            out.append((cell, line))
+    return placed if len(out) == len(placed) else out
+
+
 def _flat_table(placed: list[tuple[Cell, int]], end: int, form: str) -> tuple[Table, int] | _Miss:
     """A table's cells in reading order, each with the index of its (last) line, cut into a
     header and rows: the column count is inferred from the header cells and the rows."""
@@ -1543,6 +1560,8 @@ def _flat_table(placed: list[tuple[Cell, int]], end: int, form: str) -> tuple[Ta
     if len(run) < 6 or figures < 3:
         return _Miss(end)
     if (kept := _without_head_padding(placed)) is not placed:
+        placed, run = kept, [cell for cell, _line in kept]
+    if (kept := _unwrapped_heads(placed)) is not placed:
         placed, run = kept, [cell for cell, _line in kept]
     header = 0
     while header < len(run) and not _is_value(run[header]):

@@ -976,7 +976,24 @@ def _header_rows(headers: list[tuple[int, str, list[Cell]]], centres: list[float
                 for cell, unit in zip(leaf, units)]
     rows_ = [*out, leaf]
     _join_stacked(rows_)
+    _ruled_groups(rows_)
     return rows_
+
+
+_RULE_CELL = re.compile(r"[\-—─━=_]{3,}")
+
+
+def _ruled_groups(rows: list[list[Cell | None]]) -> None:
+    """A rule drawn under a group's label (`卫生技术人员（人）` over `————` over `小计 | 执业医师 | …`): the
+    label heads every column the rule spans, though centred over some of them, and the rule is no label.
+    (A rule with no label over it keeps its place: the group's label was read as the table's title.)"""
+    for r, row in enumerate(rows[1:], start=1):
+        ruled = [c for c, cell in enumerate(row) if cell is not None and _RULE_CELL.fullmatch(cell.text)]
+        labels = {id(cell): cell for c in ruled if (cell := rows[r - 1][c]) is not None}
+        if len(labels) == 1:
+            label = next(iter(labels.values()))
+            for c in ruled:
+                rows[r - 1][c], row[c] = label, None
 
 
 def _extents(rows: list[tuple[int, str, list[Cell]]], width: int) -> list[tuple[int, int]]:

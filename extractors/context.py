@@ -497,12 +497,10 @@ class Context:
     def _wide(self, field: str, start: int, clause: Segment, sentence: Segment) -> Iterator[Scope]:
         """The field's scopes before the figure's sentence, nearest first, made as they are read."""
         # the title's own line (and a copy of it over the text) is the document's: what it says comes
-        # from `stated`, not as a heading's (…2023年工作总结和2024年工作计划: its nearest year is the plan's);
-        # the lines above the title are the page's (湖北省卫生健康委员会 over a county's report): they head nothing
-        above = self.stated.title_span[0] if self.stated.title_span else 0
+        # from `stated`, not as a heading's (…2023年工作总结和2024年工作计划: its nearest year is the plan's)
         return (scope for scope in self.structure.scopes(start, self.rules.wide[field], clause=clause,
                                                            sentence=sentence, window=self.rules.window)
-                if not (scope.name == "heading" and (self._is_title(scope.segment) or scope.segment.end <= above)))
+                if not (scope.name == "heading" and self._is_title(scope.segment)))
 
     def _before_sentence(self, field: str, before: Before, find: Callable[[], object]) -> object:
         """What the scopes before a figure's sentence say (`find`): the same for every figure of

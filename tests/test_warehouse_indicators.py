@@ -340,9 +340,15 @@ def test_most_dev_gold_claims_carry_a_code():
     documents; 90.7% after their medical-service-revenue, TCM-prescription, procurement,
     out-of-pocket, assistance-enrolment and insurance-assessment codes and bare 医疗服务收入, 床位,
     住院 and 医用耗材 by their units; 90.6% once the dev split grew to 141 with the M documents;
-    GOLD_FLOOR after their bed-day, per-head (doctors, nurses, pharmacists, tertiary hospitals,
+    91.0% after their bed-day, per-head (doctors, nurses, pharmacists, tertiary hospitals,
     health spending), fund-supervision, critical-illness-deductible, advance-payment and
-    exam-and-test-revenue codes and bare 健康管理率, 机构覆盖率, 人均支出, 救助资金, 暂停协议 and 解除协议.)"""
+    exam-and-test-revenue codes and bare 健康管理率, 机构覆盖率, 人均支出, 救助资金, 暂停协议 and 解除协议;
+    90.7% once the dev split grew to 145 with the N documents; GOLD_FLOOR after their
+    maternal-and-child-assessment part-score, two-cancer-screening, HPV-vaccination, under-five-death,
+    basic-standard, tertiary-capacity, resource-sharing-centre, TCM-hall, village-clinic-TCM,
+    violation-case, blood-collection, dispute-mediation and post-subsidy codes, fund-execution rates as
+    completion rates, and bare 重点指标, 项目管理, 体系建设, 加分, 助理医师, 考核排名, 住院床位 and kinds of
+    institution counted.)"""
     claims = [claim for path in gold_files(paths.GOLD_DIR, split="dev") for claim in load_file(path)]
     canonical = load_canonical()
     coded = sum(canonical.code_for(claim.indicator, claim.unit) is not None for claim in claims)
@@ -353,8 +359,9 @@ def test_most_dev_gold_claims_carry_a_code():
 # Measured on the bundled corpus as the rule extractor reads it, loaded into the warehouse
 # (`python -m benchmarks.indicator_coverage --documents bundled` measures the warehouse of a full
 # run). Floors are the measured shares: raise them when the catalogue grows, never lower them.
-GOLD_FLOOR = 0.909  # measured on the 141-document dev split (18,648 of 20,498 = 0.9097; 0.9064 before
-# the M-series codes; 0.907 was 17,532 of 19,327 on 137 documents, 0.9002 before the L-series codes;
+GOLD_FLOOR = 0.912  # measured on the 145-document dev split (19,947 of 21,849 = 0.9129; 0.9071 before
+# the N-series codes; 0.909 was 18,648 of 20,498 on 141 documents, 0.9064 before the M-series codes;
+# 0.907 was 17,532 of 19,327 on 137 documents, 0.9002 before the L-series codes;
 # 0.903 was 16,930 of 18,729 on 133 documents, 0.8853 before the J- and K-series codes;
 # 0.900 was 14,931 of 16,576 on 121 documents, 0.8913 before the I-series codes;
 # 0.897 was 13,715 of 15,285 on 115 documents, 0.8869 before the H-series codes;

@@ -142,8 +142,8 @@ class ContextRules:
         self.enumeration_joiners = frozenset(regions.enumeration_joiners)
         # a plural subject that names no area (多数省份): its figures have no region
         # a city's part (中心城区) is a plural subject too
-        several = "|".join([f"(?: {regions.several_areas} )"] * bool(regions.several_areas)
-                           + [regex.escape(part) for part in regions.city_parts])
+        several = [f"(?: {regions.several_areas} )"] if regions.several_areas else []
+        several = "|".join(several + [regex.escape(part) for part in regions.city_parts])
         self.several_areas = book.compile_optional(several, where="regions.yaml: several_areas, city_parts")
         # what may stand between listed regions and a figure that counts them (包头、赤峰、乌海3个); none: always
         self.enumeration_counted = book.compile_optional(regions.enumeration_counted, where="regions.yaml: enumeration_counted")
@@ -1045,7 +1045,6 @@ def _outside(spans: list[tuple[int, int]], held: list[tuple[int, int]]) -> list[
     return kept
 
 
-
 def _bare_lines(text: str) -> Iterator[tuple[str, tuple[int, int]]]:
     """Each line of the text without its blanks and Markdown marks (`# `, `**`), with where that
     stands in the text."""
@@ -1055,6 +1054,7 @@ def _bare_lines(text: str) -> Iterator[tuple[str, tuple[int, int]]]:
         start = at + line.find(bare)
         yield bare, (start, start + len(bare))
         at += len(line)
+
 
 def _inside(starts: list[int], spans: list[tuple[int, int]], position: int) -> bool:
     """Whether `position` lies inside one of `spans` (sorted, not overlapping; `starts` theirs)."""

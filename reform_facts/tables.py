@@ -980,15 +980,12 @@ def _header_rows(headers: list[tuple[int, str, list[Cell]]], centres: list[float
     return rows_
 
 
-_RULE_CELL = re.compile(r"[\-—─━=_]{3,}")
-
-
 def _ruled_groups(rows: list[list[Cell | None]]) -> None:
     """A rule drawn under a group's label (`卫生技术人员（人）` over `————` over `小计 | 执业医师 | …`): the
     label heads every column the rule spans, though centred over some of them, and the rule is no label.
     (A rule with no label over it keeps its place: the group's label was read as the table's title.)"""
     for r, row in enumerate(rows[1:], start=1):
-        ruled = [c for c, cell in enumerate(row) if cell is not None and _RULE_CELL.fullmatch(cell.text)]
+        ruled = [c for c, cell in enumerate(row) if cell is not None and _RULE_LINE.match(cell.text)]
         labels = {id(cell): cell for c in ruled if (cell := rows[r - 1][c]) is not None}
         if len(labels) == 1:
             label = next(iter(labels.values()))
@@ -1559,14 +1556,14 @@ def _unwrapped_heads(placed: list[tuple[Cell, int]]) -> list[tuple[Cell, int]]:
     another (`卫生机构数` / `床位数` / `（个）` / `（张）`) are a row of units under the labels: kept."""
     header = next((i for i, (cell, _line) in enumerate(placed) if _is_value(cell)), len(placed))
     out: list[tuple[Cell, int]] = []
-    for i, (cell, line) in enumerate(placed):
+    for i, (cell, line) in enumerate(placed[:header]):
         after = placed[i + 1][0] if i + 1 < len(placed) else None
-        if (0 < i < header and HEAD_BRACKET.fullmatch(cell.text) and out and not HEAD_BRACKET.fullmatch(out[-1][0].text)
+        if (i > 0 and HEAD_BRACKET.fullmatch(cell.text) and not HEAD_BRACKET.fullmatch(out[-1][0].text)
                 and after is not None and not HEAD_BRACKET.fullmatch(after.text)):
             out[-1] = (joined(out[-1][0], cell), line)
         else:
             out.append((cell, line))
-    return placed if len(out) == len(placed) else out
+    return placed if len(out) == header else out + placed[header:]
 
 
 def _flat_table(placed: list[tuple[Cell, int]], end: int, form: str) -> tuple[Table, int] | _Miss:

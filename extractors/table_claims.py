@@ -157,10 +157,11 @@ class TableReader:
         self.note_mark = book.compile(book.tables.note_mark, where="tables.yaml: note_mark")
         self.month_row = book.compile(book.tables.month_row, where="tables.yaml: month_row")
         self.points_note = book.compile(book.tables.points_note, where="tables.yaml: points_note")
-        # a section's numbered heading (a reporter's question, 第一章, 第一节, 一、: context.yaml's four outer
-        # heading levels) ends the reach of the unit line of the tables in it
-        self.sections = [book.compile(f"(?m)^ \\s* {level}", where="context.yaml: heading_levels")
-                         for level in book.context.heading_levels[:4]]
+        # a section's numbered heading (a reporter's question, 第一章, 第一节, 一、) ends the reach of the unit
+        # line of the tables in it
+        self.sections = [book.compile(f"(?m)^ \\s* {book.context.heading_levels[name]}",
+                                      where=f"tables.yaml: section_levels: {name}")
+                         for name in book.tables.section_levels]
         # a name that only sets a standard or a comparison (执行湖南省…价格) is not what a title is about
         self.not_subject_before = book.compile(book.regions.not_subject_before, where="regions.yaml")
         self.not_subject_chars = book.regions.not_subject_chars

@@ -231,9 +231,10 @@ class ContextFile(Strict):
     clause_end: str
     opening_end: str
     soft_break_min_line: int
+    question: str  # a reporter's question's opening, the fragment {QUESTION}
     heading: str
     speaker: str
-    heading_levels: list[str]
+    heading_levels: dict[str, str]  # name: list marker, outermost first
     dateline: str
     not_title: str
     wide_window: int
@@ -343,6 +344,7 @@ class TablesFile(Strict):
     target_titles: list[str] = []  # a title ending so (分解目标) over columns without years: every figure a target
     change_fillers: list[str] = []  # words a change label holds besides its change word (比, 年均, 值)
     measure_units: list[str] = []  # units only tables state, measures (分: a score)
+    section_levels: list[str] = []  # heading levels (context.yaml) whose headings end a unit line's reach
     scheme_rows: list[str] = []  # a sub-row ending so names a scheme or fund only (职工基本医疗保险, 统筹基金): the parent's measure
     scheme_words: list[str] = []  # a parent's measure starts after the last of them (基本医疗保险参保人数 -> 参保人数)
     benefit_rows: list[str] = []  # a row ending so names a kind of benefit (住院, 普通门诊统筹): the column's measure
@@ -388,7 +390,8 @@ class Rulebook:
         joiners = sorted({s for j in self.ranges.joiners for s in j.surfaces}, key=len, reverse=True)
         return {**self.numbers.fragments,
                 "UNIT": "(?:" + "|".join(regex.escape(s) for s in unit_surfaces) + ")",
-                "JOIN": "(?:" + "|".join(regex.escape(s) for s in joiners) + ")"}
+                "JOIN": "(?:" + "|".join(regex.escape(s) for s in joiners) + ")",
+                "QUESTION": self.context.question}
 
 
 
@@ -545,6 +548,7 @@ def load_rulebook(directory: Path = RULES_DIR) -> Rulebook:
     _check_ids_unique(book, directory)
     _check_patterns(book, directory)
     _check_unit_references(book, directory)
+    _check_level_references(book, directory)
     return book
 
 
@@ -572,6 +576,14 @@ def _check_unit_references(book: Rulebook, directory: Path) -> None:
         unit = getattr(book.numbers, key).unit
         if unit not in known:
             raise RuleFileError(f"{directory / 'numbers.yaml'}: {key}.unit: {unit!r} is no rule of units.yaml")
+
+
+def _check_level_references(book: Rulebook, directory: Path) -> None:
+    """The heading levels that tables.yaml's section_levels name are levels of context.yaml."""
+    for name in book.tables.section_levels:
+        if name not in book.context.heading_levels:
+            raise RuleFileError(f"{directory / 'tables.yaml'}: section_levels: {name!r} is no heading level "
+                                f"of context.yaml")
 
 
 def _check_patterns(book: Rulebook, directory: Path) -> None:

@@ -68,8 +68,8 @@ class StructurePatterns:
         context = book.context
         compiled = (book.compile(getattr(context, key), where=f"context.yaml: {key}")
                     for key in ("sentence_end", "clause_end", "opening_end", "heading", "speaker", "dateline"))
-        levels = tuple(book.compile(level, where=f"context.yaml: heading_levels.{k}")
-                       for k, level in enumerate(context.heading_levels))
+        levels = tuple(book.compile(level, where=f"context.yaml: heading_levels.{name}")
+                       for name, level in context.heading_levels.items())
         return cls(*compiled, soft_break_min_line=context.soft_break_min_line, levels=levels)
 
 

@@ -42,6 +42,8 @@ def test_bundled_rules_load():
     ("numbers.yaml", lambda d: d["bare_scale"].update(unit="unit.count.nothing"), "unit.count.nothing"),
     ("units.yaml", lambda d: d.pop("rate_cue_window"), "rate_cue_window"),
     ("tables.yaml", lambda d: d.pop("confidence"), "confidence"),
+    ("tables.yaml", lambda d: d.update(section_levels=["question", "chapitre"]), "chapitre"),
+    ("context.yaml", lambda d: d.update(heading="{NOT_A_QUESTION}"), "NOT_A_QUESTION"),
 ])
 def test_broken_rule_file_is_named(rules_copy, name, change, message):
     _edit(rules_copy / name, change)

@@ -8,7 +8,9 @@ Axx, after 9xx, a round of every genre with more prose; Bxx the genres that scor
 test split: yearbooks above all, hospital disclosures, multi-region texts, a press text, a plan; Cxx
 and Dxx and Exx one document of each of the ten genres, with the genre's own balance of prose and tables; Fxx
 the genres weakest on the test split, two yearbooks, two experience texts, two multi-region texts, and a hospital
-disclosure, a press text, a plan and a fund statement; Gxx to Kxx the same genres again, in other places and forms; Lxx and Mxx eight documents each of the five weakest genres, Nxx eight of eight genres, one of each round labelled twice), so
+disclosure, a press text, a plan and a fund statement; Gxx to Kxx the same genres again, in other places and forms; Lxx and Mxx eight documents each of the five weakest genres, Nxx eight of eight genres, Oxx
+eight of the five weakest genres again (two experience texts, two press texts, two hospital disclosures, a
+yearbook, a multi-region text); one of each round labelled twice), so
 that each kind of document is in both splits. A number is three characters, a digit or a capital
 letter and two digits: a letter block sorts after 9. A later block is drawn by the same rule with the random state carried on, so the
 earlier blocks' draws stay as they were; the documents labelled twice are drawn once per writing
@@ -27,7 +29,7 @@ SEED = 20261206
 PER_BLOCK = 4
 # documents labelled twice, independently, for agreement: per writing round (its blocks), how many,
 # drawn with SEED + 1 for the first round and SEED + 1 + k for the k-th later one
-SECOND = {"1234": 10, "5": 2, "6": 2, "7": 2, "8": 2, "9": 2, "A": 2, "B": 2, "C": 2, "D": 2, "E": 2, "F": 2, "G": 2, "H": 2, "I": 2, "J": 2, "K": 2, "L": 1, "M": 1, "N": 1}
+SECOND = {"1234": 10, "5": 2, "6": 2, "7": 2, "8": 2, "9": 2, "A": 2, "B": 2, "C": 2, "D": 2, "E": 2, "F": 2, "G": 2, "H": 2, "I": 2, "J": 2, "K": 2, "L": 1, "M": 1, "N": 1, "O": 1}
 
 
 def main() -> int:

@@ -90,6 +90,7 @@ class Column:
     region: Region | None = None  # where columns are regions (T6: districts as columns)
     grouping: bool = False  # a column of a grouping of areas (东部): its cells have no region
     joined: str = ""        # its labels joined (每千人口医疗卫生机构床位数(张)): the nouns its cells' units are told by
+    relative: bool = False  # dated only by a word relative to the table's year (当年节约资金): a row of a year dates it
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,6 +120,7 @@ class Row:
     grouping: bool = False  # a row of a grouping of areas (东部地区): its cells have no region
     points: bool = False  # a row the table's note says changes in points or its own unit (病床使用率, 平均住院日)
     inherits: str | None = None  # a sub-row naming only a scheme or fund (统筹基金): its parent row's measure
+    dated: bool = False  # a row that is a year (2020, 2020年)
     # its unit is its cell in a unit column (单位): a value column's own unit (`单价(元)` over `盒`) comes first
     unit_cell: bool = False
 
@@ -488,7 +490,8 @@ class TableReader:
             # 完成预算%, 预算执行率: what was done against a target is no target
             target=any(w in h for h in heads for w in self.words.target_words)
             and not any(w in h for h in heads for w in self.words.done_words),
-            region=region, grouping=grouping, joined=joined)
+            region=region, grouping=grouping, joined=joined,
+            relative=years.get(c) is not None and not any(_year(h) is not None for h in heads))
 
     def _row(self, label: str, own: str, region_row: bool, base_year: int | None, kinds: bool = False,
              latest: int | None = None) -> Row:
@@ -504,7 +507,8 @@ class TableReader:
                    kinds or any(part.endswith(self.institution_suffixes)
                                 for part in LIST_PARTS.split(BRACKET.sub("", label)))
                    or BRACKET.sub("", label).endswith(self.benefit_rows),
-                   latest if change else _year(label) or self._row_year(label, base_year), grouping)
+                   latest if change else _year(label) or self._row_year(label, base_year), grouping,
+                   dated=_is_year_label(label))
 
     def _row_measure(self, row: Row) -> str | None:
         """What a row measures, for the sub-rows under it that name only a scheme or fund: its label
@@ -582,7 +586,7 @@ class TableReader:
         comparator = COMPARATORS.get(before) or COMPARATORS.get(after) or Comparator.EQ
         return CellClaim(start, end, value, unit.unit, unit.quantity_type, comparator,
                          indicator, region,
-                         column.year or row.year,
+                         row.year if column.relative and row.dated else column.year or row.year,
                          Kind.TARGET if column.target else Kind.ACTUAL, shared.rule_id, value_max)
 
     def _row_year(self, label: str, base_year: int | None) -> int | None:

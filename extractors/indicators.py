@@ -104,6 +104,7 @@ class IndicatorFinder:
         # searched backwards from the figure: the nearest 由/从 is found first
         self.change_from = regex.compile(_alternation(rules.change_from, "").pattern, regex.REVERSE)
         self.change_from_chars = rules.change_from_chars
+        self.unit_after = book.compile_optional(rules.unit_after, where="indicators.yaml: unit_after")
         self.distribute = _alternation(rules.distribute, "")
         self.list_joiners = _alternation(rules.list_joiners, "")
         # numbers that name an age group (5岁以下儿童) are part of a measure: neither cut nor a list's figure
@@ -152,8 +153,10 @@ class IndicatorFinder:
                 # the previous clause names the measure: up to its own (last) figure, or whole (a
                 # table row's first cell: 基层诊疗量占比\t62.5%); after a figure of the same clause,
                 # that one's is taken
-                found = self._measure(text, self._before(text, previous_clause[0],
-                                                         self._previous_stop(text, previous_clause), names))
+                stop = self._previous_stop(text, previous_clause)
+                # ...or, where that is a change (由7140人次增加到13260人次，增长85.7%), what stands before 由
+                found = (self._measure(text, self._before(text, previous_clause[0], stop, names))
+                         or self._measure(text, self._before_change(text, previous_clause[0], stop, names)))
             elif found[1] - found[0] <= _QUALIFIER_CHARS and found[1] < start:  # 居民医保为68.9%
                 found = self._shared(text, found, previous_clause, names) or found
         if found is None and self.score_before is not None and (score := self.score_before.search(text, lo, start)):
@@ -214,6 +217,8 @@ class IndicatorFinder:
     def _before(self, text: str, lo: int, hi: int, names: NameIndex) -> Span | None:
         # after the last year, region, number, and after the last owner word (共有, 中含)
         cut = self.cut_before.last_end(text, lo, hi, names)
+        if self.unit_after and cut > lo and text[cut - 1].isdigit() and (unit := self.unit_after.match(text, cut, hi)):
+            cut = unit.end()  # 由7140人次增加到: 人次 is the number's
         owner = self.owner_words.search(text, cut, hi) if self.owner_words else None
         cut = owner.end() if owner else cut
         for recipient in self.recipient.finditer(text, cut, hi) if self.recipient else ():

@@ -295,6 +295,7 @@ class IndicatorsFile(Strict):
     max_chars: int
     change_from: list[str]
     change_from_chars: int
+    unit_after: str = ""  # a number's unit after it, which no measure starts with
     distribute: list[str]
     list_joiners: list[str]
     after_boundary: str

@@ -30,6 +30,7 @@ from reform_facts.tables import EMPTY_CELL, PINYIN, Cell, Table
 
 YEAR = re.compile(r"((?:19|20|１９|２０)\d\d)\s*年?")  # full-width digits too (２０２４年: int() reads them)
 YEARS = re.compile(r"(?:19|20)\d\d\s*年?(?:\s*[-—–~～至到]\s*(?:19|20)\d\d\s*年?)?(?:度|末|底)?")
+PERIOD_DEBRIS = re.compile(r"[0-9０-９\-—–~～至到、]+")  # the days and months of a period, once its words are gone
 BRACKET = re.compile(r"[（(]([^（）()]{1,16})[)）]\s*$")
 SPACES = re.compile(r"\s+")
 LIST_PARTS = re.compile(r"[、，,]")
@@ -839,6 +840,14 @@ class TableReader:
                         and not any(w in rest for w in self.words.change_words)):
                     original = BRACKET.sub("", self._plain(_original(text, head))).strip()
                     return original[period.end():] if len(original) == len(bare) else rest
+            dated = YEAR.search(bare)
+            if (dated and dated.start() >= 2 and self._period_only(bare[dated.start():])
+                    and (what := bare[:dated.start()]) not in self.words.generic_heads
+                    and not any(w in what for w in [*self.words.change_words, *self.words.period_words])):
+                # a group's label flattened into its sub-column's cell (`诊疗人次 2023年1-6月（万人次）`): the
+                # measure before the period
+                original = BRACKET.sub("", self._plain(_original(text, head))).strip()
+                return original[:len(what)] if len(original) == len(bare) else what
             compared = self.compared_measure.match(bare)
             if compared and len(what := YEARS.sub("", compared.group("what"))) >= 2 and what == compared.group("what") \
                     and what not in self.words.generic_heads:
@@ -920,6 +929,12 @@ class TableReader:
     def _period_end(self, title: str) -> int | None:
         """The end of the five-year period the title names (kind.yaml's plan_periods: 十五五 → 2030)."""
         return next((end for period, end in self.plan_periods.items() if period in title), None)
+
+    def _period_only(self, text: str) -> bool:
+        """Whether `text` names only a period: years, months, period words (`2023年1-6月`, `2024年度`)."""
+        for word in self.words.period_words:
+            text = text.replace(word, "")
+        return not PERIOD_DEBRIS.sub("", YEARS.sub("", text))
 
     def _plain(self, head: str) -> str:
         return self.note_mark.sub("", SPACES.sub("", PINYIN.sub("", ENTITY.sub("", head)))).lstrip("#＃")

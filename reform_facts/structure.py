@@ -115,7 +115,11 @@ class Structure:
                 self.paragraphs.append(Segment(start, start + len(line)))
                 last_line = start
         soft = _soft_breaks(text, patterns.soft_break_min_line)
-        self.sentence_ends = [m.end() for m in patterns.sentence_end.finditer(text) if m.start() not in soft]
+        # a table's edges end the sentences around it: a note under its last row (注：全市…) is no part of
+        # the rows above it
+        edges = [edge for table in self.tables for edge in (table.start, table.end)]
+        self.sentence_ends = sorted({*(m.end() for m in patterns.sentence_end.finditer(text) if m.start() not in soft),
+                                     *edges})
         self.clause_ends = [m.end() for m in patterns.clause_end.finditer(text) if m.start() not in soft]
         self._paragraph_starts = [p.start for p in self.paragraphs]
         self._heading_starts = [h.start for h in self.headings]

@@ -153,6 +153,7 @@ class ContextRules:
         self.alias_not_followed_by = frozenset(regions.alias_not_followed_by)
         self.gap_before = book.compile_optional(regions.gap_before, where="regions.yaml: gap_before")
         self.level_after = book.compile_optional(regions.level_after, where="regions.yaml: level_after")
+        self.average_bracket = book.compile_optional(regions.average_bracket, where="regions.yaml: average_bracket")
         self.local_only = frozenset(regions.local_only)
         self.not_subject_chars = regions.not_subject_chars
 
@@ -539,17 +540,33 @@ class Context:
         at = start
         while at > 0 and self.text[at - 1] in " \t　":
             at -= 1
+        rules = self.rules
+        average = (rules.average_bracket.search(self.text, max(0, at - rules.not_subject_chars), at)
+                   if rules.average_bracket is not None else None)
+        if average is not None and (named := self.names_ending.get(average.start())) is not None:
+            return self._named_area(named.surface)  # 全省平均（65.1%）: the province's figure
         mention = self.names_ending.get(at)
         if mention is None:
             return None
         if self.text[mention.begin - 1:mention.begin] in self.rules.enumeration_joiners:
             return None  # the last of listed names (包头、赤峰、乌海3个): the list is counted (_enumeration)
-        rules = self.rules
         if (rules.gap_before is not None
                 and rules.gap_before.search(self.text, max(0, mention.begin - rules.not_subject_chars), mention.begin)
                 and not (rules.level_after is not None and rules.level_after.match(self.text, end))):
             return None
         return self.gazetteer.resolve(mention.surface, near=self.stated.region)
+
+    def _named_area(self, surface: str) -> Region | None:
+        """The region a name stands for where it states a figure: 全省 the document's own province (its own
+        area where that is called so, else the area of that level it lies in); any other name as the
+        gazetteer resolves it."""
+        level = self.gazetteer.deictic.get(surface)
+        if level is None:
+            return self.gazetteer.resolve(surface, near=self.stated.region)
+        own = self.stated.region
+        if own is not None and own.name[-1] == surface[-1]:
+            return own
+        return self.gazetteer.at_level(own, level) if own is not None else self.main_regions.get(level)
 
     @cached_property
     def names_ending(self) -> dict[int, Mention]:

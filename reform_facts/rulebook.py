@@ -280,6 +280,7 @@ class RegionsFile(Strict):
     alias_not_followed_by: list[str]
     gap_before: str = ""  # a gap word before a name right before a figure (高于全国0.62岁): the gap is the subject's
     level_after: str = ""  # ...unless the name's level follows the figure (低于全国6010元左右的平均水平)
+    average_bracket: str = ""  # a name's average opening a bracket before a figure (全省平均（65.1%）): the name's figure
     aliases: dict[str, str]
     ignore: list[str]
     local_only: list[str] = []  # names that are common words too: a region only in its own city
@@ -607,7 +608,7 @@ def _check_patterns(book: Rulebook, directory: Path) -> None:
                 compile_pattern(getattr(rule, key), fragments, where=f"{directory / 'exclusions.yaml'}: {rule.id}.{key}")
     for key in ("sentence_end", "clause_end", "opening_end", "heading", "speaker", "dateline", "not_title"):
         compile_pattern(getattr(book.context, key), fragments, where=f"{directory / 'context.yaml'}: {key}")
-    for key in ("not_subject_before", "not_subject_after", "gap_before", "level_after"):
+    for key in ("not_subject_before", "not_subject_after", "gap_before", "level_after", "average_bracket"):
         compile_pattern(getattr(book.regions, key), fragments, where=f"{directory / 'regions.yaml'}: {key}")
     compile_pattern(book.context.years.pattern, fragments, where=f"{directory / 'context.yaml'}: years")
     compile_pattern(book.context.years.value_of, fragments, where=f"{directory / 'context.yaml'}: years.value_of")

@@ -10,7 +10,8 @@ and Dxx and Exx one document of each of the ten genres, with the genre's own bal
 the genres weakest on the test split, two yearbooks, two experience texts, two multi-region texts, and a hospital
 disclosure, a press text, a plan and a fund statement; Gxx to Kxx the same genres again, in other places and forms; Lxx and Mxx eight documents each of the five weakest genres, Nxx eight of eight genres, Oxx
 eight of the five weakest genres again (two experience texts, two press texts, two hospital disclosures, a
-yearbook, a multi-region text); one of each round labelled twice), so
+yearbook, a multi-region text), Pxx eight of seven genres (two experience texts, two press texts, a hospital
+disclosure, a fund statement, a plan, a bureau summary); one of each round labelled twice), so
 that each kind of document is in both splits. A number is three characters, a digit or a capital
 letter and two digits: a letter block sorts after 9. A later block is drawn by the same rule with the random state carried on, so the
 earlier blocks' draws stay as they were; the documents labelled twice are drawn once per writing
@@ -29,7 +30,7 @@ SEED = 20261206
 PER_BLOCK = 4
 # documents labelled twice, independently, for agreement: per writing round (its blocks), how many,
 # drawn with SEED + 1 for the first round and SEED + 1 + k for the k-th later one
-SECOND = {"1234": 10, "5": 2, "6": 2, "7": 2, "8": 2, "9": 2, "A": 2, "B": 2, "C": 2, "D": 2, "E": 2, "F": 2, "G": 2, "H": 2, "I": 2, "J": 2, "K": 2, "L": 1, "M": 1, "N": 1, "O": 1}
+SECOND = {"1234": 10, "5": 2, "6": 2, "7": 2, "8": 2, "9": 2, "A": 2, "B": 2, "C": 2, "D": 2, "E": 2, "F": 2, "G": 2, "H": 2, "I": 2, "J": 2, "K": 2, "L": 1, "M": 1, "N": 1, "O": 1, "P": 1}
 
 
 def main() -> int:

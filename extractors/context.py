@@ -131,6 +131,7 @@ class ContextRules:
         self.not_title = book.compile(context.not_title, where="context.yaml: not_title")
         self.horizon = book.compile(book.kind.plan_horizon, where="kind.yaml: plan_horizon")
         self.cues = [(cue, self._cue_finder(cue)) for cue in book.kind.cues]
+        self.lead_in_end = book.compile_optional(book.kind.lead_in_end, where="kind.yaml: lead_in_end")
         self.goal_reached = book.compile_optional(context.goal_reached, where="context.yaml: goal_reached")
         self.problems_heading = book.compile_optional(context.problems_heading, where="context.yaml: problems_heading")
         # words that hold a cue without being one: family planning (计划生育) and the like, and
@@ -933,10 +934,10 @@ class Context:
         # a figure outside every paragraph (a heading's: 青岛：人均预期寿命82.57岁) has its sentence for one
         paragraph = before.paragraph or sentence
         segments = {"clause": clause, "sentence": sentence, "paragraph": Segment(paragraph.start, max(paragraph.end, end))}
-        cue = self._nearest_cue(start, end, segments)
+        cue = self._nearest_cue(start, end, segments, self._lead_in(sentence, clause))
         stated = self.stated.year
         if cue is not None and not (year is not None and stated is not None and year < stated
-                                    and cue[1] in self.rules.book.kind.past_year_cues):
+                                    and (cue[1] in self.rules.book.kind.past_year_cues or cue[1].endswith(".lead_in"))):
             return cue
         continued = self._before_sentence("plan", before, lambda: self._continued_plan(start))
         if continued is not None and not (year is not None and stated is not None and year < stated):
@@ -1001,22 +1002,34 @@ class Context:
             k += 1
         return False
 
-    def _nearest_cue(self, start: int, end: int, segments: dict[str, Segment]) -> tuple[Kind, str] | None:
+    def _lead_in(self, sentence: Segment, clause: Segment) -> Segment | None:
+        """The sentence's lead-in (我们的主要预期目标是：) when it ends before the figure's clause, else None."""
+        if self.rules.lead_in_end is None or clause.start <= sentence.start:
+            return None
+        found = self.rules.lead_in_end.search(self.text, sentence.start, clause.start)
+        return Segment(sentence.start, found.start()) if found else None
+
+    def _nearest_cue(self, start: int, end: int, segments: dict[str, Segment],
+                     lead_in: Segment | None = None) -> tuple[Kind, str] | None:
         """The kind and id of the nearest cue in its scope (distance plus the scope's weight; the
-        first in kind.yaml on a tie), None if none applies."""
+        first in kind.yaml on a tie), None if none applies. A clause cue in the sentence's `lead_in`
+        reaches the figure as one in its own clause does."""
         best: tuple[int, Kind, str] | None = None
         for (cue, _find), (starts, ends) in zip(self.rules.cues, self.cue_matches):
             if not starts:  # most cues are not in a given document
                 continue
-            segment = segments[cue.scope]
+            segment, cue_id = segments[cue.scope], cue.id
             if cue.direction == "backward":
                 k = bisect.bisect_right(ends, start) - 1  # the last match ending by the figure's start
+                if (k < 0 or starts[k] < segment.start) and cue.scope == "clause" and lead_in is not None:
+                    k = bisect.bisect_right(ends, lead_in.end) - 1  # ...or by the end of the lead-in, in it
+                    segment, cue_id = lead_in, f"{cue.id}.lead_in"
                 distance = start - ends[k] if k >= 0 and starts[k] >= segment.start else None
             else:
                 k = bisect.bisect_left(starts, end)  # the first match starting after the figure
                 distance = starts[k] - end if k < len(starts) and ends[k] <= segment.end else None
             if distance is not None and (best is None or distance + _SCOPE_WEIGHT[cue.scope] < best[0]):
-                best = (distance + _SCOPE_WEIGHT[cue.scope], cue.kind, cue.id)
+                best = (distance + _SCOPE_WEIGHT[cue.scope], cue.kind, cue_id)
         return None if best is None else (best[1], best[2])
 
     # --- 4. a plan's horizon ------------------------------------------------------------------

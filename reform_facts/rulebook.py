@@ -192,6 +192,7 @@ class KindFile(Strict):
     report_sections: list[str]
     not_plan_words: list[str]
     not_cue_words: list[str] = []  # words that hold a cue without being one (主要 holds 要)
+    lead_in_end: str = ""  # where a sentence's lead-in ends (：): its clause cues reach the list after it
     past_year_cues: list[str]
     plan_horizon: str
     plan_periods: dict[str, int]

@@ -263,7 +263,7 @@ class TableReader:
         columns = _measured(self._parts_measured(table, _compared(
             _within(_planned([self._column(text, table, c, heads[c], years, title_region) for c in range(width)],
                              year, plan)),
-            self.words.previous_year)), self.words.bare_leaves, self.words.previous_year)
+            self.words.previous_year, base_year)), self.words.bare_leaves, self.words.previous_year)
         undated = all(column.year is None for column in columns)
         if undated and self._plain(title).rstrip("：:").endswith(self.target_titles):
             # a table titled as targets with no columns of years to tell baseline from target
@@ -980,17 +980,20 @@ def _within(columns: list[Column]) -> list[Column]:
     return out
 
 
-def _compared(columns: list[Column], previous: list[str]) -> list[Column]:
+def _compared(columns: list[Column], previous: list[str], base_year: int | None = None) -> list[Column]:
     """A change column without a year of its own takes the later year of the columns it
     compares, those before it (`2023年 | 2024年 | 增减 | 2025年目标`: 2024), and is a target where
     that column is (`2024年预算数 | 增长(%)`), not where an actual column of that year stands beside
     it (`2023年预算数 | 2023年决算数 | 比上年增长%`). Where the latest dated column is the previous
     period's (`9月末 | 上年同期 | 同比增减(%)`), the change is the current period's: the year after it.
-    With no dated column before it, all the table's count."""
-    dated = [(c, column.year, column.target, any(w in column.joined for w in previous))
-             for c, column in enumerate(columns) if not column.change and column.year is not None]
-    if not dated:
+    With no dated column before it, all the table's count. A column with no year is the table's
+    (`base_year`): `合计 | 2023年合计 | 增减（%）` compares 2024 with 2023."""
+    if not any(column.year is not None for column in columns if not column.change):
         return columns
+    dated = [(c, column.year if column.year is not None else base_year, column.target,
+              any(w in column.joined for w in previous))
+             for c, column in enumerate(columns)
+             if not column.change and (column.year is not None or c > 0 and base_year is not None)]
     out = list(columns)
     for c, column in enumerate(columns):
         if not column.change or column.year is not None:

@@ -832,36 +832,33 @@ class TableReader:
         leaf = ""  # a bare sub-column label (人数) waiting for its group's
         for head in reversed(heads):
             bare = BRACKET.sub("", self._plain(head.text)).strip()
+            written = BRACKET.sub("", self._plain(_original(text, head))).strip()  # as the document writes it
             period = self.period_prefix.match(bare)
             if period and period.end() < len(bare):
                 # 上年同期政策范围内报销比例, 上年金额: the period's, of the measure that follows it
                 rest = bare[period.end():]
                 if (rest not in self.words.generic_heads and not YEAR.fullmatch(rest)
                         and not any(w in rest for w in self.words.change_words)):
-                    original = BRACKET.sub("", self._plain(_original(text, head))).strip()
-                    return original[period.end():] if len(original) == len(bare) else rest
+                    return written[period.end():] if len(written) == len(bare) else rest
             dated = YEAR.search(bare)
             if (dated and dated.start() >= 2 and self._period_only(bare[dated.start():])
                     and (what := bare[:dated.start()]) not in self.words.generic_heads
                     and not any(w in what for w in [*self.words.change_words, *self.words.period_words])):
                 # a group's label flattened into its sub-column's cell (`诊疗人次 2023年1-6月（万人次）`): the
                 # measure before the period
-                original = BRACKET.sub("", self._plain(_original(text, head))).strip()
-                return original[:len(what)] if len(original) == len(bare) else what
+                return written[:len(what)] if len(written) == len(bare) else what
             compared = self.compared_measure.match(bare)
             if compared and len(what := YEARS.sub("", compared.group("what"))) >= 2 and what == compared.group("what") \
                     and what not in self.words.generic_heads:
                 # 发病率比上年增减(%): the change of the measure it names, not of the column before
-                original = BRACKET.sub("", self._plain(_original(text, head))).strip()
-                return original[:len(what)] if len(original) == len(bare) else what
+                return written[:len(what)] if len(written) == len(bare) else what
             target = self.target_suffix.search(bare)
             if target and len(rest := YEARS.sub("", bare[:target.start()])) >= 2 and rest not in self.words.generic_heads \
                     and not any(w in rest for w in [*self.words.target_words, *self.words.period_words]):
                 # 参保率目标(%): the target of the measure it names
-                original = BRACKET.sub("", self._plain(_original(text, head))).strip()
-                return YEARS.sub("", original[:target.start()]) if len(original) == len(bare) else rest
+                return YEARS.sub("", written[:target.start()]) if len(written) == len(bare) else rest
             if bare in self.words.own_leaves:  # 完成率 under 家庭医生签约服务覆盖率: a measure of its own
-                return BRACKET.sub("", self._plain(_original(text, head))).strip()
+                return written
             if self._change_only(bare):
                 continue
             if bare and not leaf and head is not heads[0] and (
